@@ -1,0 +1,1 @@
+//! The five questions of an exfiltration investigation, answered from a Dataset.

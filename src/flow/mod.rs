@@ -1,0 +1,20 @@
+//! Reading AWS VPC flow logs: formats, fields, the push-based file reader and the
+//! compact columnar table the records are kept in. Pure Rust (std, csv-core, flate2):
+//! compiles natively and to WebAssembly, no clock, no threads, no I/O.
+
+pub mod addr;
+pub mod dataset;
+pub mod diagnostic;
+pub mod field;
+pub mod format;
+pub mod reader;
+pub mod s3key;
+pub mod table;
+
+pub use addr::{AddrClass, AddrId, Cidr};
+pub use dataset::{Dataset, FileSummary};
+pub use diagnostic::Diagnostic;
+pub use field::Field;
+pub use format::Format;
+pub use reader::{read_bytes, FileReader, ReadOptions};
+pub use table::{Action, FlowTable, LogStatus};

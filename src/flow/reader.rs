@@ -1,0 +1,1139 @@
+//! Reads one flow-log file, pushed in chunks, into a [`Dataset`].
+//!
+//! The reader is push-based so that the same code serves a native file read in blocks
+//! and a browser `ReadableStream`: call [`FileReader::push`] with each chunk as it
+//! arrives and [`FileReader::finish`] at the end. Memory grows with the records kept,
+//! never with the file: only the current line is buffered.
+//!
+//! What it handles: gzip (by its magic bytes, not the name; multi-member), plain text,
+//! a UTF-8 BOM, CRLF, blank lines, header lines (at the top or repeated), the default
+//! format without a header, a user-given format that overrides detection, `-` as
+//! missing, millisecond times, IPv4 and IPv6. Every bad line becomes a [`Diagnostic`]
+//! with file and line and the rest is still read; a damaged file keeps the records read
+//! before the damage. ZIP and Parquet files are recognised and reported as not read.
+
+use std::io::Write;
+
+use flate2::write::MultiGzDecoder;
+
+use super::addr::{parse_addr, AddrId};
+use super::dataset::{Dataset, FileSummary};
+use super::diagnostic::Diagnostic;
+use super::field::{Field, FieldKind};
+use super::format::{Column, Format};
+use super::s3key::window_stamp;
+use super::table::{Action, CoreValues, FlowTable, LogStatus};
+
+/// Longest line kept; longer lines are reported and skipped.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Most fields a line may have (the longest real format has 58).
+const MAX_FIELDS: usize = 256;
+/// Bad lines listed one by one per file; the rest are counted in one diagnostic.
+const MAX_LISTED_BAD_LINES: u64 = 50;
+/// Start/end values above this are milliseconds (flow-log-format.md).
+const MAX_SECONDS: u64 = i32::MAX as u64;
+
+/// How to read files.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// A format given by the user; overrides header lines and the default format.
+    pub format: Option<Format>,
+}
+
+/// Where each column of a line goes.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Srcaddr,
+    Dstaddr,
+    Srcport,
+    Dstport,
+    Protocol,
+    Packets,
+    Bytes,
+    Start,
+    End,
+    Action,
+    LogStatus,
+    /// A text column of the table, validated as `kind`.
+    Text(usize, FieldKind),
+}
+
+/// A format resolved against the table's columns.
+#[derive(Clone, Debug)]
+struct Compiled {
+    format: Format,
+    slots: Vec<Slot>,
+    /// Table text columns this format fills.
+    text_columns: Vec<usize>,
+    /// Where the format came from, for messages.
+    origin: FormatOrigin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatOrigin {
+    User,
+    Header(u64),
+    Default,
+}
+
+impl Compiled {
+    fn new(format: Format, origin: FormatOrigin, table: &mut FlowTable) -> Compiled {
+        let mut text_columns = Vec::new();
+        let slots = format
+            .columns()
+            .iter()
+            .map(|column| match column {
+                Column::Known(Field::Srcaddr) => Slot::Srcaddr,
+                Column::Known(Field::Dstaddr) => Slot::Dstaddr,
+                Column::Known(Field::Srcport) => Slot::Srcport,
+                Column::Known(Field::Dstport) => Slot::Dstport,
+                Column::Known(Field::Protocol) => Slot::Protocol,
+                Column::Known(Field::Packets) => Slot::Packets,
+                Column::Known(Field::Bytes) => Slot::Bytes,
+                Column::Known(Field::Start) => Slot::Start,
+                Column::Known(Field::End) => Slot::End,
+                Column::Known(Field::Action) => Slot::Action,
+                Column::Known(Field::LogStatus) => Slot::LogStatus,
+                Column::Known(field) => {
+                    let index = table.text_column_mut(field.name());
+                    text_columns.push(index);
+                    Slot::Text(index, field.kind())
+                }
+                Column::Unknown(name) => {
+                    let index = table.text_column_mut(name);
+                    text_columns.push(index);
+                    Slot::Text(index, FieldKind::Text)
+                }
+            })
+            .collect();
+        Compiled {
+            format,
+            slots,
+            text_columns,
+            origin,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.origin {
+            FormatOrigin::User => format!("the given format has {} fields", self.slots.len()),
+            FormatOrigin::Header(line) => {
+                format!(
+                    "the header on line {line} names {} fields",
+                    self.slots.len()
+                )
+            }
+            FormatOrigin::Default => "the default format has 14 fields".to_string(),
+        }
+    }
+}
+
+/// What the bytes of the file are.
+enum Container {
+    /// Not enough bytes seen yet to tell.
+    Sniffing(Vec<u8>),
+    /// Plain text.
+    Text,
+    /// gzip; decompressed output collects in the inner `Vec`.
+    Gzip(Box<MultiGzDecoder<Vec<u8>>>),
+    /// Reading stopped (unreadable content); the rest of the input is ignored.
+    Stopped,
+}
+
+/// Reads one file into a [`Dataset`]; see the module documentation.
+pub struct FileReader {
+    file: usize,
+    container: Container,
+    lines: LineParser,
+}
+
+impl FileReader {
+    /// Starts reading the file `name` into `dataset`.
+    pub fn new(dataset: &mut Dataset, name: &str, options: &ReadOptions) -> FileReader {
+        dataset.files.push(FileSummary {
+            name: name.to_string(),
+            window_start: window_stamp(name),
+            complete: true,
+            ..FileSummary::default()
+        });
+        let file = dataset.files.len() - 1;
+        let user = options
+            .format
+            .clone()
+            .map(|f| Compiled::new(f, FormatOrigin::User, &mut dataset.table));
+        FileReader {
+            file,
+            container: Container::Sniffing(Vec::new()),
+            lines: LineParser::new(name, user),
+        }
+    }
+
+    /// Starts reading a file whose content is already decompressed text (the browser
+    /// may decompress with its native `DecompressionStream`).
+    pub fn new_text(dataset: &mut Dataset, name: &str, options: &ReadOptions) -> FileReader {
+        let mut reader = FileReader::new(dataset, name, options);
+        reader.container = Container::Text;
+        if let Some(f) = dataset.files.get_mut(reader.file) {
+            f.gzip = true;
+        }
+        reader
+    }
+
+    /// Reads the next chunk of the file's bytes.
+    pub fn push(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
+        if let Some(f) = dataset.files.get_mut(self.file) {
+            f.bytes_read += chunk.len() as u64;
+        }
+        self.consume(dataset, chunk);
+    }
+
+    /// Reads a chunk that was already counted in `bytes_read` (or comes from a
+    /// decompressor outside the reader): text for [`FileReader::new_text`] readers.
+    pub fn push_text(&mut self, dataset: &mut Dataset, text: &[u8]) {
+        self.consume(dataset, text);
+    }
+
+    /// Counts `n` compressed input bytes read outside the reader (with
+    /// [`FileReader::new_text`]).
+    pub fn count_input_bytes(&mut self, dataset: &mut Dataset, n: u64) {
+        if let Some(f) = dataset.files.get_mut(self.file) {
+            f.bytes_read += n;
+        }
+    }
+
+    /// True once reading of this file has stopped for good (the rest can be skipped).
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.container, Container::Stopped)
+    }
+
+    fn consume(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
+        match &mut self.container {
+            Container::Sniffing(seen) => {
+                seen.extend_from_slice(chunk);
+                if seen.len() >= 4 {
+                    let seen = std::mem::take(seen);
+                    self.decide(dataset, &seen);
+                }
+            }
+            Container::Text => self.lines.feed(dataset, chunk),
+            Container::Gzip(decoder) => {
+                let result = decoder.write_all(chunk);
+                let text = std::mem::take(decoder.get_mut());
+                self.lines.feed(dataset, &text);
+                if let Err(err) = result {
+                    self.gzip_failed(dataset, &err);
+                }
+            }
+            Container::Stopped => {}
+        }
+        if self.lines.stopped {
+            self.stop(dataset);
+        }
+    }
+
+    fn decide(&mut self, dataset: &mut Dataset, first: &[u8]) {
+        let stop_with = |dataset: &mut Dataset, message: &str| {
+            dataset.diagnostics.push(Diagnostic {
+                file: self.lines.name.clone(),
+                line: None,
+                message: message.to_string(),
+            });
+        };
+        if first.starts_with(&[0x1f, 0x8b]) {
+            if let Some(f) = dataset.files.get_mut(self.file) {
+                f.gzip = true;
+            }
+            self.container = Container::Gzip(Box::new(MultiGzDecoder::new(Vec::new())));
+        } else if first.starts_with(b"PK\x03\x04") || first.starts_with(b"PK\x05\x06") {
+            stop_with(
+                dataset,
+                "is a ZIP archive: flowlens does not read archives yet; extract it and give the files inside",
+            );
+            self.stop(dataset);
+            return;
+        } else if first.starts_with(b"PAR1") {
+            stop_with(
+                dataset,
+                "is an Apache Parquet file: flowlens does not read Parquet yet; deliver the flow log as text (.log.gz)",
+            );
+            self.stop(dataset);
+            return;
+        } else {
+            self.container = Container::Text;
+        }
+        self.consume(dataset, first);
+    }
+
+    fn gzip_failed(&mut self, dataset: &mut Dataset, err: &std::io::Error) {
+        let text_bytes = self.lines.text_bytes;
+        dataset.diagnostics.push(Diagnostic {
+            file: self.lines.name.clone(),
+            line: None,
+            message: format!(
+                "gzip data is damaged after {text_bytes} bytes of text ({err}); records before the damage were kept"
+            ),
+        });
+        self.stop(dataset);
+    }
+
+    fn stop(&mut self, dataset: &mut Dataset) {
+        self.container = Container::Stopped;
+        self.lines.stopped = true;
+        self.lines.damaged = true;
+        if let Some(f) = dataset.files.get_mut(self.file) {
+            f.complete = false;
+        }
+    }
+
+    /// Ends the file: reads the last line, checks gzip is complete and records the
+    /// file's totals.
+    pub fn finish(mut self, dataset: &mut Dataset) {
+        match std::mem::replace(&mut self.container, Container::Text) {
+            Container::Sniffing(seen) => {
+                if seen.is_empty() {
+                    self.lines.note(dataset, None, "empty file".to_string());
+                } else {
+                    self.decide(dataset, &seen);
+                    if let Container::Gzip(_) = self.container {
+                        // Fewer than 4 bytes of gzip can never be complete.
+                        let err = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+                        self.gzip_failed(dataset, &err);
+                    }
+                }
+            }
+            Container::Gzip(mut decoder) => {
+                let result = decoder.try_finish();
+                let text = std::mem::take(decoder.get_mut());
+                self.lines.feed(dataset, &text);
+                if let Err(err) = result {
+                    let text_bytes = self.lines.text_bytes;
+                    let message = if err.kind() == std::io::ErrorKind::UnexpectedEof {
+                        format!("gzip data ends early (truncated file?) after {text_bytes} bytes of text; records before the cut were kept, the cut line was dropped")
+                    } else {
+                        format!("gzip data is damaged after {text_bytes} bytes of text ({err}); records before the damage were kept")
+                    };
+                    self.lines.note(dataset, None, message);
+                    self.lines.damaged = true;
+                    if let Some(f) = dataset.files.get_mut(self.file) {
+                        f.complete = false;
+                    }
+                }
+            }
+            Container::Text | Container::Stopped => {}
+        }
+        self.lines.finish(dataset, self.file);
+    }
+}
+
+/// Splits text into records with csv-core and parses each one into the table.
+struct LineParser {
+    name: String,
+    csv: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    nout: usize,
+    nend: usize,
+    /// The current record overflowed the line or field limits.
+    overflow: bool,
+    /// Bytes of the file's start held back until a BOM can be told apart.
+    head: Vec<u8>,
+    started: bool,
+    user: Option<Compiled>,
+    current: Option<Compiled>,
+    text_bytes: u64,
+    records: u64,
+    nodata: u64,
+    skipdata: u64,
+    headers: u64,
+    bad_lines: u64,
+    first_row: u32,
+    stopped: bool,
+    /// The text was cut short (damaged gzip): its last, unterminated line is dropped.
+    damaged: bool,
+    /// Text columns of the record being parsed with the index of their field
+    /// (`None` for `-`), reused between records.
+    text_values: Vec<(usize, Option<usize>)>,
+}
+
+impl LineParser {
+    fn new(name: &str, user: Option<Compiled>) -> LineParser {
+        LineParser {
+            name: name.to_string(),
+            csv: csv_core::ReaderBuilder::new()
+                .delimiter(b' ')
+                .quoting(false)
+                .build(),
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            nout: 0,
+            nend: 0,
+            overflow: false,
+            head: Vec::new(),
+            started: false,
+            user,
+            current: None,
+            text_bytes: 0,
+            records: 0,
+            nodata: 0,
+            skipdata: 0,
+            headers: 0,
+            bad_lines: 0,
+            first_row: 0,
+            stopped: false,
+            damaged: false,
+            text_values: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, dataset: &mut Dataset, line: Option<u64>, message: String) {
+        dataset.diagnostics.push(Diagnostic {
+            file: self.name.clone(),
+            line,
+            message,
+        });
+    }
+
+    fn bad_line(&mut self, dataset: &mut Dataset, line: u64, message: String) {
+        self.bad_lines += 1;
+        if self.bad_lines <= MAX_LISTED_BAD_LINES {
+            self.note(dataset, Some(line), message);
+        }
+    }
+
+    fn feed(&mut self, dataset: &mut Dataset, text: &[u8]) {
+        if self.stopped || text.is_empty() {
+            return;
+        }
+        if !self.started {
+            self.head.extend_from_slice(text);
+            if self.head.len() < 3 {
+                return;
+            }
+            let head = std::mem::take(&mut self.head);
+            self.start(dataset, &head);
+            return;
+        }
+        self.text_bytes += text.len() as u64;
+        self.split(dataset, text);
+    }
+
+    /// First bytes of the text: drop a BOM, refuse binary data.
+    fn start(&mut self, dataset: &mut Dataset, head: &[u8]) {
+        self.started = true;
+        self.first_row = dataset.table.len() as u32;
+        let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        if looks_binary(body) {
+            self.note(
+                dataset,
+                None,
+                "is binary data, not flow-log text: not read".to_string(),
+            );
+            self.stopped = true;
+            return;
+        }
+        self.text_bytes += head.len() as u64;
+        self.split(dataset, body);
+    }
+
+    fn split(&mut self, dataset: &mut Dataset, mut input: &[u8]) {
+        use csv_core::ReadRecordResult as R;
+        loop {
+            let out_len = self.out.len();
+            let ends_len = self.ends.len();
+            let (result, nin, nout, nend) = self.csv.read_record(
+                input,
+                &mut self.out[self.nout.min(out_len)..],
+                &mut self.ends[self.nend.min(ends_len)..],
+            );
+            let last_byte = nin.checked_sub(1).and_then(|i| input.get(i)).copied();
+            input = input.get(nin..).unwrap_or(&[]);
+            self.nout += nout;
+            self.nend += nend;
+            match result {
+                R::InputEmpty => return,
+                R::End => return,
+                R::OutputFull => {
+                    if self.out.len() < MAX_LINE_BYTES {
+                        let size = (self.out.len() * 2).min(MAX_LINE_BYTES);
+                        self.out.resize(size, 0);
+                    } else {
+                        self.overflow = true;
+                        self.nout = 0;
+                    }
+                }
+                R::OutputEndsFull => {
+                    if self.ends.len() < MAX_FIELDS {
+                        let size = (self.ends.len() * 2).min(MAX_FIELDS);
+                        self.ends.resize(size, 0);
+                    } else {
+                        self.overflow = true;
+                        self.nend = 0;
+                    }
+                }
+                R::Record => {
+                    // csv-core counts a '\n' as soon as it consumes it; a record ended by
+                    // '\r' (CRLF) or by the end of input is still on the current line.
+                    let line = match last_byte {
+                        Some(b'\n') => self.csv.line().saturating_sub(1),
+                        _ => self.csv.line(),
+                    };
+                    self.record(dataset, line);
+                    self.nout = 0;
+                    self.nend = 0;
+                    self.overflow = false;
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, dataset: &mut Dataset, line: u64) {
+        if self.overflow {
+            let message = format!(
+                "line is longer than {} KiB or has more than {MAX_FIELDS} fields: skipped",
+                MAX_LINE_BYTES / 1024
+            );
+            self.bad_line(dataset, line, message);
+            return;
+        }
+        // The buffers are moved out while the fields borrow them.
+        let out = std::mem::take(&mut self.out);
+        let ends = std::mem::take(&mut self.ends);
+        let nend = self.nend.min(ends.len());
+        let fields = Fields {
+            out: &out,
+            ends: &ends[..nend],
+        };
+        self.record_fields(dataset, line, &fields);
+        self.out = out;
+        self.ends = ends;
+    }
+
+    fn record_fields(&mut self, dataset: &mut Dataset, line: u64, fields: &Fields<'_>) {
+        let count = fields.len();
+        // A header line (first or repeated) sets the format unless the user gave one.
+        if fields.get(0).first().is_some_and(u8::is_ascii_lowercase) {
+            let names: Vec<&[u8]> = (0..count).map(|i| fields.get(i)).collect();
+            if let Some(format) = Format::parse_header(&names) {
+                self.headers += 1;
+                if self.user.is_none() {
+                    let origin = FormatOrigin::Header(line);
+                    let compiled = Compiled::new(format, origin, &mut dataset.table);
+                    self.activate(dataset, compiled);
+                }
+                return;
+            }
+        }
+        if self.current.is_none() {
+            if let Some(user) = self.user.clone() {
+                self.activate(dataset, user);
+            } else if count == 14 {
+                let origin = FormatOrigin::Default;
+                let compiled = Compiled::new(Format::default_v2(), origin, &mut dataset.table);
+                self.activate(dataset, compiled);
+            } else {
+                let message = format!(
+                    "line has {count} fields and no header line names the format; \
+                     the default format has 14: give the format (--format)"
+                );
+                self.bad_line(dataset, line, message);
+                return;
+            }
+        }
+        let Some(compiled) = self.current.take() else {
+            return;
+        };
+        let result = self.parse_record(dataset, &compiled, fields);
+        self.current = Some(compiled);
+        if let Err(message) = result {
+            self.bad_line(dataset, line, message);
+        }
+    }
+
+    /// Parses and stores one record in the current format.
+    fn parse_record(
+        &mut self,
+        dataset: &mut Dataset,
+        compiled: &Compiled,
+        fields: &Fields<'_>,
+    ) -> Result<(), String> {
+        let count = fields.len();
+        if count != compiled.slots.len() {
+            return Err(format!(
+                "expected {} fields ({}), found {count}",
+                compiled.slots.len(),
+                compiled.describe()
+            ));
+        }
+        let mut values = CoreValues::default();
+        self.text_values.clear();
+        for (i, slot) in compiled.slots.iter().enumerate() {
+            let raw = fields.get(i);
+            parse_slot(
+                &mut dataset.table,
+                *slot,
+                raw,
+                &mut values,
+                &mut self.text_values,
+                i,
+            )
+            .map_err(|message| {
+                let name = compiled
+                    .format
+                    .columns()
+                    .get(i)
+                    .map(Column::name)
+                    .unwrap_or("?");
+                format!("field `{name}`: {message}")
+            })?;
+        }
+        let row = dataset.table.push(&values);
+        for &(index, field) in &self.text_values {
+            let value = field.and_then(|i| std::str::from_utf8(fields.get(i)).ok());
+            dataset.table.push_text(index, row, value);
+        }
+        self.records += 1;
+        match values.log_status {
+            Some(LogStatus::NoData) => self.nodata += 1,
+            Some(LogStatus::SkipData) => self.skipdata += 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Makes `compiled` the current format; text columns it lacks become missing.
+    fn activate(&mut self, dataset: &mut Dataset, compiled: Compiled) {
+        let row = dataset.table.len() as u32;
+        dataset
+            .table
+            .mark_missing_except(&compiled.text_columns, row);
+        dataset.formats_push(row, compiled.format.clone());
+        self.current = Some(compiled);
+    }
+
+    fn finish(mut self, dataset: &mut Dataset, file: usize) {
+        if !self.started && !self.head.is_empty() && !self.stopped {
+            let head = std::mem::take(&mut self.head);
+            self.start(dataset, &head);
+        }
+        if self.started && !self.stopped && !self.damaged {
+            // Flush the last record (no final newline) and the csv state.
+            self.split(dataset, &[]);
+        }
+        if self.bad_lines > MAX_LISTED_BAD_LINES {
+            let more = self.bad_lines - MAX_LISTED_BAD_LINES;
+            self.note(dataset, None, format!("{more} more bad lines not listed"));
+        }
+        let empty_text = self.text_bytes == 0 && !self.stopped;
+        if self.records == 0 && !self.stopped {
+            let message = if empty_text {
+                "empty file".to_string()
+            } else if self.headers > 0 && self.bad_lines == 0 {
+                "has a header line but no records".to_string()
+            } else {
+                "no records could be read".to_string()
+            };
+            // An empty file was reported already when nothing at all arrived.
+            let already = dataset
+                .diagnostics
+                .last()
+                .is_some_and(|d| d.file == self.name && d.message == message);
+            if !already {
+                self.note(dataset, None, message);
+            }
+        }
+        if let Some(f) = dataset.files.get_mut(file) {
+            f.text_bytes = self.text_bytes;
+            f.records = self.records;
+            f.nodata = self.nodata;
+            f.skipdata = self.skipdata;
+            f.bad_lines = self.bad_lines;
+            f.first_row = self.first_row;
+        }
+    }
+}
+
+/// The fields of one record: `out[ends[i-1]..ends[i]]`.
+struct Fields<'a> {
+    out: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Fields<'_> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        let start = match i.checked_sub(1) {
+            None => 0,
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.out.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// Parses field `raw` into its slot; text fields are validated and noted in `text`.
+fn parse_slot(
+    table: &mut FlowTable,
+    slot: Slot,
+    raw: &[u8],
+    values: &mut CoreValues,
+    text: &mut Vec<(usize, Option<usize>)>,
+    field_index: usize,
+) -> Result<(), String> {
+    match slot {
+        Slot::Srcaddr => values.srcaddr = intern_addr(table, raw)?,
+        Slot::Dstaddr => values.dstaddr = intern_addr(table, raw)?,
+        Slot::Srcport => values.srcport = parse_small(raw, u16::MAX.into())?.map(|v| v as u16),
+        Slot::Dstport => values.dstport = parse_small(raw, u16::MAX.into())?.map(|v| v as u16),
+        Slot::Protocol => values.protocol = parse_small(raw, u8::MAX.into())?.map(|v| v as u8),
+        Slot::Packets => values.packets = parse_u64(raw)?,
+        Slot::Bytes => values.bytes = parse_u64(raw)?,
+        Slot::Start => values.start_secs = parse_time(raw)?,
+        Slot::End => values.end_secs = parse_time(raw)?,
+        Slot::Action => {
+            values.action = match raw {
+                b"ACCEPT" => Some(Action::Accept),
+                b"REJECT" => Some(Action::Reject),
+                b"-" => None,
+                _ => return Err(format!("`{}` is not ACCEPT or REJECT", shown(raw))),
+            }
+        }
+        Slot::LogStatus => {
+            values.log_status = match raw {
+                b"OK" => Some(LogStatus::Ok),
+                b"NODATA" => Some(LogStatus::NoData),
+                b"SKIPDATA" => Some(LogStatus::SkipData),
+                b"-" => None,
+                _ => return Err(format!("`{}` is not OK, NODATA or SKIPDATA", shown(raw))),
+            }
+        }
+        Slot::Text(index, kind) => {
+            if raw == b"-" {
+                text.push((index, None));
+                return Ok(());
+            }
+            match kind {
+                FieldKind::Int => {
+                    parse_u64(raw)?;
+                }
+                FieldKind::Addr => {
+                    if parse_addr(raw).is_none() {
+                        return Err(format!("`{}` is not an IP address", shown(raw)));
+                    }
+                }
+                FieldKind::Text => {
+                    if raw.is_empty() {
+                        return Err("is empty (two spaces in a row?)".to_string());
+                    }
+                    if std::str::from_utf8(raw).is_err() {
+                        return Err("is not UTF-8 text".to_string());
+                    }
+                }
+            }
+            text.push((index, Some(field_index)));
+        }
+    }
+    Ok(())
+}
+
+/// True when the first bytes of a text are clearly not text (NUL bytes or many
+/// control characters).
+fn looks_binary(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(4096)];
+    if sample.contains(&0) {
+        return true;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    control * 10 > sample.len()
+}
+
+/// A field's bytes for a message: lossy UTF-8, at most 40 characters.
+fn shown(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+fn intern_addr(table: &mut FlowTable, raw: &[u8]) -> Result<AddrId, String> {
+    if raw == b"-" {
+        return Ok(AddrId::NONE);
+    }
+    match parse_addr(raw) {
+        Some(addr) => Ok(table.addrs.intern(addr)),
+        None => Err(format!("`{}` is not an IP address", shown(raw))),
+    }
+}
+
+/// An unsigned integer or `-`.
+fn parse_u64(raw: &[u8]) -> Result<Option<u64>, String> {
+    if raw == b"-" {
+        return Ok(None);
+    }
+    if raw.is_empty() {
+        return Err("is empty (two spaces in a row?)".to_string());
+    }
+    let mut value: u64 = 0;
+    for &b in raw {
+        if !b.is_ascii_digit() {
+            return Err(format!("`{}` is not a number", shown(raw)));
+        }
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .ok_or_else(|| format!("`{}` is too large", shown(raw)))?;
+    }
+    Ok(Some(value))
+}
+
+fn parse_small(raw: &[u8], max: u64) -> Result<Option<u64>, String> {
+    match parse_u64(raw)? {
+        Some(v) if v > max => Err(format!("{v} is out of range (0 to {max})")),
+        other => Ok(other),
+    }
+}
+
+/// Unix seconds, or milliseconds (normalised to seconds) when above 2^31 − 1.
+fn parse_time(raw: &[u8]) -> Result<Option<u32>, String> {
+    match parse_u64(raw)? {
+        None => Ok(None),
+        Some(v) => {
+            let secs = if v > MAX_SECONDS { v / 1000 } else { v };
+            u32::try_from(secs)
+                .map(Some)
+                .map_err(|_| format!("{v} is not a time in seconds or milliseconds"))
+        }
+    }
+}
+
+/// Reads a whole file held in memory (tests, small inputs).
+pub fn read_bytes(dataset: &mut Dataset, name: &str, bytes: &[u8], options: &ReadOptions) {
+    let mut reader = FileReader::new(dataset, name, options);
+    reader.push(dataset, bytes);
+    reader.finish(dataset);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::table::LogStatus;
+
+    const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+    const LINE: &str = "2 123456789012 eni-0a1b2c 172.30.0.10 201.48.16.81 3306 49152 6 10 2100 1600221687 1600221747 ACCEPT OK";
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read(name: &str, bytes: &[u8], format: Option<&str>) -> Dataset {
+        let options = ReadOptions {
+            format: format.map(|f| Format::parse_user(f).unwrap()),
+        };
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, name, bytes, &options);
+        ds
+    }
+
+    /// Diagnostics as `line: message` for compact assertions.
+    fn diags(ds: &Dataset) -> Vec<String> {
+        ds.diagnostics
+            .iter()
+            .map(|d| match d.line {
+                Some(l) => format!("{l}: {}", d.message),
+                None => format!("-: {}", d.message),
+            })
+            .collect()
+    }
+
+    struct Case {
+        name: &'static str,
+        input: Vec<u8>,
+        format: Option<&'static str>,
+        records: usize,
+        /// Each expected diagnostic as (line, a part of its message).
+        diagnostics: Vec<(Option<u64>, &'static str)>,
+    }
+
+    fn text(s: &str) -> Vec<u8> {
+        s.as_bytes().to_vec()
+    }
+
+    fn cases() -> Vec<Case> {
+        let two = format!("{HEADER}\n{LINE}\n{LINE}\n");
+        vec![
+            Case { name: "header and records", input: text(&two), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "no header, default format", input: text(&format!("{LINE}\n{LINE}")), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "gzip by content, not name", input: gzip(two.as_bytes()), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "crlf", input: text(&two.replace('\n', "\r\n")), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "bom", input: [b"\xef\xbb\xbf".as_slice(), two.as_bytes()].concat(), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "blank lines", input: text(&format!("\n{HEADER}\n\n{LINE}\n\n\n{LINE}\n\n")), format: None, records: 2, diagnostics: vec![] },
+            Case { name: "repeated header", input: text(&format!("{HEADER}\n{LINE}\n{HEADER}\n{LINE}\n")), format: None, records: 2, diagnostics: vec![] },
+            Case {
+                name: "custom field order from header",
+                input: text("srcaddr dstaddr bytes start end log-status\n10.0.0.1 10.0.0.2 500 1600000000 1600000060 OK\n"),
+                format: None, records: 1, diagnostics: vec![],
+            },
+            Case {
+                name: "user format overrides, header skipped",
+                input: text("srcaddr dstaddr bytes\n10.0.0.1 10.0.0.2 500\n"),
+                format: Some("${srcaddr} ${dstaddr} ${bytes}"), records: 1, diagnostics: vec![],
+            },
+            Case {
+                name: "every v3-v8 field",
+                input: text(&format!(
+                    "{}\n{}\n",
+                    Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(" "),
+                    Field::ALL.iter().map(|f| match f.kind() {
+                        FieldKind::Int => "7",
+                        FieldKind::Addr => "2001:db8::7",
+                        FieldKind::Text => match f { Field::Action => "ACCEPT", Field::LogStatus => "OK", _ => "x-1" },
+                    }).collect::<Vec<_>>().join(" ")
+                )),
+                format: None, records: 1, diagnostics: vec![],
+            },
+            Case {
+                name: "nodata and skipdata",
+                input: text(&format!("{HEADER}\n2 123 eni-1 - - - - - - - 1600000000 1600000600 - NODATA\n2 123 eni-1 - - - - - - - 1600000000 1600000600 - SKIPDATA\n")),
+                format: None, records: 2, diagnostics: vec![],
+            },
+            Case {
+                name: "too few fields",
+                input: text(&format!("{HEADER}\n{LINE}\n2 123 eni-1 10.0.0.1\n{LINE}\n")),
+                format: None, records: 2, diagnostics: vec![(Some(3), "expected 14 fields (the header on line 1 names 14 fields), found 4")],
+            },
+            Case {
+                name: "too many fields",
+                input: text(&format!("{HEADER}\n{LINE} extra\n")),
+                format: None, records: 0, diagnostics: vec![(Some(2), "found 15"), (None, "no records could be read")],
+            },
+            Case {
+                name: "non-numeric counter",
+                input: text(&format!("{LINE}\n{}\n", LINE.replace(" 2100 ", " lots "))),
+                format: None, records: 1, diagnostics: vec![(Some(2), "field `bytes`: `lots` is not a number")],
+            },
+            Case {
+                name: "bad address",
+                input: text(&format!("{LINE}\n{}\n", LINE.replace("201.48.16.81", "201.48.16.999"))),
+                format: None, records: 1, diagnostics: vec![(Some(2), "field `dstaddr`: `201.48.16.999` is not an IP address")],
+            },
+            Case {
+                name: "port out of range",
+                input: text(&LINE.replace(" 3306 ", " 70000 ")),
+                format: None, records: 0, diagnostics: vec![(Some(1), "field `srcport`: 70000 is out of range (0 to 65535)"), (None, "no records")],
+            },
+            Case {
+                name: "bad action",
+                input: text(&format!("{LINE}\n{}", LINE.replace("ACCEPT", "MAYBE"))),
+                format: None, records: 1, diagnostics: vec![(Some(2), "field `action`: `MAYBE` is not ACCEPT or REJECT")],
+            },
+            Case {
+                name: "no header and not 14 fields",
+                input: text("10.0.0.1 10.0.0.2 500\n"),
+                format: None, records: 0, diagnostics: vec![(Some(1), "line has 3 fields and no header line"), (None, "no records")],
+            },
+            Case { name: "empty file", input: vec![], format: None, records: 0, diagnostics: vec![(None, "empty file")] },
+            Case { name: "header only", input: text(&format!("{HEADER}\n")), format: None, records: 0, diagnostics: vec![(None, "has a header line but no records")] },
+            Case {
+                name: "binary junk",
+                input: (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
+                format: None, records: 0, diagnostics: vec![(None, "is binary data")],
+            },
+            Case { name: "zip", input: b"PK\x03\x04rest".to_vec(), format: None, records: 0, diagnostics: vec![(None, "ZIP archive")] },
+            Case { name: "parquet", input: b"PAR1\x00\x00".to_vec(), format: None, records: 0, diagnostics: vec![(None, "Parquet")] },
+            Case {
+                name: "very long line",
+                input: text(&format!("{LINE}\n{}\n{LINE}\n", "9".repeat(3 * 1024 * 1024))),
+                format: None, records: 2, diagnostics: vec![(Some(2), "line is longer than 64 KiB")],
+            },
+            Case {
+                name: "truncated gzip keeps records before the cut",
+                input: {
+                    let body: String = std::iter::once(HEADER.to_string()).chain((0..2000).map(|_| LINE.to_string())).collect::<Vec<_>>().join("\n");
+                    let gz = gzip(body.as_bytes());
+                    gz[..gz.len() / 2].to_vec()
+                },
+                format: None, records: usize::MAX, diagnostics: vec![(None, "gzip data ends early")],
+            },
+            Case {
+                name: "gzip header only",
+                input: vec![0x1f, 0x8b],
+                format: None, records: 0, diagnostics: vec![(None, "gzip data")],
+            },
+        ]
+    }
+
+    #[test]
+    fn table_of_format_variants_and_malformed_lines() {
+        for case in cases() {
+            let ds = read("case.log", &case.input, case.format);
+            if case.records == usize::MAX {
+                assert!(ds.records() > 0, "{}: expected some records", case.name);
+            } else {
+                assert_eq!(
+                    ds.records() as usize,
+                    case.records,
+                    "{}: {:?}",
+                    case.name,
+                    diags(&ds)
+                );
+            }
+            assert_eq!(
+                ds.diagnostics.len(),
+                case.diagnostics.len(),
+                "{}: {:?}",
+                case.name,
+                diags(&ds)
+            );
+            for (d, (line, part)) in ds.diagnostics.iter().zip(&case.diagnostics) {
+                assert_eq!(d.file, "case.log", "{}", case.name);
+                assert_eq!(d.line, *line, "{}: {:?}", case.name, diags(&ds));
+                assert!(
+                    d.message.contains(part),
+                    "{}: {:?} lacks {part:?}",
+                    case.name,
+                    d.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_parsed_and_missing_stays_missing() {
+        let input =
+            format!("{HEADER}\n{LINE}\n2 123 eni-1 - - - - - - - 1600000000 1600000600 - NODATA\n");
+        let ds = read("f.log", input.as_bytes(), None);
+        let t = &ds.table;
+        assert_eq!(
+            t.addrs.get(t.srcaddr(0)).unwrap().to_string(),
+            "172.30.0.10"
+        );
+        assert_eq!(
+            t.addrs.get(t.dstaddr(0)).unwrap().to_string(),
+            "201.48.16.81"
+        );
+        assert_eq!(t.srcport(0), Some(3306));
+        assert_eq!(t.dstport(0), Some(49152));
+        assert_eq!(t.protocol(0), Some(6));
+        assert_eq!(t.packets(0), Some(10));
+        assert_eq!(t.bytes(0), Some(2100));
+        assert_eq!(t.start_secs(0), Some(1_600_221_687));
+        assert_eq!(t.end_secs(0), Some(1_600_221_747));
+        assert_eq!(t.action(0), Some(Action::Accept));
+        assert_eq!(t.log_status(0), Some(LogStatus::Ok));
+        assert_eq!(t.text("interface-id", 0), Some("eni-0a1b2c"));
+        assert_eq!(t.text("version", 0), Some("2"));
+        // NODATA: every dash is missing, not zero.
+        assert_eq!(t.srcaddr(1), AddrId::NONE);
+        assert_eq!(t.bytes(1), None);
+        assert_eq!(t.packets(1), None);
+        assert_eq!(t.srcport(1), None);
+        assert_eq!(t.action(1), None);
+        assert_eq!(t.log_status(1), Some(LogStatus::NoData));
+        assert_eq!(ds.nodata(), 1);
+        assert_eq!(ds.files[0].records, 2);
+        assert_eq!(ds.format_at(1), Some(&Format::default_v2()));
+    }
+
+    #[test]
+    fn milliseconds_are_normalised_and_ipv6_read() {
+        let input = "srcaddr dstaddr start end bytes\n2001:db8::1 2001:0db8:0000:0000:0000:0000:0000:0002 1600221687123 1600221747999 10\n";
+        let ds = read("f.log", input.as_bytes(), None);
+        let t = &ds.table;
+        assert_eq!(t.start_secs(0), Some(1_600_221_687));
+        assert_eq!(t.end_secs(0), Some(1_600_221_747));
+        assert_eq!(
+            t.addrs.get(t.dstaddr(0)).unwrap().to_string(),
+            "2001:db8::2"
+        );
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_change_the_result() {
+        let mut body = format!("\u{feff}{HEADER}\r\n");
+        for i in 0..300 {
+            body.push_str(&LINE.replace("2100", &i.to_string()));
+            body.push_str(if i % 2 == 0 { "\r\n" } else { "\n" });
+            if i % 50 == 0 {
+                body.push_str("bad line\n");
+            }
+        }
+        let whole = read("f.log", body.as_bytes(), None);
+        let gz = gzip(body.as_bytes());
+        for input in [body.as_bytes(), &gz] {
+            for chunk in [1, 2, 3, 7, 64, 4096] {
+                let mut ds = Dataset::default();
+                let mut r = FileReader::new(&mut ds, "f.log", &ReadOptions::default());
+                for c in input.chunks(chunk) {
+                    r.push(&mut ds, c);
+                }
+                r.finish(&mut ds);
+                assert_eq!(ds.records(), 300, "chunk {chunk}");
+                assert_eq!(diags(&ds), diags(&whole), "chunk {chunk}");
+                let bytes: Vec<_> = (0..300).map(|i| ds.table.bytes(i)).collect();
+                assert_eq!(bytes, (0..300).map(Some).collect::<Vec<_>>());
+            }
+        }
+        // The bad lines sit after records 0, 50, …: line 1 is the header.
+        assert_eq!(whole.diagnostics[0].line, Some(3));
+        assert_eq!(whole.diagnostics[1].line, Some(54));
+    }
+
+    #[test]
+    fn many_bad_lines_are_summarised() {
+        let body = "x y z\n".repeat(120);
+        let ds = read("f.log", body.as_bytes(), None);
+        assert_eq!(ds.diagnostics.len(), 50 + 2);
+        assert_eq!(ds.diagnostics[50].message, "70 more bad lines not listed");
+        assert_eq!(ds.files[0].bad_lines, 120);
+    }
+
+    #[test]
+    fn text_columns_of_a_format_do_not_leak_into_the_next_file() {
+        let mut ds = Dataset::default();
+        let opts = ReadOptions::default();
+        read_bytes(
+            &mut ds,
+            "a.log",
+            format!("{HEADER}\n{LINE}\n").as_bytes(),
+            &opts,
+        );
+        read_bytes(
+            &mut ds,
+            "b.log",
+            b"srcaddr dstaddr bytes\n10.0.0.1 10.0.0.2 5\n",
+            &opts,
+        );
+        assert_eq!(ds.table.text("interface-id", 0), Some("eni-0a1b2c"));
+        assert_eq!(ds.table.text("interface-id", 1), None);
+        assert_eq!(ds.files[1].first_row, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048), chunk in 1usize..64) {
+            let mut ds = Dataset::default();
+            let mut r = FileReader::new(&mut ds, "fuzz", &ReadOptions::default());
+            for c in bytes.chunks(chunk) {
+                r.push(&mut ds, c);
+            }
+            r.finish(&mut ds);
+        }
+
+        #[test]
+        fn arbitrary_lines_never_panic(lines in proptest::collection::vec("[ -~]{0,120}", 0..20)) {
+            let body = format!("{HEADER}\n{}", lines.join("\n"));
+            let _ = read("fuzz", body.as_bytes(), None);
+            let gz = gzip(body.as_bytes());
+            let _ = read("fuzz", &gz[..gz.len() * 2 / 3], None);
+        }
+    }
+}

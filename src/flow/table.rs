@@ -1,0 +1,562 @@
+//! The records of a data set in compact columnar form.
+//!
+//! The eleven fields the analysis needs live in fixed-width columns (39 bytes a record,
+//! addresses as interned [`AddrId`]s). Every other field of a format is kept in a
+//! [`TextColumn`]: interned and run-length encoded, so per-file constants such as
+//! `account-id` or `interface-id` cost almost nothing. A missing value (`-`) stays
+//! missing: presence bits for numbers, [`AddrId::NONE`] for addresses, id 0 for text.
+
+use std::collections::HashMap;
+
+use super::addr::{AddrId, AddrTable};
+
+/// `action` of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Traffic was accepted.
+    Accept,
+    /// Traffic was rejected by a security group or network ACL.
+    Reject,
+}
+
+/// `log-status` of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogStatus {
+    /// Data logged normally.
+    Ok,
+    /// No traffic in the interval.
+    NoData,
+    /// Records were skipped: the evidence for the interval is incomplete.
+    SkipData,
+}
+
+impl Action {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "ACCEPT",
+            Action::Reject => "REJECT",
+        }
+    }
+}
+
+impl LogStatus {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStatus::Ok => "OK",
+            LogStatus::NoData => "NODATA",
+            LogStatus::SkipData => "SKIPDATA",
+        }
+    }
+}
+
+/// Presence bits of the numeric columns.
+mod present {
+    pub const SRCPORT: u8 = 1;
+    pub const DSTPORT: u8 = 2;
+    pub const PROTOCOL: u8 = 4;
+    pub const PACKETS: u8 = 8;
+    pub const BYTES: u8 = 16;
+    pub const START: u8 = 32;
+    pub const END: u8 = 64;
+}
+
+/// One record's core values, as parsed; `None` is a `-` or a field the format lacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoreValues {
+    /// Source address id.
+    pub srcaddr: AddrId,
+    /// Destination address id.
+    pub dstaddr: AddrId,
+    /// Source port.
+    pub srcport: Option<u16>,
+    /// Destination port.
+    pub dstport: Option<u16>,
+    /// IANA protocol number.
+    pub protocol: Option<u8>,
+    /// Packets in the interval.
+    pub packets: Option<u64>,
+    /// Bytes in the interval.
+    pub bytes: Option<u64>,
+    /// Unix seconds of the first packet.
+    pub start_secs: Option<u32>,
+    /// Unix seconds of the last packet.
+    pub end_secs: Option<u32>,
+    /// ACCEPT / REJECT.
+    pub action: Option<Action>,
+    /// OK / NODATA / SKIPDATA.
+    pub log_status: Option<LogStatus>,
+}
+
+/// Interned strings; id 0 is the missing value.
+#[derive(Clone, Debug)]
+pub struct Interner {
+    strings: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            strings: vec!["".into()],
+            ids: HashMap::new(),
+        }
+    }
+}
+
+impl Interner {
+    /// The id of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The string of `id`; `None` for the missing value.
+    pub fn get(&self, id: u32) -> Option<&str> {
+        if id == 0 {
+            return None;
+        }
+        self.strings.get(id as usize).map(|s| &**s)
+    }
+}
+
+/// A text column: interned values, run-length encoded by row.
+#[derive(Clone, Debug, Default)]
+pub struct TextColumn {
+    values: Interner,
+    /// `(first row, value id)`, rows ascending; a run lasts until the next one.
+    runs: Vec<(u32, u32)>,
+    /// Raw bytes of the last value pushed, to skip interning repeats.
+    last_raw: Vec<u8>,
+    last_id: u32,
+}
+
+impl TextColumn {
+    /// Sets the value of `row` (rows must be pushed in ascending order).
+    pub fn push(&mut self, row: u32, value: Option<&str>) {
+        let id = match value {
+            None => 0,
+            Some(v) if self.last_id != 0 && v.as_bytes() == self.last_raw.as_slice() => {
+                self.last_id
+            }
+            Some(v) => {
+                let id = self.values.intern(v);
+                self.last_raw.clear();
+                self.last_raw.extend_from_slice(v.as_bytes());
+                id
+            }
+        };
+        self.last_id = id;
+        // A second value for the same row replaces the first.
+        if self.runs.last().is_some_and(|&(first, _)| first == row) {
+            self.runs.pop();
+        }
+        match self.runs.last() {
+            Some(&(_, last)) if last == id => {}
+            _ => self.runs.push((row, id)),
+        }
+    }
+
+    /// The value at `row`, `None` when missing.
+    pub fn get(&self, row: u32) -> Option<&str> {
+        let run = match self.runs.binary_search_by(|&(first, _)| first.cmp(&row)) {
+            Ok(i) => i,
+            Err(0) => return None,
+            Err(i) => i - 1,
+        };
+        self.runs.get(run).and_then(|&(_, id)| self.values.get(id))
+    }
+
+    /// Bytes of memory the column holds (approximately).
+    pub fn heap_bytes(&self) -> usize {
+        self.runs.capacity() * 8
+            + self
+                .values
+                .strings
+                .iter()
+                .map(|s| s.len() * 2 + 40)
+                .sum::<usize>()
+    }
+}
+
+/// The records of a data set, in columns.
+#[derive(Clone, Debug, Default)]
+pub struct FlowTable {
+    /// Interned addresses shared by `srcaddr` and `dstaddr`.
+    pub addrs: AddrTable,
+    srcaddr: Vec<AddrId>,
+    dstaddr: Vec<AddrId>,
+    srcport: Vec<u16>,
+    dstport: Vec<u16>,
+    protocol: Vec<u8>,
+    packets: Vec<u64>,
+    bytes: Vec<u64>,
+    start: Vec<u32>,
+    end: Vec<u32>,
+    presence: Vec<u8>,
+    /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
+    /// (0 none, 1 OK, 2 NODATA, 3 SKIPDATA).
+    status: Vec<u8>,
+    /// Text columns by name, in the order first seen.
+    text: Vec<(String, TextColumn)>,
+}
+
+impl FlowTable {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.srcaddr.len()
+    }
+
+    /// True when there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.srcaddr.is_empty()
+    }
+
+    /// Appends one record's core values; returns its row.
+    pub fn push(&mut self, v: &CoreValues) -> u32 {
+        let row = self.srcaddr.len() as u32;
+        let mut bits = 0;
+        let mut flag = |value: bool, bit: u8| {
+            if value {
+                bits |= bit;
+            }
+        };
+        flag(v.srcport.is_some(), present::SRCPORT);
+        flag(v.dstport.is_some(), present::DSTPORT);
+        flag(v.protocol.is_some(), present::PROTOCOL);
+        flag(v.packets.is_some(), present::PACKETS);
+        flag(v.bytes.is_some(), present::BYTES);
+        flag(v.start_secs.is_some(), present::START);
+        flag(v.end_secs.is_some(), present::END);
+        self.srcaddr.push(v.srcaddr);
+        self.dstaddr.push(v.dstaddr);
+        self.srcport.push(v.srcport.unwrap_or(0));
+        self.dstport.push(v.dstport.unwrap_or(0));
+        self.protocol.push(v.protocol.unwrap_or(0));
+        self.packets.push(v.packets.unwrap_or(0));
+        self.bytes.push(v.bytes.unwrap_or(0));
+        self.start.push(v.start_secs.unwrap_or(0));
+        self.end.push(v.end_secs.unwrap_or(0));
+        self.presence.push(bits);
+        let action = match v.action {
+            None => 0,
+            Some(Action::Accept) => 1,
+            Some(Action::Reject) => 2,
+        };
+        let status = match v.log_status {
+            None => 0,
+            Some(LogStatus::Ok) => 1,
+            Some(LogStatus::NoData) => 2,
+            Some(LogStatus::SkipData) => 3,
+        };
+        self.status.push(action | (status << 2));
+        row
+    }
+
+    /// Removes every record from `row` on (used when a line turns out bad after its
+    /// core values were pushed).
+    pub fn truncate(&mut self, row: usize) {
+        self.srcaddr.truncate(row);
+        self.dstaddr.truncate(row);
+        self.srcport.truncate(row);
+        self.dstport.truncate(row);
+        self.protocol.truncate(row);
+        self.packets.truncate(row);
+        self.bytes.truncate(row);
+        self.start.truncate(row);
+        self.end.truncate(row);
+        self.presence.truncate(row);
+        self.status.truncate(row);
+    }
+
+    /// The text column named `name`, created (missing for all earlier rows) if new.
+    pub fn text_column_mut(&mut self, name: &str) -> usize {
+        if let Some(i) = self.text.iter().position(|(n, _)| n == name) {
+            return i;
+        }
+        self.text.push((name.to_string(), TextColumn::default()));
+        self.text.len() - 1
+    }
+
+    /// Sets text column `column` (an index from [`FlowTable::text_column_mut`]) at `row`.
+    pub fn push_text(&mut self, column: usize, row: u32, value: Option<&str>) {
+        if let Some((_, col)) = self.text.get_mut(column) {
+            col.push(row, value);
+        }
+    }
+
+    /// The value of the text column `name` at `row`.
+    pub fn text(&self, name: &str, row: usize) -> Option<&str> {
+        let (_, col) = self.text.iter().find(|(n, _)| n == name)?;
+        col.get(row as u32)
+    }
+
+    /// Names of the text columns, in the order first seen.
+    pub fn text_column_names(&self) -> impl Iterator<Item = &str> {
+        self.text.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// Source address id of `row`.
+    #[inline]
+    pub fn srcaddr(&self, row: usize) -> AddrId {
+        self.srcaddr.get(row).copied().unwrap_or(AddrId::NONE)
+    }
+
+    /// Destination address id of `row`.
+    #[inline]
+    pub fn dstaddr(&self, row: usize) -> AddrId {
+        self.dstaddr.get(row).copied().unwrap_or(AddrId::NONE)
+    }
+
+    #[inline]
+    fn has(&self, row: usize, bit: u8) -> bool {
+        self.presence.get(row).is_some_and(|p| p & bit != 0)
+    }
+
+    /// Source port of `row`.
+    #[inline]
+    pub fn srcport(&self, row: usize) -> Option<u16> {
+        self.has(row, present::SRCPORT).then(|| self.srcport[row])
+    }
+
+    /// Destination port of `row`.
+    #[inline]
+    pub fn dstport(&self, row: usize) -> Option<u16> {
+        self.has(row, present::DSTPORT).then(|| self.dstport[row])
+    }
+
+    /// Protocol of `row`.
+    #[inline]
+    pub fn protocol(&self, row: usize) -> Option<u8> {
+        self.has(row, present::PROTOCOL).then(|| self.protocol[row])
+    }
+
+    /// Packets of `row`.
+    #[inline]
+    pub fn packets(&self, row: usize) -> Option<u64> {
+        self.has(row, present::PACKETS).then(|| self.packets[row])
+    }
+
+    /// Bytes of `row`.
+    #[inline]
+    pub fn bytes(&self, row: usize) -> Option<u64> {
+        self.has(row, present::BYTES).then(|| self.bytes[row])
+    }
+
+    /// Start (Unix seconds) of `row`.
+    #[inline]
+    pub fn start_secs(&self, row: usize) -> Option<u32> {
+        self.has(row, present::START).then(|| self.start[row])
+    }
+
+    /// End (Unix seconds) of `row`.
+    #[inline]
+    pub fn end_secs(&self, row: usize) -> Option<u32> {
+        self.has(row, present::END).then(|| self.end[row])
+    }
+
+    /// Action of `row`.
+    pub fn action(&self, row: usize) -> Option<Action> {
+        match self.status.get(row).map(|s| s & 3) {
+            Some(1) => Some(Action::Accept),
+            Some(2) => Some(Action::Reject),
+            _ => None,
+        }
+    }
+
+    /// Log status of `row`.
+    pub fn log_status(&self, row: usize) -> Option<LogStatus> {
+        match self.status.get(row).map(|s| (s >> 2) & 3) {
+            Some(1) => Some(LogStatus::Ok),
+            Some(2) => Some(LogStatus::NoData),
+            Some(3) => Some(LogStatus::SkipData),
+            _ => None,
+        }
+    }
+
+    /// All core values of `row`.
+    pub fn core(&self, row: usize) -> CoreValues {
+        CoreValues {
+            srcaddr: self.srcaddr(row),
+            dstaddr: self.dstaddr(row),
+            srcport: self.srcport(row),
+            dstport: self.dstport(row),
+            protocol: self.protocol(row),
+            packets: self.packets(row),
+            bytes: self.bytes(row),
+            start_secs: self.start_secs(row),
+            end_secs: self.end_secs(row),
+            action: self.action(row),
+            log_status: self.log_status(row),
+        }
+    }
+
+    /// Appends all records of `other`, re-interning its addresses and text values.
+    pub fn append(&mut self, other: &FlowTable) {
+        let remap: Vec<AddrId> = (0..other.addrs.id_count())
+            .map(|i| match other.addrs.get(AddrId(i as u32)) {
+                Some(addr) => self.addrs.intern(addr),
+                None => AddrId::NONE,
+            })
+            .collect();
+        let offset = self.len() as u32;
+        let map = |id: AddrId| remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
+        self.srcaddr.extend(other.srcaddr.iter().map(|&a| map(a)));
+        self.dstaddr.extend(other.dstaddr.iter().map(|&a| map(a)));
+        self.srcport.extend_from_slice(&other.srcport);
+        self.dstport.extend_from_slice(&other.dstport);
+        self.protocol.extend_from_slice(&other.protocol);
+        self.packets.extend_from_slice(&other.packets);
+        self.bytes.extend_from_slice(&other.bytes);
+        self.start.extend_from_slice(&other.start);
+        self.end.extend_from_slice(&other.end);
+        self.presence.extend_from_slice(&other.presence);
+        self.status.extend_from_slice(&other.status);
+        // Columns `self` has but `other` lacks are missing for the appended rows.
+        if !other.is_empty() {
+            for (name, col) in &mut self.text {
+                if !other.text.iter().any(|(n, _)| n == name) {
+                    col.push(offset, None);
+                }
+            }
+        }
+        for (name, col) in &other.text {
+            let target = self.text_column_mut(name);
+            if let Some((_, t)) = self.text.get_mut(target) {
+                if col.runs.first().is_none_or(|&(first, _)| first > 0) {
+                    t.push(offset, None);
+                }
+                for &(first, id) in &col.runs {
+                    t.push(offset + first, col.values.get(id));
+                }
+            }
+        }
+    }
+
+    /// Marks every text column not in `keep` as missing from `row` on (a new format
+    /// that lacks them starts there).
+    pub fn mark_missing_except(&mut self, keep: &[usize], row: u32) {
+        for (i, (_, col)) in self.text.iter_mut().enumerate() {
+            if !keep.contains(&i) {
+                col.push(row, None);
+            }
+        }
+    }
+
+    /// Approximate heap bytes held by the records (columns, addresses, text).
+    pub fn heap_bytes(&self) -> usize {
+        let fixed = self.srcaddr.capacity() * 4
+            + self.dstaddr.capacity() * 4
+            + self.srcport.capacity() * 2
+            + self.dstport.capacity() * 2
+            + self.protocol.capacity()
+            + self.packets.capacity() * 8
+            + self.bytes.capacity() * 8
+            + self.start.capacity() * 4
+            + self.end.capacity() * 4
+            + self.presence.capacity()
+            + self.status.capacity();
+        let addrs = self.addrs.id_count() * 64;
+        let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum();
+        fixed + addrs + text
+    }
+
+    /// Releases spare capacity (after reading finishes).
+    pub fn shrink_to_fit(&mut self) {
+        self.srcaddr.shrink_to_fit();
+        self.dstaddr.shrink_to_fit();
+        self.srcport.shrink_to_fit();
+        self.dstport.shrink_to_fit();
+        self.protocol.shrink_to_fit();
+        self.packets.shrink_to_fit();
+        self.bytes.shrink_to_fit();
+        self.start.shrink_to_fit();
+        self.end.shrink_to_fit();
+        self.presence.shrink_to_fit();
+        self.status.shrink_to_fit();
+        for (_, c) in &mut self.text {
+            c.runs.shrink_to_fit();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(table: &mut FlowTable, src: &str, bytes: Option<u64>) -> CoreValues {
+        CoreValues {
+            srcaddr: table.addrs.intern(src.parse().unwrap()),
+            dstaddr: AddrId::NONE,
+            srcport: Some(3306),
+            dstport: None,
+            protocol: Some(6),
+            packets: Some(3),
+            bytes,
+            start_secs: Some(1_600_000_000),
+            end_secs: None,
+            action: Some(Action::Reject),
+            log_status: Some(LogStatus::SkipData),
+        }
+    }
+
+    #[test]
+    fn push_and_read_back_keeps_missing_values_missing() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", None);
+        let row = t.push(&v);
+        assert_eq!(t.core(row as usize), v);
+        assert_eq!(t.bytes(0), None);
+        assert_eq!(t.dstport(0), None);
+        assert_eq!(t.srcport(0), Some(3306));
+        assert_eq!(t.end_secs(0), None);
+        // Out-of-range rows read as missing, never panic.
+        assert_eq!(t.bytes(5), None);
+        assert_eq!(t.srcaddr(5), AddrId::NONE);
+    }
+
+    #[test]
+    fn text_columns_are_run_length_encoded() {
+        let mut c = TextColumn::default();
+        for row in 0..1000 {
+            c.push(row, Some(if row < 600 { "eni-a" } else { "eni-b" }));
+        }
+        c.push(1000, None);
+        assert_eq!(c.runs.len(), 3);
+        assert_eq!(c.get(0), Some("eni-a"));
+        assert_eq!(c.get(599), Some("eni-a"));
+        assert_eq!(c.get(600), Some("eni-b"));
+        assert_eq!(c.get(1000), None);
+    }
+
+    #[test]
+    fn append_remaps_addresses_and_text() {
+        let mut a = FlowTable::default();
+        let v = values(&mut a, "10.0.0.1", Some(10));
+        a.push(&v);
+        let col = a.text_column_mut("interface-id");
+        a.push_text(col, 0, Some("eni-a"));
+
+        let mut b = FlowTable::default();
+        let _unused = b.addrs.intern("192.0.2.1".parse().unwrap());
+        let v = values(&mut b, "10.0.0.2", Some(20));
+        b.push(&v);
+        let col = b.text_column_mut("vpc-id");
+        b.push_text(col, 0, Some("vpc-1"));
+
+        a.append(&b);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.addrs.get(a.srcaddr(1)), Some("10.0.0.2".parse().unwrap()));
+        assert_eq!(a.bytes(1), Some(20));
+        assert_eq!(a.text("interface-id", 0), Some("eni-a"));
+        assert_eq!(a.text("interface-id", 1), None);
+        assert_eq!(a.text("vpc-id", 0), None);
+        assert_eq!(a.text("vpc-id", 1), Some("vpc-1"));
+    }
+}

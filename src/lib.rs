@@ -1,0 +1,11 @@
+//! flowlens: find data exfiltration in AWS VPC flow logs.
+//!
+//! The core — [`flow`] (reading) and [`analysis`] (the five questions of an
+//! investigation) — is pure Rust that compiles natively and to WebAssembly; the
+//! command-line tool (`src/bin/flowlens`) and the web page ([`web`], wasm32 only) are
+//! thin edges around it. [`example`] generates the honeypot week used by both.
+
+pub mod analysis;
+pub mod example;
+pub mod flow;
+pub mod time;
