@@ -1,0 +1,169 @@
+//! The report: every answer for one [`Query`], as the CLI prints it with `--json` and
+//! the page downloads it. Key names follow the AWS field words; times are Unix seconds.
+
+use serde::Serialize;
+
+use super::flows::{flows_to, histogram, FlowsTo, Histogram};
+use super::ranking::{ranking, Ranked};
+use super::sources::{sources, Source};
+use super::span::{span, Span};
+use super::verdict::{detect_service_port, verdict, Verdict};
+use super::{Query, TimeRange};
+use crate::flow::table::LogStatus;
+use crate::flow::{Dataset, Diagnostic};
+
+/// What was read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Input {
+    /// Files given.
+    pub files: u64,
+    /// Records kept.
+    pub records: u64,
+    /// NODATA records.
+    pub nodata: u64,
+    /// SKIPDATA records (intervals with incomplete evidence).
+    pub skipdata: u64,
+    /// Bytes of input read.
+    pub bytes_read: u64,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The range the answers cover (Unix seconds); for the whole data set, its extent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RangeOut {
+    /// First second covered.
+    pub from: Option<u32>,
+    /// First second after it.
+    pub to: Option<u32>,
+    /// True when the range is the whole data set.
+    pub all: bool,
+}
+
+/// An interval AWS marked SKIPDATA: records were dropped, the evidence has a gap.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// Start of the interval.
+    pub start: Option<u32>,
+    /// End of the interval.
+    pub end: Option<u32>,
+    /// The interface, when the format has it.
+    pub interface_id: Option<String>,
+}
+
+/// Every answer for one query.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Version of flowlens that made the report.
+    pub flowlens_version: &'static str,
+    /// What was read.
+    pub input: Input,
+    /// The range of `sources`, `flows_to_suspect`, `histogram` and the verdict's
+    /// suspect flows.
+    pub range: RangeOut,
+    /// SKIPDATA intervals.
+    pub gaps: Vec<Gap>,
+    /// Question 1: source addresses in the range.
+    pub sources: Vec<Source>,
+    /// The address explained: given, or the top of the ranking.
+    pub suspect: Option<String>,
+    /// Questions 2–3, across the whole data.
+    pub span: Option<Span>,
+    /// Question 4: flows to the suspect in the range.
+    pub flows_to_suspect: Option<FlowsTo>,
+    /// Question 4: their sizes.
+    pub histogram: Option<Histogram>,
+    /// Question 5.
+    pub verdict: Option<Verdict>,
+    /// Non-private destinations of the service, most suspicious first.
+    pub ranking: Vec<Ranked>,
+}
+
+/// Runs every analysis for `query`.
+pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
+    let range = query.range;
+    let port = query.service_port.or_else(|| detect_service_port(dataset));
+    let ranking = match port {
+        Some(p) => ranking(dataset, &range, p, query.k, &query.known),
+        None => Vec::new(),
+    };
+    let suspect = query.suspect.or_else(|| {
+        ranking
+            .first()
+            .filter(|r| r.score > 0.0)
+            .and_then(|r| r.addr.parse().ok())
+    });
+    let (span, flows, hist, verdict) = match suspect {
+        Some(addr) => {
+            let flows = flows_to(dataset, addr, &range);
+            let hist = histogram(&flows);
+            (
+                span(dataset, addr, &range, query.session_gap_secs),
+                Some(flows),
+                Some(hist),
+                Some(verdict(
+                    dataset,
+                    addr,
+                    &range,
+                    port,
+                    query.k,
+                    query.include_suspect_in_baseline,
+                )),
+            )
+        }
+        None => (None, None, None, None),
+    };
+    Report {
+        flowlens_version: env!("CARGO_PKG_VERSION"),
+        input: Input {
+            files: dataset.files.len() as u64,
+            records: dataset.records(),
+            nodata: dataset.nodata(),
+            skipdata: dataset.skipdata(),
+            bytes_read: dataset.bytes_read(),
+            diagnostics: dataset.diagnostics.clone(),
+        },
+        range: range_out(dataset, &range),
+        gaps: gaps(dataset),
+        sources: sources(dataset, &range, &query.known),
+        suspect: suspect.map(|a| a.to_string()),
+        span,
+        flows_to_suspect: flows,
+        histogram: hist,
+        verdict,
+        ranking,
+    }
+}
+
+fn range_out(dataset: &Dataset, range: &TimeRange) -> RangeOut {
+    if !range.is_all() {
+        return RangeOut {
+            from: range.from,
+            to: range.to,
+            all: false,
+        };
+    }
+    let table = &dataset.table;
+    let from = (0..table.len()).filter_map(|r| table.start_secs(r)).min();
+    let to = (0..table.len())
+        .filter_map(|r| table.end_secs(r).or(table.start_secs(r)))
+        .max()
+        .map(|t| t.saturating_add(1));
+    RangeOut {
+        from,
+        to,
+        all: true,
+    }
+}
+
+fn gaps(dataset: &Dataset) -> Vec<Gap> {
+    let table = &dataset.table;
+    (0..table.len())
+        .filter(|&row| table.log_status(row) == Some(LogStatus::SkipData))
+        .map(|row| Gap {
+            start: table.start_secs(row),
+            end: table.end_secs(row),
+            interface_id: table.text("interface-id", row).map(str::to_string),
+        })
+        .collect()
+}

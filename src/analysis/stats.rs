@@ -1,0 +1,79 @@
+//! Descriptive statistics of byte counts: mean and sample standard deviation for the
+//! classic mean + kσ threshold, and the robust view (median, MAD, p99) that heavy-tailed
+//! byte counts need beside it.
+
+/// Mean and sample standard deviation (n − 1), two-pass for accuracy.
+pub fn mean_stddev(values: &[u64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = values.len() as f64;
+    let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+    let mean = sum as f64 / n;
+    if values.len() < 2 {
+        return (mean, 0.0);
+    }
+    let squares: f64 = values
+        .iter()
+        .map(|&v| {
+            let d = v as f64 - mean;
+            d * d
+        })
+        .sum();
+    (mean, (squares / (n - 1.0)).sqrt())
+}
+
+/// The `q` quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics
+/// (the default of NumPy and R type 7). `sorted` must be ascending.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        n => {
+            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let frac = pos - lo as f64;
+            sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+        }
+    }
+}
+
+/// Median, median absolute deviation (unscaled) and 99th percentile.
+pub fn robust(values: &[u64]) -> (f64, f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let mut sorted: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = quantile_sorted(&sorted, 0.5);
+    let p99 = quantile_sorted(&sorted, 0.99);
+    let mut deviations: Vec<f64> = sorted.iter().map(|v| (v - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let mad = quantile_sorted(&deviations, 0.5);
+    (median, mad, p99)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_values() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squares sum 32, sample variance 32/7.
+        let (mean, sd) = mean_stddev(&[2, 4, 4, 4, 5, 5, 7, 9]);
+        assert_eq!(mean, 5.0);
+        assert!((sd - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+        // Median of 1..=9 is 5; deviations 4,3,2,1,0,1,2,3,4 → MAD 2.
+        // p99: position 0.99 * 8 = 7.92 → 8 + 0.92 * (9 - 8) = 8.92.
+        let (median, mad, p99) = robust(&[9, 1, 8, 2, 7, 3, 6, 4, 5]);
+        assert_eq!(median, 5.0);
+        assert_eq!(mad, 2.0);
+        assert!((p99 - 8.92).abs() < 1e-9);
+        assert_eq!(mean_stddev(&[]), (0.0, 0.0));
+        assert_eq!(mean_stddev(&[7]), (7.0, 0.0));
+        assert_eq!(robust(&[]), (0.0, 0.0, 0.0));
+        // Even count: median is the mean of the middle two.
+        assert_eq!(robust(&[1, 2, 3, 10]).0, 2.5);
+    }
+}

@@ -1,0 +1,73 @@
+//! Numbers for people: thousands separators and decimal byte units (1 MB = 10^6 B,
+//! as the case's "68.04 MB" and "almost 1 GB").
+
+/// `1020600000` → `1,020,600,000`.
+pub fn int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `5614.0234` with 2 decimals → `5,614.02`.
+pub fn float(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let text = format!("{:.*}", decimals, x.abs());
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let whole = int(whole.parse::<u64>().unwrap_or(0));
+    let sign = if x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac}")
+    }
+}
+
+/// Bytes in decimal units: `980 B`, `2.10 KB`, `68.04 MB`, `1.02 GB`.
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1000.0 {
+        return format!("{} B", float(n, if n.fract() == 0.0 { 0 } else { 2 }));
+    }
+    let mut value = n;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = u;
+    }
+    format!("{value:.2} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1000), "1,000");
+        assert_eq!(int(1_020_600_000), "1,020,600,000");
+        assert_eq!(float(5614.0234, 2), "5,614.02");
+        assert_eq!(float(-1234.5, 1), "-1,234.5");
+        assert_eq!(float(0.004, 2), "0.00");
+        assert_eq!(bytes(980.0), "980 B");
+        assert_eq!(bytes(2100.0), "2.10 KB");
+        assert_eq!(bytes(68_040_000.0), "68.04 MB");
+        assert_eq!(bytes(1_020_600_000.0), "1.02 GB");
+    }
+}
