@@ -1,0 +1,273 @@
+//! The subcommands.
+
+use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use flowlens::analysis::{analyze, Query, TimeRange, WINDOW_SECS};
+use flowlens::example::{self, ExampleOptions};
+use flowlens::flow::field::FieldKind;
+use flowlens::flow::format::Column;
+use flowlens::flow::{Cidr, Dataset, Field, Format, ReadOptions};
+use flowlens::time::parse_time;
+
+use crate::args::{AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs};
+use crate::load::{collect_files, load, read_files_in_order};
+use crate::text;
+
+/// Runs the command; `Err` is an I/O failure of the output (a closed pipe is
+/// success, handled by the caller).
+pub fn run(cli: Cli) -> io::Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze_cmd(args),
+        Command::Records(args) => records_cmd(args),
+        Command::Example(args) => example_cmd(args),
+    }
+}
+
+fn usage(message: &str) -> io::Result<ExitCode> {
+    eprintln!("flowlens: {message}");
+    Ok(ExitCode::from(2))
+}
+
+fn read_options(format: Option<&str>) -> Result<ReadOptions, String> {
+    Ok(ReadOptions {
+        format: format.map(Format::parse_user).transpose()?,
+    })
+}
+
+fn secs(text: &str) -> Result<u32, String> {
+    let t = parse_time(text)?;
+    u32::try_from(t).map_err(|_| format!("`{text}` is outside the years 1970–2106"))
+}
+
+fn query(args: &AnalyzeArgs) -> Result<Query, String> {
+    let range = match &args.window {
+        Some(w) => {
+            let start = secs(w)?;
+            TimeRange::starting_at(start - start % WINDOW_SECS, WINDOW_SECS)
+        }
+        None => TimeRange {
+            from: args.from.as_deref().map(secs).transpose()?,
+            to: args.to.as_deref().map(secs).transpose()?,
+        },
+    };
+    let suspect = args
+        .suspect
+        .as_deref()
+        .map(|s| {
+            s.trim()
+                .parse::<IpAddr>()
+                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
+        })
+        .transpose()?;
+    if !args.k.is_finite() || args.k < 0.0 {
+        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
+    }
+    let known = args
+        .known
+        .iter()
+        .map(|c| Cidr::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Query {
+        range,
+        suspect,
+        service_port: args.service_port,
+        k: args.k,
+        known,
+        include_suspect_in_baseline: args.include_suspect_in_baseline,
+        session_gap_secs: None,
+    })
+}
+
+fn print_diagnostics(dataset: &Dataset) {
+    let mut err = io::stderr().lock();
+    for d in &dataset.diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
+    let (options, query) =
+        match read_options(args.format.as_deref()).and_then(|o| Ok((o, query(&args)?))) {
+            Ok(v) => v,
+            Err(message) => return usage(&message),
+        };
+    let dataset = load(&args.paths, &options);
+    print_diagnostics(&dataset);
+    if dataset.records() == 0 {
+        return usage("no records could be read");
+    }
+    let report = analyze(&dataset, &query);
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
+        writeln!(out)?;
+    } else {
+        text::write_report(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn records_cmd(args: RecordsArgs) -> io::Result<ExitCode> {
+    let options = match read_options(args.format.as_deref()) {
+        Ok(o) => o,
+        Err(message) => return usage(&message),
+    };
+    let (files, problems) = collect_files(&args.paths);
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut total = 0u64;
+    let mut csv_columns: Option<Vec<Column>> = None;
+    read_files_in_order(&files, &options, |dataset| {
+        print_diagnostics(&dataset);
+        total += dataset.records();
+        match args.output {
+            Output::Jsonl => write_jsonl(&mut out, &dataset),
+            Output::Csv => write_csv(&mut out, &dataset, &mut csv_columns),
+        }
+    })?;
+    out.flush()?;
+    if total == 0 {
+        return usage("no records could be read");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A record's value of `column` as JSON: numbers for integer fields, `null` for `-`.
+fn value(dataset: &Dataset, row: usize, column: &Column) -> serde_json::Value {
+    use serde_json::Value;
+    let t = &dataset.table;
+    let addr = |id| {
+        t.addrs
+            .get(id)
+            .map_or(Value::Null, |a| Value::String(a.to_string()))
+    };
+    let num = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+    match column {
+        Column::Known(Field::Srcaddr) => addr(t.srcaddr(row)),
+        Column::Known(Field::Dstaddr) => addr(t.dstaddr(row)),
+        Column::Known(Field::Srcport) => num(t.srcport(row).map(u64::from)),
+        Column::Known(Field::Dstport) => num(t.dstport(row).map(u64::from)),
+        Column::Known(Field::Protocol) => num(t.protocol(row).map(u64::from)),
+        Column::Known(Field::Packets) => num(t.packets(row)),
+        Column::Known(Field::Bytes) => num(t.bytes(row)),
+        Column::Known(Field::Start) => num(t.start_secs(row).map(u64::from)),
+        Column::Known(Field::End) => num(t.end_secs(row).map(u64::from)),
+        Column::Known(Field::Action) => t.action(row).map_or(Value::Null, |a| a.as_str().into()),
+        Column::Known(Field::LogStatus) => {
+            t.log_status(row).map_or(Value::Null, |s| s.as_str().into())
+        }
+        Column::Known(field) => match t.text(field.name(), row) {
+            None => Value::Null,
+            Some(v) if field.kind() == FieldKind::Int => {
+                v.parse::<u64>().map_or_else(|_| v.into(), Value::from)
+            }
+            Some(v) => v.into(),
+        },
+        Column::Unknown(name) => t.text(name, row).map_or(Value::Null, Value::from),
+    }
+}
+
+fn write_jsonl(out: &mut impl Write, dataset: &Dataset) -> io::Result<()> {
+    for row in 0..dataset.table.len() {
+        let Some(format) = dataset.format_at(row) else {
+            continue;
+        };
+        let mut object = serde_json::Map::new();
+        for column in format.columns() {
+            object.insert(column.name().to_string(), value(dataset, row, column));
+        }
+        serde_json::to_writer(&mut *out, &object).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// CSV with the columns of the first format seen; records of a later, different
+/// format fill the columns they share and leave the rest empty.
+fn write_csv(
+    out: &mut impl Write,
+    dataset: &Dataset,
+    columns: &mut Option<Vec<Column>>,
+) -> io::Result<()> {
+    for row in 0..dataset.table.len() {
+        let Some(format) = dataset.format_at(row) else {
+            continue;
+        };
+        let columns = match columns {
+            Some(c) => &*c,
+            None => {
+                let names: Vec<&str> = format.columns().iter().map(Column::name).collect();
+                writeln!(out, "{}", names.join(","))?;
+                columns.insert(format.columns().to_vec())
+            }
+        };
+        let mut line = String::new();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            if !format.columns().contains(column) {
+                continue;
+            }
+            match value(dataset, row, column) {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => line.push_str(&csv_field(&s)),
+                other => line.push_str(&other.to_string()),
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
+    if args.scale == 0 {
+        return usage("--scale must be at least 1");
+    }
+    let options = ExampleOptions {
+        scale: args.scale,
+        seed: args.seed,
+    };
+    let mut result = Ok(());
+    let mut files = 0u64;
+    let mut text_bytes = 0u64;
+    example::generate(&options, |file| {
+        if result.is_err() {
+            return;
+        }
+        let path = args.out.join(&file.path);
+        text_bytes += file.text.len() as u64;
+        files += 1;
+        result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, example::gzip(&file.text)));
+    });
+    if let Err(err) = result {
+        eprintln!(
+            "flowlens: cannot write the example under {}: {err}",
+            args.out.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    eprintln!(
+        "wrote {files} files ({} of text) under {}",
+        flowlens::analysis::units::bytes(text_bytes as f64),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
