@@ -7,7 +7,7 @@ use super::flows::{flows_to, histogram, FlowsTo, Histogram};
 use super::ranking::{ranking, Ranked};
 use super::sources::{sources, Source};
 use super::span::{span, Span};
-use super::verdict::{detect_service_port, verdict, Verdict};
+use super::verdict::{self, detect_service_port, verdict, Verdict};
 use super::{Query, TimeRange};
 use crate::flow::table::LogStatus;
 use crate::flow::{Dataset, Diagnostic};
@@ -101,14 +101,17 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
                 span(dataset, addr, &range, query.session_gap_secs),
                 Some(flows),
                 Some(hist),
-                Some(verdict(
-                    dataset,
-                    addr,
-                    &range,
-                    port,
-                    query.k,
-                    query.include_suspect_in_baseline,
-                )),
+                Some(verdict::Verdict {
+                    service_port_detected: query.service_port.is_none(),
+                    ..verdict(
+                        dataset,
+                        addr,
+                        &range,
+                        port,
+                        query.k,
+                        query.include_suspect_in_baseline,
+                    )
+                }),
             )
         }
         None => (None, None, None, None),
