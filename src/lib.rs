@@ -9,3 +9,5 @@ pub mod analysis;
 pub mod example;
 pub mod flow;
 pub mod time;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

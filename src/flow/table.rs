@@ -163,6 +163,24 @@ impl TextColumn {
         }
     }
 
+    /// [`TextColumn::push`] for bytes: a repeat of the last value is recognised
+    /// without decoding; other bytes must be UTF-8 (invalid ones count as missing).
+    pub fn push_raw(&mut self, row: u32, value: Option<&[u8]>) {
+        match value {
+            Some(raw) if self.last_id != 0 && raw == self.last_raw.as_slice() => {
+                let id = self.last_id;
+                if self.runs.last().is_some_and(|&(first, last)| first == row && last != id) {
+                    self.runs.pop();
+                }
+                if self.runs.last().is_none_or(|&(_, last)| last != id) {
+                    self.runs.push((row, id));
+                }
+            }
+            Some(raw) => self.push(row, std::str::from_utf8(raw).ok()),
+            None => self.push(row, None),
+        }
+    }
+
     /// The value at `row`, `None` when missing.
     pub fn get(&self, row: u32) -> Option<&str> {
         let run = match self.runs.binary_search_by(|&(first, _)| first.cmp(&row)) {
@@ -288,6 +306,23 @@ impl FlowTable {
     pub fn push_text(&mut self, column: usize, row: u32, value: Option<&str>) {
         if let Some((_, col)) = self.text.get_mut(column) {
             col.push(row, value);
+        }
+    }
+
+    /// True when `raw` is the last value pushed to text column `column` (already
+    /// validated: the reader skips checking it again).
+    #[inline]
+    pub fn text_is_last(&self, column: usize, raw: &[u8]) -> bool {
+        self.text
+            .get(column)
+            .is_some_and(|(_, c)| c.last_id != 0 && c.last_raw == raw)
+    }
+
+    /// Sets text column `column` at `row` from bytes (see [`TextColumn::push_raw`]).
+    #[inline]
+    pub fn push_text_raw(&mut self, column: usize, row: u32, value: Option<&[u8]>) {
+        if let Some((_, col)) = self.text.get_mut(column) {
+            col.push_raw(row, value);
         }
     }
 

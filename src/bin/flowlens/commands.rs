@@ -93,12 +93,24 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
             Ok(v) => v,
             Err(message) => return usage(&message),
         };
+    let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
+    let started = std::time::Instant::now();
     let dataset = load(&args.paths, &options);
+    let loaded = started.elapsed();
     print_diagnostics(&dataset);
     if dataset.records() == 0 {
         return usage("no records could be read");
     }
     let report = analyze(&dataset, &query);
+    if timing {
+        eprintln!(
+            "timing: read {:.3} s, analyse {:.3} s, {} records, {} bytes held",
+            loaded.as_secs_f64(),
+            (started.elapsed() - loaded).as_secs_f64(),
+            dataset.records(),
+            dataset.table.heap_bytes()
+        );
+    }
     let mut out = BufWriter::new(io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
