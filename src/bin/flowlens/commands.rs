@@ -80,6 +80,15 @@ fn query(args: &AnalyzeArgs) -> Result<Query, String> {
     })
 }
 
+/// A JSON writing error as an I/O error that keeps its kind (a closed pipe stays a
+/// `BrokenPipe`, which is success).
+fn json_error(err: serde_json::Error) -> io::Error {
+    match err.io_error_kind() {
+        Some(kind) => io::Error::new(kind, err),
+        None => io::Error::other(err),
+    }
+}
+
 fn print_diagnostics(dataset: &Dataset) {
     let mut err = io::stderr().lock();
     for d in &dataset.diagnostics {
@@ -113,7 +122,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
     }
     let mut out = BufWriter::new(io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut out, &report).map_err(json_error)?;
         writeln!(out)?;
     } else {
         text::write_report(&mut out, &report)?;
@@ -193,7 +202,7 @@ fn write_jsonl(out: &mut impl Write, dataset: &Dataset) -> io::Result<()> {
         for column in format.columns() {
             object.insert(column.name().to_string(), value(dataset, row, column));
         }
-        serde_json::to_writer(&mut *out, &object).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &object).map_err(json_error)?;
         out.write_all(b"\n")?;
     }
     Ok(())
