@@ -1,6 +1,9 @@
 //! The analysis on the example week at scale 2 (~300k records): the whole report, as
 //! the CLI and the page compute it. Run with `cargo bench --bench analysis`.
 
+// A failed unwrap in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowlens::analysis::{analyze, Query, TimeRange};
 use flowlens::example::{generate, ExampleOptions};
@@ -14,7 +17,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
     group.sample_size(10);
     group.throughput(Throughput::Elements(ds.records()));
-    group.bench_function("report, whole week", |b| b.iter(|| analyze(&ds, &Query::default())));
+    group.bench_function("report, whole week", |b| {
+        b.iter(|| analyze(&ds, &Query::default()))
+    });
     let window = Query {
         range: TimeRange::starting_at(1_600_221_600, 600),
         suspect: "201.48.16.81".parse().ok(),

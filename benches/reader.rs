@@ -1,6 +1,9 @@
 //! Reader throughput on generated data: plain text (the parsing cost alone) and gzip
 //! (what users give). Run with `cargo bench --bench reader`.
 
+// A failed unwrap in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowlens::example::{generate, gzip, ExampleOptions};
 use flowlens::flow::{Dataset, FileReader, ReadOptions};
@@ -8,7 +11,9 @@ use flowlens::flow::{Dataset, FileReader, ReadOptions};
 /// The example week at scale 2 as (name, text) pairs: about 33 MB of text.
 fn week_text() -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    generate(&ExampleOptions { scale: 2, seed: 7 }, |f| files.push((f.path, f.text)));
+    generate(&ExampleOptions { scale: 2, seed: 7 }, |f| {
+        files.push((f.path, f.text))
+    });
     files
 }
 

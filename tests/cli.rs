@@ -1,6 +1,9 @@
 //! The command-line tool as a user runs it: exit codes, diagnostics on stderr, the
 //! records output, the JSON report and a closed pipe.
 
+// A failed unwrap in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -8,7 +11,10 @@ use std::process::{Command, Output, Stdio};
 const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
 
 fn flowlens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowlens")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_flowlens"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -35,7 +41,10 @@ fn records_jsonl_uses_aws_names_numbers_and_null() {
     let out = flowlens(&["records", file.to_str().unwrap()]);
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["srcaddr"], "10.0.0.1");
     assert_eq!(lines[0]["bytes"], 2100);
@@ -49,14 +58,21 @@ fn records_jsonl_uses_aws_names_numbers_and_null() {
     let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 14);
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("a.log:3: line has 4 fields") || stderr.contains("a.log:3: expected 14 fields"), "{stderr}");
+    assert!(
+        stderr.contains("a.log:3: line has 4 fields")
+            || stderr.contains("a.log:3: expected 14 fields"),
+        "{stderr}"
+    );
 
     let out = flowlens(&["records", file.to_str().unwrap(), "--output", "csv"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = stdout.lines().collect();
     assert_eq!(rows[0], HEADER.replace(' ', ","));
     assert_eq!(rows[1], "2,123456789012,eni-1,10.0.0.1,203.0.113.9,3306,50000,6,3,2100,1600221687,1600221747,ACCEPT,OK");
-    assert_eq!(rows[2], "2,123456789012,eni-1,,,,,,,,1600221600,1600222200,,NODATA");
+    assert_eq!(
+        rows[2],
+        "2,123456789012,eni-1,,,,,,,,1600221600,1600222200,,NODATA"
+    );
 }
 
 #[test]
@@ -70,9 +86,22 @@ fn exit_codes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk.log.gz:1:"));
     // Usage errors: 2.
     assert_eq!(flowlens(&["analyze"]).status.code(), Some(2));
-    assert_eq!(flowlens(&["analyze", junk.to_str().unwrap(), "--suspect", "nope"]).status.code(), Some(2));
-    assert_eq!(flowlens(&["analyze", junk.to_str().unwrap(), "--from", "yesterday"]).status.code(), Some(2));
-    assert_eq!(flowlens(&["analyze", "/no/such/path"]).status.code(), Some(2));
+    assert_eq!(
+        flowlens(&["analyze", junk.to_str().unwrap(), "--suspect", "nope"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        flowlens(&["analyze", junk.to_str().unwrap(), "--from", "yesterday"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        flowlens(&["analyze", "/no/such/path"]).status.code(),
+        Some(2)
+    );
     // A missing path next to a good file is a diagnostic, not a failure.
     let good = dir.join("good.log");
     write(&good, &format!("{HEADER}\n2 1 eni-1 10.0.0.1 10.0.0.2 3306 50000 6 1 100 1600221687 1600221700 ACCEPT OK\n"));
@@ -87,7 +116,11 @@ fn exit_codes() {
 fn example_then_analyze_finds_the_suspect() {
     let dir = scratch("example");
     let out = flowlens(&["example", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let day = dir.join("AWSLogs/123456789012/vpcflowlogs/us-east-1/2020/09/16");
     let files = std::fs::read_dir(&day).unwrap().count();
     assert_eq!(files, 144);
@@ -103,16 +136,37 @@ fn example_then_analyze_finds_the_suspect() {
     assert_eq!(r["verdict"]["outcome"], "exfiltration_suspected");
     assert_eq!(r["verdict"]["service_port"], 3306);
     assert_eq!(r["verdict"]["baseline"]["excludes_suspect"], true);
-    for key in ["flows", "mean", "stddev", "threshold", "median", "mad", "p99"] {
+    for key in [
+        "flows",
+        "mean",
+        "stddev",
+        "threshold",
+        "median",
+        "mad",
+        "p99",
+    ] {
         assert!(r["verdict"]["baseline"][key].is_number(), "{key}");
     }
     assert_eq!(r["ranking"][0]["addr"], "201.48.16.81");
 
     // The window of question 1, in text.
-    let out = flowlens(&["analyze", dir.to_str().unwrap(), "--window", "2020-09-16T02:00:00Z", "--suspect", "201.48.16.81"]);
+    let out = flowlens(&[
+        "analyze",
+        dir.to_str().unwrap(),
+        "--window",
+        "2020-09-16T02:00:00Z",
+        "--suspect",
+        "201.48.16.81",
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("1. Who talked — 5 source addresses"), "{text}");
-    assert!(text.contains("exfiltration_suspected") || text.contains("normal"), "{text}");
+    assert!(
+        text.contains("1. Who talked — 5 source addresses"),
+        "{text}"
+    );
+    assert!(
+        text.contains("exfiltration_suspected") || text.contains("normal"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -121,7 +175,10 @@ fn a_closed_pipe_is_success() {
     let file = dir.join("a.log");
     let mut body = String::from(HEADER);
     for i in 0..20_000 {
-        body.push_str(&format!("\n2 1 eni-1 10.0.0.1 10.0.0.2 3306 {} 6 1 100 1600221687 1600221700 ACCEPT OK", 1024 + i % 60000));
+        body.push_str(&format!(
+            "\n2 1 eni-1 10.0.0.1 10.0.0.2 3306 {} 6 1 100 1600221687 1600221700 ACCEPT OK",
+            1024 + i % 60000
+        ));
     }
     write(&file, &body);
     let mut child = Command::new(env!("CARGO_BIN_EXE_flowlens"))
@@ -136,7 +193,12 @@ fn a_closed_pipe_is_success() {
     drop(stdout);
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     let _ = std::io::stdout().flush();

@@ -3,6 +3,9 @@
 //! the case's facts — the numbers of product.md — against an independent computation
 //! made straight from the generated text.
 
+// A failed unwrap in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use flowlens::analysis::verdict::Outcome;
 use flowlens::analysis::{analyze, Query, TimeRange};
 use flowlens::example::{generate, gzip, ExampleOptions};
@@ -23,7 +26,12 @@ fn week() -> (Dataset, Vec<f64>) {
                 baseline.push(f[9].parse::<f64>().unwrap());
             }
         }
-        read_bytes(&mut dataset, &file.path, &gzip(&file.text), &ReadOptions::default());
+        read_bytes(
+            &mut dataset,
+            &file.path,
+            &gzip(&file.text),
+            &ReadOptions::default(),
+        );
     });
     (dataset, baseline)
 }
@@ -33,7 +41,10 @@ fn the_example_week_gives_the_case_answers() {
     let (dataset, baseline) = week();
     assert_eq!(dataset.files.len(), 1008);
     assert!(dataset.diagnostics.is_empty(), "{:?}", dataset.diagnostics);
-    assert!(dataset.files.iter().all(|f| f.gzip && f.window_start.is_some()));
+    assert!(dataset
+        .files
+        .iter()
+        .all(|f| f.gzip && f.window_start.is_some()));
 
     let report = analyze(&dataset, &Query::default());
     // The ranking finds the suspect without being told.
@@ -56,13 +67,25 @@ fn the_example_week_gives_the_case_answers() {
     let mean = baseline.iter().sum::<f64>() / n;
     let sd = (baseline.iter().map(|b| (b - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     assert_eq!(verdict.baseline.flows, baseline.len() as u64);
-    assert!((verdict.baseline.mean - mean).abs() < 1e-6, "{} vs {mean}", verdict.baseline.mean);
-    assert!((verdict.baseline.stddev - sd).abs() < 1e-6, "{} vs {sd}", verdict.baseline.stddev);
+    assert!(
+        (verdict.baseline.mean - mean).abs() < 1e-6,
+        "{} vs {mean}",
+        verdict.baseline.mean
+    );
+    assert!(
+        (verdict.baseline.stddev - sd).abs() < 1e-6,
+        "{} vs {sd}",
+        verdict.baseline.stddev
+    );
     // And they land on the case's figures (product.md: 5,614.02 and 712.74).
     assert!((mean - 5614.02).abs() / 5614.02 < 0.01, "mean {mean}");
     assert!((sd - 712.74).abs() / 712.74 < 0.01, "sd {sd}");
     // The burst: flows above the threshold average ~68 MB.
-    assert!((verdict.above.bytes_avg - 68.04e6).abs() / 68.04e6 < 0.03, "{}", verdict.above.bytes_avg);
+    assert!(
+        (verdict.above.bytes_avg - 68.04e6).abs() / 68.04e6 < 0.03,
+        "{}",
+        verdict.above.bytes_avg
+    );
     let flows = report.flows_to_suspect.as_ref().unwrap();
     assert!(flows.bytes_max <= 75_000_000);
     assert!(flows.flows.windows(2).all(|w| w[0].start <= w[1].start));
@@ -77,9 +100,19 @@ fn the_two_am_window_shows_four_private_sources_and_the_suspect() {
         ..Query::default()
     };
     let report = analyze(&dataset, &query);
-    let classes: Vec<(&str, &str)> = report.sources.iter().map(|s| (s.addr.as_str(), s.class.as_str())).collect();
+    let classes: Vec<(&str, &str)> = report
+        .sources
+        .iter()
+        .map(|s| (s.addr.as_str(), s.class.as_str()))
+        .collect();
     assert_eq!(classes.len(), 5, "{classes:?}");
-    assert_eq!(classes.iter().filter(|(a, c)| a.starts_with("172.30.") && *c == "private").count(), 4);
+    assert_eq!(
+        classes
+            .iter()
+            .filter(|(a, c)| a.starts_with("172.30.") && *c == "private")
+            .count(),
+        4
+    );
     assert!(classes.contains(&(SUSPECT, "public")));
     // How long in this window: from 02:01:27 to the window's end.
     let in_range = report.span.as_ref().unwrap().in_range.unwrap();

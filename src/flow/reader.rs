@@ -491,9 +491,16 @@ impl LineParser {
         spans.clear();
         split_fields(text, &mut spans);
         if spans.len() > MAX_FIELDS {
-            self.bad_line(dataset, line, format!("line has more than {MAX_FIELDS} fields: skipped"));
+            self.bad_line(
+                dataset,
+                line,
+                format!("line has more than {MAX_FIELDS} fields: skipped"),
+            );
         } else {
-            let fields = Fields { line: text, spans: &spans };
+            let fields = Fields {
+                line: text,
+                spans: &spans,
+            };
             self.record_fields(dataset, line, &fields);
         }
         self.spans = spans;
@@ -564,8 +571,7 @@ impl LineParser {
                 text: &mut self.text_values,
                 addr_cache: &mut self.addr_cache,
             };
-            parse_slot(&mut dataset.table, *slot, raw, target, i)
-            .map_err(|message| {
+            parse_slot(&mut dataset.table, *slot, raw, target, i).map_err(|message| {
                 let name = compiled
                     .format
                     .columns()
@@ -577,7 +583,9 @@ impl LineParser {
         }
         let row = dataset.table.push(&values);
         for &(index, field) in &self.text_values {
-            dataset.table.push_text_raw(index, row, field.map(|i| fields.get(i)));
+            dataset
+                .table
+                .push_text_raw(index, row, field.map(|i| fields.get(i)));
         }
         self.records += 1;
         match values.log_status {
@@ -603,7 +611,11 @@ impl LineParser {
             let head = std::mem::take(&mut self.head);
             self.start(dataset, &head);
         }
-        if self.started && !self.stopped && !self.damaged && (self.skipping || !self.pending.is_empty()) {
+        if self.started
+            && !self.stopped
+            && !self.damaged
+            && (self.skipping || !self.pending.is_empty())
+        {
             // The last line has no final newline.
             let line = std::mem::take(&mut self.pending);
             self.line(dataset, &line);
@@ -712,7 +724,11 @@ fn parse_slot(
     target: Target<'_>,
     field_index: usize,
 ) -> Result<(), String> {
-    let Target { values, text, addr_cache } = target;
+    let Target {
+        values,
+        text,
+        addr_cache,
+    } = target;
     match slot {
         Slot::Srcaddr => values.srcaddr = addr_cache.id(table, raw)?,
         Slot::Dstaddr => values.dstaddr = addr_cache.id(table, raw)?,
@@ -1206,7 +1222,15 @@ mod tests {
 
     #[test]
     fn field_splitting_matches_a_plain_split() {
-        let lines = ["", " ", "a", "a b", "  a  b  ", "12345678 abcdefgh 1", "0123456789abcdef0123 x y z "];
+        let lines = [
+            "",
+            " ",
+            "a",
+            "a b",
+            "  a  b  ",
+            "12345678 abcdefgh 1",
+            "0123456789abcdef0123 x y z ",
+        ];
         for line in lines {
             let mut spans = Vec::new();
             split_fields(line.as_bytes(), &mut spans);

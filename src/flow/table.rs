@@ -169,7 +169,11 @@ impl TextColumn {
         match value {
             Some(raw) if self.last_id != 0 && raw == self.last_raw.as_slice() => {
                 let id = self.last_id;
-                if self.runs.last().is_some_and(|&(first, last)| first == row && last != id) {
+                if self
+                    .runs
+                    .last()
+                    .is_some_and(|&(first, last)| first == row && last != id)
+                {
                     self.runs.pop();
                 }
                 if self.runs.last().is_none_or(|&(_, last)| last != id) {
