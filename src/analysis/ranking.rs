@@ -10,9 +10,8 @@
 
 use serde::Serialize;
 
-use super::stats::robust;
-use super::verdict::service_flows;
-use super::{flow_rows, TimeRange};
+use super::stats::{robust, robust_in_place};
+use super::{flow_rows, is_flow, TimeRange};
 use crate::flow::addr::{classify, AddrClass, Cidr};
 use crate::flow::Dataset;
 
@@ -63,17 +62,24 @@ pub fn ranking(
     let table = &dataset.table;
     let ids = table.addrs.id_count();
     // Whole-data sums per destination, for the leave-one-out baselines.
-    let all = service_flows(dataset, port);
     let mut total = Sums::default();
     let mut per_dst = vec![Sums::default(); ids];
-    for &(dst, bytes) in &all {
+    let mut values = Vec::new();
+    for row in 0..table.len() {
+        if table.srcport(row) != Some(port) || !is_flow(table, row) {
+            continue;
+        }
+        let Some(bytes) = table.bytes(row) else {
+            continue;
+        };
         total.add(bytes);
-        if let Some(s) = per_dst.get_mut(dst.index()) {
+        values.push(bytes);
+        if let Some(s) = per_dst.get_mut(table.dstaddr(row).index()) {
             s.add(bytes);
         }
     }
-    let values: Vec<u64> = all.iter().map(|&(_, b)| b).collect();
-    let (median, mad, _) = robust(&values);
+    let (median, mad, _) = robust_in_place(&mut values);
+    drop(values);
     let scale = 1.4826 * mad;
 
     // Candidate flows inside the range.

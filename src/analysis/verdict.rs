@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::stats::{mean_stddev, robust};
+use super::stats::{mean_stddev, robust_in_place};
 use super::{flow_rows, is_flow, units, TimeRange};
 use crate::flow::addr::is_private;
 use crate::flow::{AddrId, Dataset};
@@ -160,7 +160,7 @@ pub fn verdict(
     let suspect_id = table.addrs.lookup(addr);
     let name = addr.to_string();
 
-    let baseline_bytes: Vec<u64> = match port {
+    let mut baseline_bytes: Vec<u64> = match port {
         Some(p) => service_flows(dataset, p)
             .into_iter()
             .filter(|&(dst, _)| include_suspect_in_baseline || Some(dst) != suspect_id)
@@ -170,7 +170,11 @@ pub fn verdict(
     };
     let (mean, stddev) = mean_stddev(&baseline_bytes);
     let threshold = mean + k * stddev;
-    let (median, mad, p99) = robust(&baseline_bytes);
+    let flows_above = baseline_bytes
+        .iter()
+        .filter(|&&b| b as f64 > threshold)
+        .count() as u64;
+    let (median, mad, p99) = robust_in_place(&mut baseline_bytes);
     let baseline = Baseline {
         flows: baseline_bytes.len() as u64,
         mean,
@@ -180,10 +184,7 @@ pub fn verdict(
         median,
         mad,
         p99,
-        flows_above: baseline_bytes
-            .iter()
-            .filter(|&&b| b as f64 > threshold)
-            .count() as u64,
+        flows_above,
     };
 
     let mut suspect_flows = 0u64;
