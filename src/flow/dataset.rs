@@ -45,6 +45,8 @@ pub struct Dataset {
     pub files: Vec<FileSummary>,
     /// Every problem found, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// True once reading stopped at [`super::ReadOptions::max_records`].
+    pub limit_reached: bool,
     /// `(first row, format)`: the format of the records from that row on.
     formats: Vec<(u32, Format)>,
 }
@@ -100,6 +102,7 @@ impl Dataset {
             f
         }));
         self.diagnostics.extend(other.diagnostics);
+        self.limit_reached |= other.limit_reached;
         for (row, format) in other.formats {
             self.formats_push(row + offset, format);
         }

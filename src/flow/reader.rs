@@ -38,6 +38,9 @@ const MAX_SECONDS: u64 = i32::MAX as u64;
 pub struct ReadOptions {
     /// A format given by the user; overrides header lines and the default format.
     pub format: Option<Format>,
+    /// Most records to keep in the data set (a browser tab's memory budget); reading
+    /// stops there with a diagnostic that says what was dropped.
+    pub max_records: Option<u64>,
 }
 
 /// Where each column of a line goes.
@@ -161,10 +164,24 @@ impl FileReader {
             .format
             .clone()
             .map(|f| Compiled::new(f, FormatOrigin::User, &mut dataset.table));
+        let mut lines = LineParser::new(name, user, options.max_records);
+        let mut container = Container::Sniffing(Vec::new());
+        if dataset.limit_reached {
+            lines.note(
+                dataset,
+                None,
+                "not read: the record limit was reached before this file".to_string(),
+            );
+            lines.stopped = true;
+            container = Container::Stopped;
+            if let Some(f) = dataset.files.get_mut(file) {
+                f.complete = false;
+            }
+        }
         FileReader {
             file,
-            container: Container::Sniffing(Vec::new()),
-            lines: LineParser::new(name, user),
+            container,
+            lines,
         }
     }
 
@@ -172,7 +189,9 @@ impl FileReader {
     /// may decompress with its native `DecompressionStream`).
     pub fn new_text(dataset: &mut Dataset, name: &str, options: &ReadOptions) -> FileReader {
         let mut reader = FileReader::new(dataset, name, options);
-        reader.container = Container::Text;
+        if !reader.is_stopped() {
+            reader.container = Container::Text;
+        }
         if let Some(f) = dataset.files.get_mut(reader.file) {
             f.gzip = true;
         }
@@ -346,6 +365,7 @@ struct LineParser {
     head: Vec<u8>,
     started: bool,
     user: Option<Compiled>,
+    max_records: Option<u64>,
     current: Option<Compiled>,
     text_bytes: u64,
     records: u64,
@@ -363,7 +383,7 @@ struct LineParser {
 }
 
 impl LineParser {
-    fn new(name: &str, user: Option<Compiled>) -> LineParser {
+    fn new(name: &str, user: Option<Compiled>, max_records: Option<u64>) -> LineParser {
         LineParser {
             name: name.to_string(),
             pending: Vec::new(),
@@ -374,6 +394,7 @@ impl LineParser {
             head: Vec::new(),
             started: false,
             user,
+            max_records,
             current: None,
             text_bytes: 0,
             records: 0,
@@ -475,6 +496,9 @@ impl LineParser {
 
     /// One line, without its '\n'.
     fn line(&mut self, dataset: &mut Dataset, raw: &[u8]) {
+        if self.stopped {
+            return;
+        }
         self.line_no += 1;
         let line = self.line_no;
         let too_long = std::mem::take(&mut self.skipping) || raw.len() > MAX_LINE_BYTES;
@@ -581,6 +605,10 @@ impl LineParser {
                 format!("field `{name}`: {message}")
             })?;
         }
+        if self.max_records.is_some_and(|max| dataset.records() >= max) {
+            self.limit_reached(dataset);
+            return Ok(());
+        }
         let row = dataset.table.push(&values);
         for &(index, field) in &self.text_values {
             dataset
@@ -594,6 +622,20 @@ impl LineParser {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Stops at the record limit, saying what was dropped.
+    fn limit_reached(&mut self, dataset: &mut Dataset) {
+        let max = self.max_records.unwrap_or(0);
+        let message = format!(
+            "stopped at line {}: the limit of {} records that fit in memory is reached; this line and the rest of the data were not read",
+            self.line_no,
+            crate::analysis::units::int(max)
+        );
+        self.note(dataset, None, message);
+        dataset.limit_reached = true;
+        self.stopped = true;
+        self.damaged = true;
     }
 
     /// Makes `compiled` the current format; text columns it lacks become missing.
@@ -940,6 +982,7 @@ mod tests {
     fn read(name: &str, bytes: &[u8], format: Option<&str>) -> Dataset {
         let options = ReadOptions {
             format: format.map(|f| Format::parse_user(f).unwrap()),
+            ..ReadOptions::default()
         };
         let mut ds = Dataset::default();
         read_bytes(&mut ds, name, bytes, &options);
@@ -1238,6 +1281,26 @@ mod tests {
             let expected: Vec<&str> = line.split(' ').collect();
             assert_eq!(got, expected, "{line:?}");
         }
+    }
+
+    #[test]
+    fn the_record_limit_stops_reading_and_says_what_was_dropped() {
+        let options = ReadOptions {
+            max_records: Some(3),
+            ..ReadOptions::default()
+        };
+        let mut ds = Dataset::default();
+        let body = format!("{HEADER}\n{LINE}\n{LINE}\n{LINE}\n{LINE}\n{LINE}\n");
+        read_bytes(&mut ds, "a.log", body.as_bytes(), &options);
+        read_bytes(&mut ds, "b.log", body.as_bytes(), &options);
+        assert_eq!(ds.records(), 3);
+        assert!(ds.limit_reached);
+        assert_eq!(diags(&ds), vec![
+            "-: stopped at line 5: the limit of 3 records that fit in memory is reached; this line and the rest of the data were not read".to_string(),
+            "-: not read: the record limit was reached before this file".to_string(),
+        ]);
+        assert!(!ds.files[0].complete && !ds.files[1].complete);
+        assert_eq!(ds.files[0].records, 3);
     }
 
     proptest::proptest! {

@@ -33,6 +33,7 @@ fn usage(message: &str) -> io::Result<ExitCode> {
 fn read_options(format: Option<&str>) -> Result<ReadOptions, String> {
     Ok(ReadOptions {
         format: format.map(Format::parse_user).transpose()?,
+        max_records: None,
     })
 }
 
