@@ -1,0 +1,282 @@
+//! The root component: the one `use_reducer`, the worker, and the page laid out in
+//! the order of the investigation (load → what was read → range → who → when → what →
+//! is it abnormal).
+//!
+//! Effects, not the reducer, talk to the outside: one starts the worker and turns its
+//! messages into actions; one sends the analysis the state asks for whenever that
+//! request changes; one remembers the known networks in localStorage.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use web_sys::DragEvent;
+use yew::prelude::*;
+
+use super::bridge::WorkerBridge;
+use super::components::download_button::DownloadButton;
+use super::components::drop_zone::DropZone;
+use super::components::error_banner::ErrorBanner;
+use super::components::histogram::HistogramPanel;
+use super::components::known_networks::KnownNetworks;
+use super::components::progress_bar::ProgressBar;
+use super::components::range_select::{encode as encode_range, RangeSelect};
+use super::components::ranking::RankingTable;
+use super::components::sources_table::SourcesTable;
+use super::components::summary::SummaryPanel;
+use super::components::timeline::TimelinePanel;
+use super::components::verdict::VerdictPanel;
+use super::download;
+use super::files::{self, Picked};
+use super::protocol::{Request, Response};
+use super::state::{known_entries, Action, State};
+
+/// localStorage key of the known-networks box.
+const KNOWN_KEY: &str = "flowlens.known-cidrs";
+
+type Bridge = Rc<RefCell<Option<WorkerBridge>>>;
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn load_known() -> String {
+    local_storage()
+        .and_then(|s| s.get_item(KNOWN_KEY).ok().flatten())
+        .unwrap_or_default()
+}
+
+fn save_known(text: &str) {
+    if let Some(storage) = local_storage() {
+        // Storage may be full or disabled (private mode): the box still works.
+        let _ = storage.set_item(KNOWN_KEY, text);
+    }
+}
+
+/// Posts `request` to the worker; a failure goes to the banner.
+fn send(
+    bridge: &Bridge,
+    dispatcher: &UseReducerDispatcher<State>,
+    request: &Request,
+    files: Option<&js_sys::Array>,
+) {
+    let result = match bridge.borrow().as_ref() {
+        Some(worker) => worker.send(request, files),
+        None => Err("The worker is not running.".to_string()),
+    };
+    if let Err(message) = result {
+        dispatcher.dispatch(Action::Failed(message));
+    }
+}
+
+/// The page.
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State::new(load_known()));
+    let bridge: Bridge = use_mut_ref(|| None);
+    let dragging = use_state(|| false);
+
+    // The worker: started once, stopped with the page.
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let to_actions = dispatcher.clone();
+            let spawned = WorkerBridge::spawn(move |response| {
+                to_actions.dispatch(match response {
+                    Response::Ready => Action::WorkerReady,
+                    Response::Progress(p) => Action::Progress(p),
+                    Response::Read(summary) => Action::Read(summary),
+                    Response::Analysis(view) => Action::Analysis(view),
+                    Response::Failed { message } => Action::Failed(message),
+                })
+            });
+            match spawned {
+                Ok(worker) => *bridge.borrow_mut() = Some(worker),
+                Err(message) => dispatcher.dispatch(Action::Failed(message)),
+            }
+            move || drop(bridge.borrow_mut().take())
+        });
+    }
+
+    // The analysis the state asks for, sent whenever it changes.
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.request(), move |request| {
+            if let Some(request) = request {
+                send(
+                    &bridge,
+                    &dispatcher,
+                    &Request::Analyze(request.clone()),
+                    None,
+                );
+            }
+        });
+    }
+
+    // The known networks, remembered in this browser.
+    use_effect_with(state.known_text.clone(), |text| save_known(text));
+
+    let read_files = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |picked: Vec<Picked>| {
+            let (array, names) = files::to_post(&picked);
+            dispatcher.dispatch(Action::ReadRequested);
+            send(&bridge, &dispatcher, &Request::Read { names }, Some(&array));
+        })
+    };
+    let on_example = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            dispatcher.dispatch(Action::ReadRequested);
+            send(&bridge, &dispatcher, &Request::Example, None);
+        })
+    };
+    let on_cancel = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| send(&bridge, &dispatcher, &Request::Cancel, None))
+    };
+    let on_clear = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            dispatcher.dispatch(Action::ClearRequested);
+            send(&bridge, &dispatcher, &Request::Clear, None);
+        })
+    };
+
+    // Drops anywhere on the page (the drop zone is where the eye goes).
+    let on_dragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let on_dragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |event: DragEvent| {
+            // Only leaving the page counts (no element under the pointer any more).
+            if event.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let on_drop = {
+        let dragging = dragging.clone();
+        let read_files = read_files.clone();
+        let dispatcher = state.dispatcher();
+        let ready = state.worker_ready;
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            dragging.set(false);
+            if !ready {
+                return;
+            }
+            let Some(transfer) = event.data_transfer() else {
+                return;
+            };
+            let dropped = files::take_drop(&transfer);
+            let read_files = read_files.clone();
+            let dispatcher = dispatcher.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let (picked, problems) = files::walk(dropped).await;
+                if !problems.is_empty() {
+                    dispatcher.dispatch(Action::Failed(problems.join("\n")));
+                }
+                if picked.is_empty() {
+                    if problems.is_empty() {
+                        dispatcher.dispatch(Action::Failed("The drop held no files.".to_string()));
+                    }
+                } else {
+                    read_files.emit(picked);
+                }
+            });
+        })
+    };
+
+    let dispatch = |f: fn(String) -> Action| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |value: String| dispatcher.dispatch(f(value)))
+    };
+    let on_select = dispatch(Action::Select);
+    let on_service_port = dispatch(Action::SetServicePort);
+    let on_k = dispatch(Action::SetK);
+    let on_known = dispatch(Action::SetKnown);
+    let on_range = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |range| dispatcher.dispatch(Action::SetRange(range)))
+    };
+    let on_dismiss = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::DismissError))
+    };
+    let on_download = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |(text, name): (String, String)| {
+            if let Err(message) = download::save(&name, "application/json", &text) {
+                dispatcher.dispatch(Action::Failed(format!(
+                    "The report could not be saved: {message}"
+                )));
+            }
+        })
+    };
+
+    let has_data = state.summary.as_ref().is_some_and(|s| s.files > 0);
+    let shown = state.shown_addr();
+    let known_errors = known_entries(&state.known_text).1;
+    html! {
+        <div class="app" data-state={state.data_state()}
+            data-analysis-range={state.analysis.as_ref().map(|a| encode_range(a.request.range))}
+            data-analysis-addr={state.analysis.as_ref().and_then(|a| a.suspect.clone())}
+            ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}>
+            <header class="top">
+                <h1>{ "flowlens" }</h1>
+                <p class="tagline">
+                    { "Find data exfiltration in AWS VPC flow logs. Everything happens in this tab: no byte of your data leaves your machine." }
+                </p>
+            </header>
+            if let Some(message) = &state.error {
+                <ErrorBanner message={message.clone()} on_dismiss={on_dismiss} />
+            }
+            <section class="load">
+                <DropZone enabled={state.worker_ready && !state.reading} dragging={*dragging}
+                    on_files={read_files} on_example={on_example} />
+                <ProgressBar reading={state.reading} progress={state.progress.clone()} has_data={has_data}
+                    on_cancel={on_cancel} on_clear={on_clear} />
+            </section>
+            if let Some(summary) = state.summary.clone().filter(|s| s.files > 0) {
+                <SummaryPanel summary={summary.clone()} />
+                <section class="panel controls">
+                    <RangeSelect summary={summary} value={state.range} on_change={on_range} />
+                    <DownloadButton analysis={state.analysis.clone()} on_download={on_download} />
+                    <span class="status" aria-live="polite">
+                        { if state.analysis_current() { "" } else if state.reading { "Reading…" } else { "Analysing…" } }
+                    </span>
+                </section>
+            }
+            if let Some(analysis) = state.analysis.clone().filter(|_| has_data) {
+                <div class="row">
+                    <section class="panel sources-panel">
+                        <h2>{ "1. Who talked to it?" }</h2>
+                        <KnownNetworks text={state.known_text.clone()} errors={known_errors} on_change={on_known} />
+                        <SourcesTable analysis={analysis.clone()} selected={shown.clone()} on_select={on_select.clone()} />
+                    </section>
+                    <RankingTable analysis={analysis.clone()} selected={shown.clone()} on_select={on_select} />
+                </div>
+                <TimelinePanel analysis={analysis.clone()} />
+                <HistogramPanel analysis={analysis.clone()} />
+                <VerdictPanel analysis={analysis} service_port_text={state.service_port_text.clone()}
+                    k_text={state.k_text.clone()} on_service_port={on_service_port} on_k={on_k} />
+            }
+            <footer>
+                <p>{ "flowlens reads the files with your browser, in this tab; the page makes no network request after it has loaded." }</p>
+            </footer>
+        </div>
+    }
+}

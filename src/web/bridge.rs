@@ -1,0 +1,99 @@
+//! The page's end of the worker: spawns it, posts [`Request`]s and turns its messages
+//! into [`Response`]s. See [`super::protocol`] for the message shape.
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use super::protocol::{Request, Response};
+
+/// The worker's loader, written by Trunk beside the page (`data-loader-shim`); a
+/// relative URL, so the page works from any sub-path.
+const WORKER_URL: &str = "flowlens-worker_loader.js";
+
+/// A running worker; dropping it stops the worker.
+pub struct WorkerBridge {
+    worker: Worker,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(ErrorEvent)>,
+}
+
+impl WorkerBridge {
+    /// Starts the worker; `on_response` gets each of its messages.
+    pub fn spawn(on_response: impl Fn(Response) + 'static) -> Result<WorkerBridge, String> {
+        // A module worker: its loader imports the wasm-bindgen module (`--target web`).
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(WORKER_URL, &options)
+            .map_err(|e| format!("The worker could not be started: {}", describe(&e)))?;
+        let on_response = std::rc::Rc::new(on_response);
+        let on_message = {
+            let on_response = on_response.clone();
+            Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+                let json = Array::from(&event.data()).get(0).as_string();
+                let response = json
+                    .ok_or_else(|| "a message without a response".to_string())
+                    .and_then(|json| {
+                        serde_json::from_str::<Response>(&json).map_err(|e| e.to_string())
+                    });
+                match response {
+                    Ok(response) => on_response(response),
+                    Err(err) => on_response(Response::Failed {
+                        message: format!(
+                            "The worker sent a message the page does not understand: {err}"
+                        ),
+                    }),
+                }
+            })
+        };
+        let on_error = Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            let detail = event.message();
+            on_response(Response::Failed {
+                message: if detail.is_empty() {
+                    "The worker failed to load or stopped.".to_string()
+                } else {
+                    format!("The worker failed: {detail}")
+                },
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WorkerBridge {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Posts `request`, with `files` (an array of `File`) for a read request.
+    pub fn send(&self, request: &Request, files: Option<&Array>) -> Result<(), String> {
+        let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let null = JsValue::NULL;
+        let files: &JsValue = match files {
+            Some(files) => files,
+            None => &null,
+        };
+        self.worker
+            .post_message(&Array::of2(&json.into(), files))
+            .map_err(|e| format!("The page could not talk to the worker: {}", describe(&e)))
+    }
+}
+
+impl Drop for WorkerBridge {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// The message of a JS error.
+pub fn describe(err: &JsValue) -> String {
+    if let Some(error) = err.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    err.as_string()
+        .unwrap_or_else(|| "unknown browser error".to_string())
+}

@@ -1,0 +1,317 @@
+//! Reading inside the worker: a `File` as a stream, and the generated example week.
+//!
+//! Each file is read into a data set of its own and appended to the worker's when it
+//! is complete (as the CLI does), so an analysis never sees half a file and a
+//! cancelled file leaves nothing behind but a diagnostic.
+//!
+//! gzip (recognised by its first two bytes, not by the name) is decompressed by the
+//! browser's native `DecompressionStream`, which is faster than doing it in wasm.
+//! Only whole lines go to the reader, so a stream that fails midway cannot leave a cut
+//! line behind. When the browser's decompressor fails (a damaged file, or one it does
+//! not accept), the file is read again through the core's own gzip decoder: that is
+//! what the CLI does, so the records kept and the diagnostic are the CLI's.
+
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair};
+
+use super::Worker;
+use crate::example::{generate, ExampleOptions};
+use crate::flow::{Dataset, Diagnostic, FileReader, ReadOptions};
+
+/// Records the page keeps at most. At roughly 50 bytes a record with the analyses'
+/// working memory this stays near 1.5 GB, well inside the 4 GB a wasm32 tab can
+/// address; larger data sets are for the CLI. Reading stops there with a diagnostic.
+pub const MAX_RECORDS: u64 = 30_000_000;
+
+/// Yield to the event loop (for messages such as Cancel) at least this often.
+const YIELD_EVERY_MS: f64 = 50.0;
+/// Post progress at most this often.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+#[wasm_bindgen]
+extern "C" {
+    // NOTE: web-sys has DecompressionStream only behind `web_sys_unstable_apis`; these
+    // few bindings avoid that build flag.
+    /// The browser's native decompressor (a transform stream).
+    type DecompressionStream;
+
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &DecompressionStream) -> ReadableStream;
+
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
+}
+
+/// How a stream read ended.
+enum Ended {
+    /// The stream ended.
+    Done,
+    /// The reader stopped taking input (unreadable content).
+    Stopped,
+    /// Cancel or Clear.
+    Cancelled,
+    /// The stream failed, with the browser's words.
+    Failed(String),
+}
+
+/// Reads `file` (named `name`) and appends it to the worker's data set.
+pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str) {
+    worker.progress.borrow_mut().current = name.to_string();
+    let size = file.size() as u64;
+    let (mut dataset, options) = fresh(worker);
+    let gzip = match first_bytes(file).await {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(message) => {
+            let reader = FileReader::new(&mut dataset, name, &options);
+            dataset.diagnostics.push(Diagnostic {
+                file: name.to_string(),
+                line: None,
+                message: format!("cannot be read: {message}"),
+            });
+            reader.finish(&mut dataset);
+            file_done(worker, dataset, size);
+            return;
+        }
+    };
+    let ended = if gzip {
+        let ended = read_gzip(worker, &mut dataset, file, name, size, &options).await;
+        if let Ended::Failed(_) = ended {
+            // Read it again with the core's decoder, which reports the damage as the
+            // CLI does and keeps what came before it.
+            dataset = fresh(worker).0;
+            read_raw(worker, &mut dataset, file, name, &options).await
+        } else {
+            ended
+        }
+    } else {
+        read_raw(worker, &mut dataset, file, name, &options).await
+    };
+    match ended {
+        Ended::Cancelled => cancelled(worker, name),
+        Ended::Failed(message) => {
+            dataset.diagnostics.push(Diagnostic {
+                file: name.to_string(),
+                line: None,
+                message: format!("read failed: {message}; records before it were kept"),
+            });
+            file_done(worker, dataset, size);
+        }
+        Ended::Done | Ended::Stopped => file_done(worker, dataset, size),
+    }
+}
+
+/// Reads the file's bytes as they are; the core's reader sniffs gzip itself.
+async fn read_raw(
+    worker: &Rc<Worker>,
+    dataset: &mut Dataset,
+    file: &File,
+    name: &str,
+    options: &ReadOptions,
+) -> Ended {
+    let mut reader = FileReader::new(dataset, name, options);
+    let ended = pump(worker, file.stream(), |bytes| {
+        reader.push(dataset, bytes);
+        !reader.is_stopped()
+    })
+    .await;
+    reader.finish(dataset);
+    ended
+}
+
+/// Reads a gzip file through `DecompressionStream`, passing whole lines only.
+async fn read_gzip(
+    worker: &Rc<Worker>,
+    dataset: &mut Dataset,
+    file: &File,
+    name: &str,
+    size: u64,
+    options: &ReadOptions,
+) -> Ended {
+    let decompressor = match DecompressionStream::new("gzip") {
+        Ok(d) => d,
+        Err(err) => return Ended::Failed(describe(&err)),
+    };
+    let pair = ReadableWritablePair::new(&decompressor.readable(), &decompressor.writable());
+    let stream = file.stream().pipe_through(&pair);
+    let mut reader = FileReader::new_text(dataset, name, options);
+    reader.count_input_bytes(dataset, size);
+    let mut tail: Vec<u8> = Vec::new();
+    let ended = pump(worker, stream, |text| {
+        // Hold back the part after the last newline until the next chunk completes it.
+        match text.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                let (lines, rest) = text.split_at(last + 1);
+                if tail.is_empty() {
+                    reader.push_text(dataset, lines);
+                } else {
+                    tail.extend_from_slice(lines);
+                    reader.push_text(dataset, &tail);
+                    tail.clear();
+                }
+                tail.extend_from_slice(rest);
+            }
+            None => tail.extend_from_slice(text),
+        }
+        !reader.is_stopped()
+    })
+    .await;
+    if let Ended::Done = ended {
+        reader.push_text(dataset, &tail);
+    }
+    reader.finish(dataset);
+    ended
+}
+
+/// Feeds every chunk of `stream` to `push` (which returns false to stop), yielding
+/// to the event loop and posting progress as it goes.
+async fn pump(
+    worker: &Rc<Worker>,
+    stream: ReadableStream,
+    mut push: impl FnMut(&[u8]) -> bool,
+) -> Ended {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut chunk = Vec::new();
+    loop {
+        if worker.cancel.get() {
+            // The promise only reports the cancellation; nothing to wait for.
+            let _ = reader.cancel();
+            return Ended::Cancelled;
+        }
+        let result = match JsFuture::from(reader.read()).await {
+            Ok(result) => result,
+            Err(err) => return Ended::Failed(describe(&err)),
+        };
+        let done = Reflect::get(&result, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ended::Done;
+        }
+        let Some(value) = Reflect::get(&result, &"value".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        else {
+            return Ended::Failed("the stream gave something other than bytes".to_string());
+        };
+        chunk.resize(value.length() as usize, 0);
+        value.copy_to(&mut chunk);
+        if !push(&chunk) {
+            let _ = reader.cancel();
+            return Ended::Stopped;
+        }
+        breathe(worker).await;
+    }
+}
+
+/// The first bytes of `file` (enough to tell gzip).
+async fn first_bytes(file: &File) -> Result<Vec<u8>, String> {
+    let head = file
+        .slice_with_i32_and_i32(0, 4)
+        .map_err(|e| describe(&e))?;
+    let buffer = JsFuture::from(head.array_buffer())
+        .await
+        .map_err(|e| describe(&e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Generates the example week and reads each of its files.
+pub(super) async fn read_example(worker: &Rc<Worker>) {
+    let mut files = Vec::new();
+    generate(&ExampleOptions::default(), |file| files.push(file));
+    for file in files {
+        if worker.cancel.get() {
+            cancelled(worker, &file.path);
+            return;
+        }
+        worker.progress.borrow_mut().current = file.path.clone();
+        let (mut dataset, options) = fresh(worker);
+        let mut reader = FileReader::new(&mut dataset, &file.path, &options);
+        reader.push(&mut dataset, &file.text);
+        reader.finish(&mut dataset);
+        file_done(worker, dataset, 0);
+        breathe(worker).await;
+    }
+}
+
+/// An empty data set for the next file, and the options to read it with: the
+/// record budget left, and whether it is spent already.
+fn fresh(worker: &Rc<Worker>) -> (Dataset, ReadOptions) {
+    let (kept, spent) = {
+        let dataset = worker.dataset.borrow();
+        (dataset.records(), dataset.limit_reached)
+    };
+    let mut dataset = Dataset::default();
+    dataset.limit_reached = spent;
+    let options = ReadOptions {
+        max_records: Some(MAX_RECORDS.saturating_sub(kept)),
+        ..ReadOptions::default()
+    };
+    (dataset, options)
+}
+
+/// Appends a finished file's data set and counts it.
+fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
+    worker.dataset.borrow_mut().append(dataset);
+    {
+        let mut progress = worker.progress.borrow_mut();
+        progress.files_done += 1;
+        progress.bytes_read += input_bytes;
+    }
+}
+
+/// Notes in the data set that reading stopped at `name`.
+fn cancelled(worker: &Rc<Worker>, name: &str) {
+    worker.dataset.borrow_mut().diagnostics.push(Diagnostic {
+        file: name.to_string(),
+        line: None,
+        message: "reading was cancelled here: this file and the ones after it were not read"
+            .to_string(),
+    });
+}
+
+/// Posts progress and yields to the event loop when it is time to.
+async fn breathe(worker: &Rc<Worker>) {
+    let now = js_sys::Date::now();
+    if now - worker.last_progress_ms.get() >= PROGRESS_EVERY_MS {
+        worker.last_progress_ms.set(now);
+        worker.post_progress();
+    }
+    if now - worker.last_yield_ms.get() >= YIELD_EVERY_MS {
+        yield_to_event_loop(worker).await;
+        worker.last_yield_ms.set(js_sys::Date::now());
+    }
+}
+
+/// Lets queued messages (Cancel, Clear, Analyze) run: a zero timeout is a new task,
+/// unlike a resolved promise, which runs before any message.
+async fn yield_to_event_loop(worker: &Rc<Worker>) {
+    let scope = worker.scope.clone();
+    let promise = Promise::new(&mut |resolve, _reject| {
+        if scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .is_err()
+        {
+            // No timer: go on at once rather than hang.
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// The message of a JS error (or whatever was thrown), for a diagnostic.
+fn describe(err: &JsValue) -> String {
+    if let Some(error) = err.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    err.as_string()
+        .unwrap_or_else(|| "unknown browser error".to_string())
+}

@@ -1,0 +1,569 @@
+// End-to-end tests of the built page (dist/) in real headless Chromium.
+//
+// What it does:
+// - serves dist/ under the sub-path /flowlens/ from 127.0.0.1 (a tiny server here, with
+//   the right MIME types), logging every request;
+// - writes the example week with the CLI (`flowlens example DIR`) and gets the CLI's
+//   reports (`flowlens analyze --json`) for the comparisons;
+// - gives the files to the page through a DataTransfer drop on the drop zone, the file
+//   input and the folder input; loads the example with its button, cancels, clears;
+// - checks the sources table, the verdict, the charts' pixels, the downloaded report
+//   (same numbers as the CLI), the range selector and selecting an address;
+// - on every page: no console error, no uncaught exception, and no request at all
+//   once the page has loaded (files are read from disk, the report is a blob: URL).
+// Waits only on real DOM state (data-state, data attributes), never on time.
+// Prints `N passed, N failed` last and exits non-zero when anything failed.
+//
+// Environment: FLOWLENS_DIST (default <repo>/dist), CHROMIUM_PATH (default
+// /usr/bin/chromium), FLOWLENS_CLI (a built flowlens binary; default: built here
+// with cargo).
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const DIST = path.resolve(process.env.FLOWLENS_DIST || path.join(ROOT, 'dist'));
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SUB_PATH = '/flowlens/';
+const SUSPECT = '201.48.16.81';
+// 2020-09-16T02:00:00Z, the window of the case.
+const CASE_WINDOW = 1600221600;
+// Reading and analysing the week takes seconds; this only bounds a hang.
+const READ_TIMEOUT_MS = 240_000;
+
+const results = [];
+
+function log(...args) {
+  console.log(...args);
+}
+
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    log(`FAIL ${name}\n     ${String(error && error.stack ? error.stack : error).split('\n').join('\n     ')}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ---------------------------------------------------------------------------
+// The CLI: the example week and the reference reports.
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr || ''}${r.error || ''}`);
+  }
+  return r.stdout;
+}
+
+function cliPath() {
+  if (process.env.FLOWLENS_CLI) return process.env.FLOWLENS_CLI;
+  run('cargo', ['build', '--quiet', '--bin', 'flowlens'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return path.join(ROOT, 'target', 'debug', 'flowlens');
+}
+
+function walk(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+// ---------------------------------------------------------------------------
+// The server: dist/ under /flowlens/, 127.0.0.1 only.
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+function serve() {
+  const hits = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    hits.push({ at: Date.now(), url: url.pathname });
+    if (url.pathname === SUB_PATH.slice(0, -1)) {
+      res.writeHead(301, { Location: SUB_PATH });
+      res.end();
+      return;
+    }
+    if (!url.pathname.startsWith(SUB_PATH)) {
+      res.writeHead(404);
+      res.end('not found');
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname.slice(SUB_PATH.length)) || 'index.html';
+    const file = path.resolve(DIST, rel);
+    if (!file.startsWith(DIST + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, hits, port: server.address().port }));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Pages.
+
+/** Opens the page in a fresh context and records errors and requests. */
+async function openPage(browser, base) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const watch = { errors: [], requestsAfterLoad: [], loaded: false, context, page };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') watch.errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`));
+  // Workers' requests are reported here too (context-level).
+  context.on('request', (request) => {
+    if (watch.loaded) watch.requestsAfterLoad.push(request.url());
+  });
+  await page.goto(base, { waitUntil: 'load' });
+  await page.waitForSelector('.app[data-state="empty"]', { timeout: 60_000 });
+  watch.loaded = true;
+  return watch;
+}
+
+function waitReady(page) {
+  return page.waitForSelector('.app[data-state="ready"]', { timeout: READ_TIMEOUT_MS });
+}
+
+/** Waits for `data-state="ready"` with an analysis answering `range` (and `addr`). */
+async function waitAnalysis(page, { range, addr } = {}) {
+  await page.waitForFunction(
+    ({ range, addr }) => {
+      const app = document.querySelector('.app');
+      if (!app || app.dataset.state !== 'ready') return false;
+      if (range && app.dataset.analysisRange !== range) return false;
+      if (addr && app.dataset.analysisAddr !== addr) return false;
+      return true;
+    },
+    { range: range || null, addr: addr || null },
+    { timeout: READ_TIMEOUT_MS },
+  );
+}
+
+/** Drops `files` on the drop zone: a DataTransfer built from real File objects. */
+async function dropFiles(page, files) {
+  // A helper input turns paths on disk into File objects inside the page (no network).
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    input.id = 'test-helper-input';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await page.setInputFiles('#test-helper-input', files);
+  await page.evaluate(() => {
+    const input = document.getElementById('test-helper-input');
+    const transfer = new DataTransfer();
+    for (const file of input.files) transfer.items.add(file);
+    input.remove();
+    const zone = document.querySelector('[data-testid="drop-zone"]');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    }
+  });
+}
+
+/** Pixels of a canvas: how many are not white, and how many are the evidence red. */
+function canvasPixels(page, testid) {
+  return page.evaluate((testid) => {
+    const el = document.querySelector(`[data-testid="${testid}"]`);
+    const canvas = el && (el.tagName === 'CANVAS' ? el : el.querySelector('canvas'));
+    if (!canvas || !canvas.width || !canvas.height) return { inked: 0, red: 0, width: 0 };
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let inked = 0;
+    let red = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r < 245 || g < 245 || b < 245) inked++;
+      if (r > 150 && g < 110 && b < 110) red++;
+    }
+    return { inked, red, width: canvas.width };
+  }, testid);
+}
+
+async function downloadReport(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    page.click('[data-testid="download-report"]'),
+  ]);
+  const file = await download.path();
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+// ---------------------------------------------------------------------------
+// Comparing reports.
+
+/** The report without what legitimately differs: the folders in diagnostics' file
+ * names (the CLI names files by their path, the page by the name it was given). */
+function normalise(report) {
+  const copy = structuredClone(report);
+  if (copy.input) {
+    copy.input.diagnostics = (copy.input.diagnostics || []).map(
+      (d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`,
+    );
+  }
+  return copy;
+}
+
+/** Paths where `a` and `b` differ (numbers compared to 1e-9 relative). */
+function differences(a, b, at = '$', out = []) {
+  if (out.length > 20) return out;
+  if (typeof a === 'number' && typeof b === 'number') {
+    const scale = Math.max(Math.abs(a), Math.abs(b), 1);
+    if (Math.abs(a - b) / scale > 1e-9) out.push(`${at}: ${a} != ${b}`);
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) out.push(`${at}: length ${a.length} != ${b.length}`);
+    for (let i = 0; i < Math.min(a.length, b.length); i++) differences(a[i], b[i], `${at}[${i}]`, out);
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      differences(a[key], b[key], `${at}.${key}`, out);
+    }
+  } else if (a !== b) {
+    out.push(`${at}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
+  }
+  return out;
+}
+
+function assertSameReport(page, cli, what) {
+  const diff = differences(normalise(page), normalise(cli));
+  assert(diff.length === 0, `${what}: the page's report differs from the CLI's:\n${diff.join('\n')}`);
+}
+
+// ---------------------------------------------------------------------------
+// Checks shared by the ways in.
+
+async function checkCase(watch, cliReport, how) {
+  const { page } = watch;
+  await test(`${how}: sources table lists ${SUSPECT}`, async () => {
+    const row = await page.$(`[data-testid="sources-table"] tr[data-addr="${SUSPECT}"]`);
+    assert(row, `no row for ${SUSPECT}`);
+  });
+  await test(`${how}: verdict is exfiltration_suspected for ${SUSPECT}`, async () => {
+    const verdict = await page.$eval('[data-testid="verdict"]', (el) => ({
+      outcome: el.dataset.outcome,
+      addr: el.dataset.addr,
+    }));
+    assert(verdict.outcome === 'exfiltration_suspected', `outcome ${verdict.outcome}`);
+    assert(verdict.addr === SUSPECT, `addr ${verdict.addr}`);
+  });
+  await test(`${how}: the top of the ranking is ${SUSPECT}`, async () => {
+    const first = await page.$eval('[data-testid="ranking"] tr[data-addr]', (el) => el.dataset.addr);
+    assert(first === SUSPECT, `first ranked ${first}`);
+  });
+  await test(`${how}: timeline and histogram canvases are drawn`, async () => {
+    for (const id of ['timeline', 'histogram']) {
+      const px = await canvasPixels(page, id);
+      assert(px.inked > 2000, `${id}: only ${px.inked} inked pixels`);
+      assert(px.red > 50, `${id}: only ${px.red} pixels of the flows' red`);
+    }
+  });
+  await test(`${how}: first/last/duration written in UTC`, async () => {
+    const text = await page.$eval('[data-testid="span"]', (el) => el.textContent);
+    assert(text.includes('2020-09-16 02:01:27 UTC'), `span text: ${text}`);
+    assert(text.includes('2020-09-16 02:25:13 UTC'), `span text: ${text}`);
+  });
+  if (cliReport) {
+    await test(`${how}: downloaded report has the CLI's numbers`, async () => {
+      const report = await downloadReport(page);
+      assertSameReport(report, cliReport, 'whole data set');
+    });
+  }
+}
+
+async function checkClean(watch, how) {
+  await test(`${how}: no console errors`, async () => {
+    assert(watch.errors.length === 0, watch.errors.join('\n'));
+  });
+  await test(`${how}: no request after the page loaded`, async () => {
+    const network = watch.requestsAfterLoad.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
+    assert(network.length === 0, `requests: ${network.slice(0, 10).join(', ')}`);
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    log(`no page: ${DIST}/index.html is missing (run trunk build --release first)`);
+    log('0 passed, 1 failed');
+    process.exit(1);
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlens-e2e-'));
+  const weekDir = path.join(tmp, 'week');
+  let cli = null;
+  let cliReport = null;
+  let cliWindowReport = null;
+  let files = [];
+  await test('the CLI writes the example week and its reports', async () => {
+    cli = cliPath();
+    run(cli, ['example', weekDir]);
+    files = walk(weekDir);
+    assert(files.length > 1000, `only ${files.length} files`);
+    cliReport = JSON.parse(run(cli, ['analyze', '--json', weekDir]));
+    cliWindowReport = JSON.parse(
+      run(cli, ['analyze', '--json', '--window', new Date(CASE_WINDOW * 1000).toISOString().replace('.000', ''), weekDir]),
+    );
+  });
+
+  // Files with problems: a bad line, gzip in two members, gzip cut short, not a log.
+  const badDir = path.join(tmp, 'bad');
+  let badFiles = [];
+  let cliBadReport = null;
+  await test('the CLI reads the files with problems', async () => {
+    assert(files.length, 'no example files');
+    const text = zlib.gunzipSync(fs.readFileSync(files[130])).toString('utf8');
+    const lines = text.split('\n').filter(Boolean);
+    assert(lines.length > 40, `only ${lines.length} lines`);
+    fs.mkdirSync(badDir);
+    const half = Math.floor(lines.length / 2);
+    fs.writeFileSync(
+      path.join(badDir, 'bad-line.log'),
+      [...lines.slice(0, 5), 'this is not a flow record', ...lines.slice(5, 12)].join('\n') + '\n',
+    );
+    fs.writeFileSync(
+      path.join(badDir, 'two-members.log.gz'),
+      Buffer.concat([
+        zlib.gzipSync(lines.slice(0, half).join('\n') + '\n'),
+        zlib.gzipSync(lines.slice(half).join('\n') + '\n'),
+      ]),
+    );
+    const whole = zlib.gzipSync(text);
+    fs.writeFileSync(path.join(badDir, 'cut-short.log.gz'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    fs.writeFileSync(path.join(badDir, 'notes.txt'), 'not a flow log\n');
+    badFiles = walk(badDir);
+    cliBadReport = JSON.parse(run(cli, ['analyze', '--json', badDir]));
+    assert(cliBadReport.input.diagnostics.length >= 3, 'the CLI found too few problems');
+  });
+
+  const { server, hits, port } = await serve();
+  const base = `http://127.0.0.1:${port}${SUB_PATH}`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+
+  try {
+    // 1. Drop on the drop zone.
+    if (files.length) {
+      const watch = await openPage(browser, base);
+      const { page } = watch;
+      await test('page: Content-Security-Policy allows only its own origin', async () => {
+        const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+        assert(/default-src 'none'/.test(csp) && /script-src 'self' 'wasm-unsafe-eval'/.test(csp), csp);
+        assert(!/unsafe-inline|\*|https?:/.test(csp), `too loose: ${csp}`);
+        const inline = await page.$$eval('script:not([src])', (s) => s.length);
+        assert(inline === 0, `${inline} inline scripts`);
+      });
+      const hitsBefore = hits.length;
+      await test('drop: the example week read through a DataTransfer drop', async () => {
+        await dropFiles(page, files);
+        await waitReady(page);
+        const records = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
+        assert(records.replace(/,/g, '') === String(cliReport.input.records), `records ${records}`);
+      });
+      await checkCase(watch, cliReport, 'drop');
+      await test('drop: the 02:00 window of 2020-09-16 gives the CLI --window numbers', async () => {
+        await page.selectOption('[data-testid="range-select"]', `window:${CASE_WINDOW}`);
+        await waitAnalysis(page, { range: `window:${CASE_WINDOW}` });
+        const addrs = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>
+          rows.map((r) => r.dataset.addr),
+        );
+        assert(addrs.includes(SUSPECT), `sources: ${addrs}`);
+        const report = await downloadReport(page);
+        assertSameReport(report, cliWindowReport, 'window');
+      });
+      await test('drop: clicking an address selects it everywhere', async () => {
+        const other = await page.$eval(
+          `[data-testid="sources-table"] tr[data-addr]:not([data-addr="${SUSPECT}"])`,
+          (r) => r.dataset.addr,
+        );
+        await page.click(`[data-testid="sources-table"] tr[data-addr="${other}"] td.addr button`);
+        await waitAnalysis(page, { addr: other });
+        const verdictAddr = await page.$eval('[data-testid="verdict"]', (el) => el.dataset.addr);
+        assert(verdictAddr === other, `verdict addr ${verdictAddr}, clicked ${other}`);
+        const selected = await page.$eval('[data-testid="sources-table"] tr.selected', (r) => r.dataset.addr);
+        assert(selected === other, `selected row ${selected}`);
+      });
+      await test('drop: sources sort by a column and filter by class', async () => {
+        await page.click('[data-testid="sources-table"] thead button.sort >> text=Address');
+        const addrs = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>
+          rows.map((r) => r.dataset.addr),
+        );
+        const key = (a) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+        for (let i = 1; i < addrs.length; i++) {
+          assert(key(addrs[i - 1]) <= key(addrs[i]), `not ascending at ${addrs[i - 1]}, ${addrs[i]}`);
+        }
+        await page.selectOption('[data-testid="class-filter"]', 'public');
+        const classes = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>
+          rows.map((r) => r.className),
+        );
+        assert(classes.length > 0 && classes.every((c) => c.includes('class-public')), `classes: ${classes}`);
+        await page.selectOption('[data-testid="class-filter"]', 'all');
+      });
+      await test('drop: a known network reclassifies and is remembered', async () => {
+        await page.fill('[data-testid="known-cidrs"]', '201.48.16.0/24');
+        await page.waitForSelector(`[data-testid="sources-table"] tr.class-known[data-addr="${SUSPECT}"]`, {
+          timeout: READ_TIMEOUT_MS,
+        });
+        const stored = await page.evaluate(() => localStorage.getItem('flowlens.known-cidrs'));
+        assert(stored === '201.48.16.0/24', `localStorage: ${stored}`);
+        await page.fill('[data-testid="known-cidrs"]', '');
+        await page.waitForSelector(`[data-testid="sources-table"] tr.class-public[data-addr="${SUSPECT}"]`, {
+          timeout: READ_TIMEOUT_MS,
+        });
+      });
+      await test('drop: Clear starts over', async () => {
+        await page.click('[data-testid="clear"]');
+        await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+        assert(!(await page.$('[data-testid="sources-table"]')), 'sources table still shown');
+      });
+      await test('drop: the server saw no request after load', async () => {
+        const after = hits.slice(hitsBefore).map((h) => h.url);
+        assert(after.length === 0, `server requests: ${after.join(', ')}`);
+      });
+      await checkClean(watch, 'drop');
+      await page.screenshot({ path: path.join(tmp, 'after-clear.png') });
+      await watch.context.close();
+    }
+
+    // 2. The file input.
+    if (files.length) {
+      const watch = await openPage(browser, base);
+      await test('file input: the example week read through the file picker', async () => {
+        await watch.page.setInputFiles('[data-testid="file-input"]', files);
+        await waitReady(watch.page);
+      });
+      await checkCase(watch, cliReport, 'file input');
+      await checkClean(watch, 'file input');
+      await watch.context.close();
+    }
+
+    // 3. The folder input.
+    if (files.length) {
+      const watch = await openPage(browser, base);
+      await test('folder input: the example week read through the folder picker', async () => {
+        await watch.page.setInputFiles('[data-testid="folder-input"]', weekDir);
+        await waitReady(watch.page);
+        const files = await watch.page.$eval('[data-testid="summary"] [data-field="files"]', (e) => e.textContent);
+        assert(files.replace(/,/g, '') === String(cliReport.input.files), `files ${files}`);
+      });
+      await checkCase(watch, cliReport, 'folder input');
+      await checkClean(watch, 'folder input');
+      await watch.context.close();
+    }
+
+    // 4. Bad files do not spoil good ones.
+    if (badFiles.length) {
+      const watch = await openPage(browser, base);
+      const { page } = watch;
+      await test('problems: every problem listed as file:line, the rest read as the CLI does', async () => {
+        await dropFiles(page, badFiles);
+        await page.waitForSelector('.app[data-state="ready"], .app[data-state="analysing"]', {
+          timeout: READ_TIMEOUT_MS,
+        });
+        await page.waitForSelector('[data-testid="diagnostics"] li', { timeout: READ_TIMEOUT_MS });
+        const listed = await page.$$eval('[data-testid="diagnostics"] li', (li) => li.map((l) => l.textContent));
+        assert(
+          listed.some((l) => l.startsWith('bad-line.log:6: ')),
+          `no bad-line.log:6 diagnostic in:\n${listed.join('\n')}`,
+        );
+        assert(listed.some((l) => l.startsWith('cut-short.log.gz: ')), `no cut-short diagnostic`);
+        await waitReady(page);
+        const report = await downloadReport(page);
+        assertSameReport(report, cliBadReport, 'files with problems');
+      });
+      await checkClean(watch, 'problems');
+      await watch.context.close();
+    }
+
+    // 5. The example button, Cancel, Clear.
+    {
+      const watch = await openPage(browser, base);
+      const { page } = watch;
+      await test('example: Cancel stops reading and keeps what was read', async () => {
+        await page.click('[data-testid="example-button"]');
+        await page.click('[data-testid="cancel"]');
+        await page.waitForFunction(
+          () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
+          null,
+          { timeout: READ_TIMEOUT_MS },
+        );
+        const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
+        assert(/cancelled/.test(text), `summary: ${text}`);
+      });
+      await test('example: Clear, then the example week in one click', async () => {
+        await page.click('[data-testid="clear"]');
+        await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+        await page.click('[data-testid="example-button"]');
+        await waitReady(page);
+      });
+      await checkCase(watch, null, 'example');
+      await page.screenshot({ path: path.join(tmp, 'example.png'), fullPage: true });
+      await checkClean(watch, 'example');
+      await watch.context.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+
+  log(`screenshots and files: ${tmp}`);
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  log(`FAIL the test run itself: ${error && error.stack ? error.stack : error}`);
+  const passed = results.filter((r) => r.ok).length;
+  log(`${passed} passed, ${results.length - passed + 1} failed`);
+  process.exit(1);
+});
