@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod diagnostic;
 pub mod field;
 pub mod format;
+pub mod gzip;
 pub mod reader;
 pub mod s3key;
 pub mod table;

@@ -12,15 +12,12 @@
 //! with file and line and the rest is still read; a damaged file keeps the records read
 //! before the damage. ZIP and Parquet files are recognised and reported as not read.
 
-use std::io::Write;
-
-use flate2::write::MultiGzDecoder;
-
 use super::addr::{parse_addr, AddrId, FastMap};
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::Diagnostic;
 use super::field::{Field, FieldKind};
 use super::format::{Column, Format};
+use super::gzip::GzipDecoder;
 use super::s3key::window_stamp;
 use super::table::{Action, CoreValues, FlowTable, LogStatus};
 
@@ -30,6 +27,8 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 const MAX_FIELDS: usize = 256;
 /// Bad lines listed one by one per file; the rest are counted in one diagnostic.
 const MAX_LISTED_BAD_LINES: u64 = 50;
+/// Bytes at the start of a text that are checked for binary content.
+const BINARY_SNIFF_BYTES: usize = 1024;
 /// Start/end values above this are milliseconds (flow-log-format.md).
 const MAX_SECONDS: u64 = i32::MAX as u64;
 
@@ -138,7 +137,7 @@ enum Container {
     /// Plain text.
     Text,
     /// gzip; decompressed output collects in the inner `Vec`.
-    Gzip(Box<MultiGzDecoder<Vec<u8>>>),
+    Gzip(Box<GzipDecoder>),
     /// Reading stopped (unreadable content); the rest of the input is ignored.
     Stopped,
 }
@@ -148,6 +147,10 @@ pub struct FileReader {
     file: usize,
     container: Container,
     lines: LineParser,
+    /// Decompressed text of the current chunk, reused.
+    text: Vec<u8>,
+    /// Bytes of text decompressed so far.
+    decoded_bytes: u64,
 }
 
 impl FileReader {
@@ -182,6 +185,8 @@ impl FileReader {
             file,
             container,
             lines,
+            text: Vec::new(),
+            decoded_bytes: 0,
         }
     }
 
@@ -236,11 +241,14 @@ impl FileReader {
             }
             Container::Text => self.lines.feed(dataset, chunk),
             Container::Gzip(decoder) => {
-                let result = decoder.write_all(chunk);
-                let text = std::mem::take(decoder.get_mut());
+                let mut text = std::mem::take(&mut self.text);
+                text.clear();
+                let result = decoder.push(chunk, &mut text);
+                self.decoded_bytes += text.len() as u64;
                 self.lines.feed(dataset, &text);
-                if let Err(err) = result {
-                    self.gzip_failed(dataset, &err);
+                self.text = text;
+                if let Err(reason) = result {
+                    self.gzip_failed(dataset, &reason);
                 }
             }
             Container::Stopped => {}
@@ -262,7 +270,7 @@ impl FileReader {
             if let Some(f) = dataset.files.get_mut(self.file) {
                 f.gzip = true;
             }
-            self.container = Container::Gzip(Box::new(MultiGzDecoder::new(Vec::new())));
+            self.container = Container::Gzip(Box::default());
         } else if first.starts_with(b"PK\x03\x04") || first.starts_with(b"PK\x05\x06") {
             stop_with(
                 dataset,
@@ -283,14 +291,17 @@ impl FileReader {
         self.consume(dataset, first);
     }
 
-    fn gzip_failed(&mut self, dataset: &mut Dataset, err: &std::io::Error) {
-        let text_bytes = self.lines.text_bytes;
+    fn gzip_failed(&mut self, dataset: &mut Dataset, reason: &str) {
+        let text_bytes = self.decoded_bytes;
+        // The last line before the damage may be cut: it is dropped.
+        let message = format!(
+            "{reason} after {text_bytes} bytes of text; records before it were kept, the cut line was dropped"
+        );
+        self.lines.flush_head(dataset);
         dataset.diagnostics.push(Diagnostic {
             file: self.lines.name.clone(),
             line: None,
-            message: format!(
-                "gzip data is damaged after {text_bytes} bytes of text ({err}); records before the damage were kept"
-            ),
+            message,
         });
         self.stop(dataset);
     }
@@ -307,38 +318,19 @@ impl FileReader {
     /// Ends the file: reads the last line, checks gzip is complete and records the
     /// file's totals.
     pub fn finish(mut self, dataset: &mut Dataset) {
-        match std::mem::replace(&mut self.container, Container::Text) {
-            Container::Sniffing(seen) => {
-                if seen.is_empty() {
-                    self.lines.note(dataset, None, "empty file".to_string());
-                } else {
-                    self.decide(dataset, &seen);
-                    if let Container::Gzip(_) = self.container {
-                        // Fewer than 4 bytes of gzip can never be complete.
-                        let err = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
-                        self.gzip_failed(dataset, &err);
-                    }
-                }
+        if let Container::Sniffing(seen) = &mut self.container {
+            let seen = std::mem::take(seen);
+            if seen.is_empty() {
+                self.lines.note(dataset, None, "empty file".to_string());
+                self.container = Container::Stopped;
+            } else {
+                self.decide(dataset, &seen);
             }
-            Container::Gzip(mut decoder) => {
-                let result = decoder.try_finish();
-                let text = std::mem::take(decoder.get_mut());
-                self.lines.feed(dataset, &text);
-                if let Err(err) = result {
-                    let text_bytes = self.lines.text_bytes;
-                    let message = if err.kind() == std::io::ErrorKind::UnexpectedEof {
-                        format!("gzip data ends early (truncated file?) after {text_bytes} bytes of text; records before the cut were kept, the cut line was dropped")
-                    } else {
-                        format!("gzip data is damaged after {text_bytes} bytes of text ({err}); records before the damage were kept")
-                    };
-                    self.lines.note(dataset, None, message);
-                    self.lines.damaged = true;
-                    if let Some(f) = dataset.files.get_mut(self.file) {
-                        f.complete = false;
-                    }
-                }
+        }
+        if let Container::Gzip(decoder) = &self.container {
+            if let Err(reason) = decoder.finish() {
+                self.gzip_failed(dataset, &reason);
             }
-            Container::Text | Container::Stopped => {}
         }
         self.lines.finish(dataset, self.file);
     }
@@ -430,7 +422,9 @@ impl LineParser {
         }
         if !self.started {
             self.head.extend_from_slice(text);
-            if self.head.len() < 3 {
+            // Hold the start back until there is enough to judge (BOM, binary), so
+            // that the verdict never depends on how the input was chunked.
+            if self.head.len() < BINARY_SNIFF_BYTES {
                 return;
             }
             let head = std::mem::take(&mut self.head);
@@ -439,6 +433,14 @@ impl LineParser {
         }
         self.text_bytes += text.len() as u64;
         self.split(dataset, text);
+    }
+
+    /// Reads the held-back start of the text now (before a damage report).
+    fn flush_head(&mut self, dataset: &mut Dataset) {
+        if !self.started && !self.head.is_empty() && !self.stopped {
+            let head = std::mem::take(&mut self.head);
+            self.start(dataset, &head);
+        }
     }
 
     /// First bytes of the text: drop a BOM, refuse binary data.
@@ -690,6 +692,9 @@ impl LineParser {
             f.nodata = self.nodata;
             f.skipdata = self.skipdata;
             f.bad_lines = self.bad_lines;
+            if self.stopped {
+                f.complete = false;
+            }
             f.first_row = self.first_row;
         }
     }
@@ -834,7 +839,7 @@ fn parse_slot(
 /// True when the first bytes of a text are clearly not text (NUL bytes or many
 /// control characters).
 fn looks_binary(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(4096)];
+    let sample = &head[..head.len().min(BINARY_SNIFF_BYTES)];
     if sample.contains(&0) {
         return true;
     }
@@ -969,6 +974,7 @@ pub fn read_bytes(dataset: &mut Dataset, name: &str, bytes: &[u8], options: &Rea
 mod tests {
     use super::*;
     use crate::flow::table::LogStatus;
+    use std::io::Write;
 
     const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
     const LINE: &str = "2 123456789012 eni-0a1b2c 172.30.0.10 201.48.16.81 3306 49152 6 10 2100 1600221687 1600221747 ACCEPT OK";
@@ -1280,6 +1286,27 @@ mod tests {
             let got: Vec<&str> = spans.iter().map(|&(s, e)| &line[s..e]).collect();
             let expected: Vec<&str> = line.split(' ').collect();
             assert_eq!(got, expected, "{line:?}");
+        }
+    }
+
+    /// Found by the fuzzer (fuzz/regressions/binary-detection-depends-on-chunk-size):
+    /// binary content was only looked for in the first chunk of 3 bytes or more.
+    #[test]
+    fn binary_detection_does_not_depend_on_chunk_size() {
+        for body in [b"RP1A\0\0".as_slice(), b"ab\ncd\0\x01\x02 more"] {
+            for chunk in [1, 2, 3, 4, 64] {
+                let mut ds = Dataset::default();
+                let mut r = FileReader::new(&mut ds, "f", &ReadOptions::default());
+                for c in body.chunks(chunk) {
+                    r.push(&mut ds, c);
+                }
+                r.finish(&mut ds);
+                assert_eq!(
+                    diags(&ds),
+                    vec!["-: is binary data, not flow-log text: not read"],
+                    "chunk {chunk}"
+                );
+            }
         }
     }
 

@@ -1,0 +1,281 @@
+//! A push-based gzip decoder (RFC 1952, any number of members) over flate2's raw
+//! inflate. Every byte it decodes reaches the caller, even from a stream that turns out
+//! damaged a moment later: the records before the damage are kept. (flate2's own
+//! write-side decoder holds up to 32 KiB of decoded text back when it meets damage.)
+
+use flate2::{Crc, Decompress, FlushDecompress, Status};
+
+/// Longest gzip header accepted (file name and comment included).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Reading a member's header (bytes collect in `pending`).
+    Header,
+    /// Inflating a member's data.
+    Body,
+    /// Reading a member's 8-byte trailer (in `pending`).
+    Trailer,
+    /// A member ended; another may follow.
+    Between,
+}
+
+/// Decodes gzip pushed in chunks.
+pub struct GzipDecoder {
+    state: State,
+    inflate: Decompress,
+    crc: Crc,
+    pending: Vec<u8>,
+}
+
+impl Default for GzipDecoder {
+    fn default() -> Self {
+        GzipDecoder {
+            state: State::Header,
+            inflate: Decompress::new(false),
+            crc: Crc::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// Length of a complete gzip header at the start of `b`; `Ok(None)` when more bytes
+/// are needed.
+fn header_len(b: &[u8]) -> Result<Option<usize>, String> {
+    let (Some(&id1), Some(&id2)) = (b.first(), b.get(1)) else {
+        return Ok(None);
+    };
+    if id1 != 0x1f || id2 != 0x8b {
+        return Err("data after the end of the gzip stream is not gzip".to_string());
+    }
+    let Some(&method) = b.get(2) else {
+        return Ok(None);
+    };
+    if method != 8 {
+        return Err(format!("unknown gzip compression method {method}"));
+    }
+    let Some(&flags) = b.get(3) else {
+        return Ok(None);
+    };
+    let mut at = 10;
+    if b.len() < at {
+        return Ok(None);
+    }
+    if flags & 4 != 0 {
+        // FEXTRA: two-byte length, then the field.
+        let (Some(&lo), Some(&hi)) = (b.get(at), b.get(at + 1)) else {
+            return Ok(None);
+        };
+        at += 2 + usize::from(u16::from_le_bytes([lo, hi]));
+    }
+    for flag in [8u8, 16] {
+        // FNAME, FCOMMENT: zero-terminated.
+        if flags & flag != 0 {
+            match b
+                .get(at..)
+                .and_then(|rest| rest.iter().position(|&c| c == 0))
+            {
+                Some(end) => at += end + 1,
+                None => return Ok(None),
+            }
+        }
+    }
+    if flags & 2 != 0 {
+        at += 2; // FHCRC
+    }
+    Ok((b.len() >= at).then_some(at))
+}
+
+impl GzipDecoder {
+    /// Decodes `input`, appending text to `out`. On an error, `out` still holds all
+    /// text decoded before it; nothing more should be pushed.
+    pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        while !input.is_empty() {
+            match self.state {
+                State::Header | State::Between => {
+                    if self.state == State::Between {
+                        self.inflate = Decompress::new(false);
+                        self.crc = Crc::new();
+                        self.state = State::Header;
+                    }
+                    // Take the fixed 10 bytes, then one byte at a time, so that no
+                    // byte past the header is taken here.
+                    let want = 10usize.saturating_sub(self.pending.len()).max(1);
+                    let take = want.min(input.len());
+                    self.pending.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    match header_len(&self.pending)? {
+                        Some(_) => {
+                            self.pending.clear();
+                            self.state = State::Body;
+                        }
+                        None if self.pending.len() >= MAX_HEADER_BYTES => {
+                            return Err("gzip header is too long".to_string());
+                        }
+                        None => {}
+                    }
+                }
+                State::Body => {
+                    let used = self.body(input, out)?;
+                    input = &input[used..];
+                }
+                State::Trailer => {
+                    let take = input.len().min(8 - self.pending.len());
+                    self.pending.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    self.check_trailer()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inflates from `input`; returns the bytes used. Moves on to the trailer (and
+    /// reads it from the rest of `input` when it is there).
+    fn body(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
+        let mut used = 0;
+        while used < input.len() && self.state == State::Body {
+            out.reserve(64 * 1024);
+            let (in_before, out_before) = (self.inflate.total_in(), out.len());
+            let status = self
+                .inflate
+                .decompress_vec(&input[used..], out, FlushDecompress::None)
+                .map_err(|e| format!("gzip data is damaged ({e})"));
+            let consumed = (self.inflate.total_in() - in_before) as usize;
+            used += consumed;
+            self.crc.update(out.get(out_before..).unwrap_or(&[]));
+            match status? {
+                Status::StreamEnd => {
+                    self.state = State::Trailer;
+                    self.pending.clear();
+                }
+                _ if consumed == 0 && out.len() == out_before => {
+                    return Err("gzip data is damaged (the decoder made no progress)".to_string());
+                }
+                _ => {}
+            }
+        }
+        if self.state == State::Trailer && used < input.len() {
+            let take = (input.len() - used).min(8);
+            self.pending.extend_from_slice(&input[used..used + take]);
+            used += take;
+            self.check_trailer()?;
+        }
+        Ok(used)
+    }
+
+    fn check_trailer(&mut self) -> Result<(), String> {
+        if self.pending.len() < 8 {
+            return Ok(());
+        }
+        let word = |i: usize| {
+            u32::from_le_bytes([
+                self.pending[i],
+                self.pending[i + 1],
+                self.pending[i + 2],
+                self.pending[i + 3],
+            ])
+        };
+        if word(0) != self.crc.sum() || word(4) != self.crc.amount() {
+            return Err("gzip checksum does not match: the data is damaged".to_string());
+        }
+        self.pending.clear();
+        self.state = State::Between;
+        Ok(())
+    }
+
+    /// Ends the stream: an error when it stopped inside a member.
+    pub fn finish(&self) -> Result<(), String> {
+        match self.state {
+            State::Between => Ok(()),
+            _ => Err("gzip data ends early (truncated file?)".to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn decode(input: &[u8], chunk: usize) -> (Vec<u8>, Result<(), String>) {
+        let mut d = GzipDecoder::default();
+        let mut out = Vec::new();
+        for c in input.chunks(chunk.max(1)) {
+            if let Err(e) = d.push(c, &mut out) {
+                return (out, Err(e));
+            }
+        }
+        let end = d.finish();
+        (out, end)
+    }
+
+    #[test]
+    fn round_trips_in_any_chunking_and_with_several_members() {
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let two = [gzip(&text[..1000]), gzip(&text[1000..])].concat();
+        for chunk in [1, 7, 4096, usize::MAX] {
+            let (out, end) = decode(&gzip(&text), chunk);
+            assert_eq!(end, Ok(()));
+            assert_eq!(out, text);
+            let (out, end) = decode(&two, chunk);
+            assert_eq!(end, Ok(()));
+            assert_eq!(out, text);
+        }
+        // A header with a file name.
+        let mut named = flate2::GzBuilder::new()
+            .filename("week.log")
+            .write(Vec::new(), flate2::Compression::fast());
+        named.write_all(b"hello\n").unwrap();
+        assert_eq!(
+            decode(&named.finish().unwrap(), 3),
+            (b"hello\n".to_vec(), Ok(()))
+        );
+    }
+
+    /// The regression found by the fuzzer: text decoded just before damage is kept,
+    /// whatever the chunking.
+    #[test]
+    fn damage_keeps_everything_decoded_before_it() {
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("record {i}\n").into_bytes())
+            .collect();
+        let mut gz = gzip(&text);
+        let cut = gz.len() * 3 / 4;
+        let truncated = &gz[..cut];
+        let (whole, end) = decode(truncated, usize::MAX);
+        assert_eq!(
+            end,
+            Err("gzip data ends early (truncated file?)".to_string())
+        );
+        assert!(text.starts_with(&whole) && whole.len() > text.len() / 2);
+        for chunk in [1, 13, 1000] {
+            assert_eq!(decode(truncated, chunk).0, whole, "chunk {chunk}");
+        }
+        // Garbage in the middle: an error (inflate may first decode some garbage,
+        // which the reader then reports as bad lines), with the text before it kept.
+        for b in &mut gz[cut..cut + 64] {
+            *b ^= 0x5a;
+        }
+        let (out, end) = decode(&gz, 4096);
+        assert!(end.is_err());
+        let same = out.iter().zip(&text).take_while(|(a, b)| a == b).count();
+        assert!(same >= whole.len() * 9 / 10, "{same} of {}", whole.len());
+        // Not gzip after a member.
+        let trailing = [gzip(b"a\n"), b"junk".to_vec()].concat();
+        let (out, end) = decode(&trailing, 2);
+        assert_eq!(out, b"a\n");
+        assert_eq!(
+            end,
+            Err("data after the end of the gzip stream is not gzip".to_string())
+        );
+    }
+}
