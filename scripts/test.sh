@@ -12,6 +12,10 @@ bash scripts/setup.sh
 
 export PATH="$ROOT/tests/browser/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
+# CI builds from a fresh clone once: incremental-compilation data would only cost time.
+if [[ -n "${CI:-}" ]]; then
+    export CARGO_INCREMENTAL=0
+fi
 # For tests/browser/run.mjs: the built page and the browser to drive.
 export FLOWLENS_DIST="$ROOT/dist"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
@@ -70,6 +74,15 @@ if [[ -f tests/browser/run.mjs ]]; then
         failed+=("browser end-to-end tests")
     else
         step "browser end-to-end tests (node tests/browser/run.mjs)" node tests/browser/run.mjs
+    fi
+fi
+
+if [[ -f tests/browser/hostile.mjs ]]; then
+    if [[ " ${failed[*]} " == *"trunk build"* ]]; then
+        summary+=("SKIPPED     browser hostile-input tests (no page: trunk build failed)")
+        failed+=("browser hostile-input tests")
+    else
+        step "browser hostile-input tests (node tests/browser/hostile.mjs)" node tests/browser/hostile.mjs
     fi
 fi
 

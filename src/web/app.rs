@@ -33,7 +33,42 @@ use super::state::{known_entries, Action, State};
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
 
+/// Files posted to the worker per message: the structured clone of one message blocks
+/// the page, about 0.2 ms a `File`, so a drop of a thousand files goes in batches.
+const FILES_PER_BATCH: usize = 64;
+
+/// The query parameter of the browser tests' panic trigger: `page` panics once the
+/// page has rendered, `worker` makes the worker panic on the first file it reads.
+const TEST_PANIC_PARAM: &str = "flowlens-test-panic";
+
 type Bridge = Rc<RefCell<Option<WorkerBridge>>>;
+
+/// The value of `?flowlens-test-panic=…` in the page's URL, if any.
+fn test_panic_param() -> Option<String> {
+    let url = web_sys::window()?.document()?.url().ok()?;
+    let search = web_sys::Url::new(&url).ok()?.search();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == TEST_PANIC_PARAM)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Lets the browser run other tasks (input, rendering) before going on.
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().is_some_and(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .is_ok()
+        });
+        if !scheduled {
+            // No timer: go on at once rather than hang.
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
@@ -81,18 +116,31 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
             let to_actions = dispatcher.clone();
+            let to_worker = bridge.clone();
             let spawned = WorkerBridge::spawn(move |response| {
                 to_actions.dispatch(match response {
-                    Response::Ready => Action::WorkerReady,
+                    Response::Ready => {
+                        if test_panic_param().as_deref() == Some("worker") {
+                            send(&to_worker, &to_actions, &Request::ArmTestPanic, None);
+                        }
+                        Action::WorkerReady
+                    }
                     Response::Progress(p) => Action::Progress(p),
                     Response::Read(summary) => Action::Read(summary),
                     Response::Analysis(view) => Action::Analysis(view),
                     Response::Failed { message } => Action::Failed(message),
+                    Response::Stopped { message } => Action::WorkerStopped(message),
                 })
             });
             match spawned {
                 Ok(worker) => *bridge.borrow_mut() = Some(worker),
-                Err(message) => dispatcher.dispatch(Action::Failed(message)),
+                Err(message) => dispatcher.dispatch(Action::WorkerStopped(format!(
+                    "{message}. Reload the page to start again."
+                ))),
+            }
+            if test_panic_param().as_deref() == Some("page") {
+                // NOTE: on purpose, for the browser tests; effects run after the render.
+                panic!("test panic (asked for by ?{TEST_PANIC_PARAM}=page)");
             }
             move || drop(bridge.borrow_mut().take())
         });
@@ -117,13 +165,45 @@ pub fn app() -> Html {
     // The known networks, remembered in this browser.
     use_effect_with(state.known_text.clone(), |text| save_known(text));
 
+    // Bumped by Cancel and Clear: a drop still being posted in batches stops there.
+    let read_generation = use_mut_ref(|| 0_u64);
     let read_files = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
+        let read_generation = read_generation.clone();
         Callback::from(move |picked: Vec<Picked>| {
-            let (array, names) = files::to_post(&picked);
             dispatcher.dispatch(Action::ReadRequested);
-            send(&bridge, &dispatcher, &Request::Read { names }, Some(&array));
+            let bridge = bridge.clone();
+            let dispatcher = dispatcher.clone();
+            let read_generation = read_generation.clone();
+            let generation = *read_generation.borrow();
+            wasm_bindgen_futures::spawn_local(async move {
+                let batches = picked.chunks(FILES_PER_BATCH).count();
+                for (index, batch) in picked.chunks(FILES_PER_BATCH).enumerate() {
+                    if index > 0 {
+                        // Each batch in its own task: the page stays responsive.
+                        next_task().await;
+                        if *read_generation.borrow() != generation {
+                            return;
+                        }
+                    }
+                    let (array, names) = files::to_post(batch);
+                    let more = index + 1 < batches;
+                    let request = Request::Read { names, more };
+                    let result = match bridge.borrow().as_ref() {
+                        Some(worker) => worker.send(&request, Some(&array)),
+                        None => Err("The worker is not running.".to_string()),
+                    };
+                    if let Err(message) = result {
+                        dispatcher.dispatch(Action::Failed(message));
+                        if more {
+                            // Don't leave the worker waiting for the rest.
+                            send(&bridge, &dispatcher, &Request::Cancel, None);
+                        }
+                        return;
+                    }
+                }
+            });
         })
     };
     let on_example = {
@@ -137,12 +217,17 @@ pub fn app() -> Html {
     let on_cancel = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
-        Callback::from(move |()| send(&bridge, &dispatcher, &Request::Cancel, None))
+        let read_generation = read_generation.clone();
+        Callback::from(move |()| {
+            *read_generation.borrow_mut() += 1;
+            send(&bridge, &dispatcher, &Request::Cancel, None);
+        })
     };
     let on_clear = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
         Callback::from(move |()| {
+            *read_generation.borrow_mut() += 1;
             dispatcher.dispatch(Action::ClearRequested);
             send(&bridge, &dispatcher, &Request::Clear, None);
         })
@@ -171,7 +256,7 @@ pub fn app() -> Html {
         let dragging = dragging.clone();
         let read_files = read_files.clone();
         let dispatcher = state.dispatcher();
-        let ready = state.worker_ready;
+        let ready = state.accepts_requests();
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
             dragging.set(false);
@@ -245,7 +330,7 @@ pub fn app() -> Html {
                 <ErrorBanner message={message.clone()} on_dismiss={on_dismiss} />
             }
             <section class="load">
-                <DropZone enabled={state.worker_ready && !state.reading} dragging={*dragging}
+                <DropZone enabled={state.accepts_requests() && !state.reading} dragging={*dragging}
                     on_files={read_files} on_example={on_example} />
                 <ProgressBar reading={state.reading} progress={state.progress.clone()} has_data={has_data}
                     on_cancel={on_cancel} on_clear={on_clear} />

@@ -4,7 +4,9 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{
+    Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType,
+};
 
 use super::protocol::{Request, Response};
 
@@ -12,9 +14,14 @@ use super::protocol::{Request, Response};
 /// relative URL, so the page works from any sub-path.
 const WORKER_URL: &str = "flowlens-worker_loader.js";
 
+/// Said when the worker is gone for good.
+const RELOAD_ADVICE: &str = "Reload the page to start again.";
+
 /// A running worker; dropping it stops the worker.
 pub struct WorkerBridge {
     worker: Worker,
+    /// The `blob:` URL the worker was started from (revoked on drop).
+    blob_url: String,
     _on_message: Closure<dyn Fn(MessageEvent)>,
     _on_error: Closure<dyn Fn(ErrorEvent)>,
 }
@@ -25,8 +32,15 @@ impl WorkerBridge {
         // A module worker: its loader imports the wasm-bindgen module (`--target web`).
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(WORKER_URL, &options)
+        let blob_url = loader_blob_url()
             .map_err(|e| format!("The worker could not be started: {}", describe(&e)))?;
+        let worker = match Worker::new_with_options(&blob_url, &options) {
+            Ok(worker) => worker,
+            Err(e) => {
+                let _ = Url::revoke_object_url(&blob_url);
+                return Err(format!("The worker could not be started: {}", describe(&e)));
+            }
+        };
         let on_response = std::rc::Rc::new(on_response);
         let on_message = {
             let on_response = on_response.clone();
@@ -47,14 +61,16 @@ impl WorkerBridge {
                 }
             })
         };
+        // An error event means the worker could not load or threw past its own
+        // handlers (after a panic, for one): it is gone for good.
         let on_error = Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             let detail = event.message();
-            on_response(Response::Failed {
+            on_response(Response::Stopped {
                 message: if detail.is_empty() {
-                    "The worker failed to load or stopped.".to_string()
+                    format!("The worker failed to load or stopped. {RELOAD_ADVICE}")
                 } else {
-                    format!("The worker failed: {detail}")
+                    format!("The worker failed: {detail}. {RELOAD_ADVICE}")
                 },
             });
         });
@@ -62,6 +78,7 @@ impl WorkerBridge {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(WorkerBridge {
             worker,
+            blob_url,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -86,7 +103,31 @@ impl Drop for WorkerBridge {
         self.worker.set_onmessage(None);
         self.worker.set_onerror(None);
         self.worker.terminate();
+        let _ = Url::revoke_object_url(&self.blob_url);
     }
+}
+
+/// A `blob:` URL of a module that imports the worker's loader by its absolute URL
+/// (resolved against the page's base URI, so the page works from any sub-path).
+/// NOTE: a worker started from its own URL gets no Content-Security-Policy at all (the
+/// page's `<meta>` policy does not reach it, and a static host sends no header); a
+/// worker started from a `blob:` URL inherits the page's policy, so its requests are
+/// limited like the page's (index.html allows `worker-src 'self' blob:`).
+fn loader_blob_url() -> Result<String, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let base = document
+        .base_uri()?
+        .ok_or_else(|| JsValue::from_str("the page has no base URI"))?;
+    let loader = Url::new_with_base(WORKER_URL, &base)?.href();
+    // The URL goes into a JS string literal: JSON text is one.
+    let literal = serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let source = format!("import {literal};\n");
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
+    Url::create_object_url_with_blob(&blob)
 }
 
 /// The message of a JS error.

@@ -5,8 +5,10 @@
 use wasm_bindgen::JsCast;
 
 /// Installs the hook (once, before the app renders).
+/// NOTE: through Yew: `Renderer::render` replaces any hook set with
+/// `std::panic::set_hook` by its own (console only) unless one was set this way.
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         let message = format!("flowlens stopped on an internal error: {info}");
         web_sys::console::error_1(&message.clone().into());
         show_fatal(&format!("{message}. Reload the page to start again."));

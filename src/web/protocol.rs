@@ -21,6 +21,11 @@ pub enum Request {
     Read {
         /// One name per posted file.
         names: Vec<String>,
+        /// More `Read` batches of the same drop follow: the page posts a big drop in
+        /// batches (one structured clone of a thousand `File`s blocks the page), and
+        /// the worker must not report the end of reading between them.
+        #[serde(default)]
+        more: bool,
     },
     /// Generate the example week inside the worker and read it.
     Example,
@@ -30,6 +35,9 @@ pub enum Request {
     Clear,
     /// Analyse the data set.
     Analyze(AnalyzeRequest),
+    /// Tests only (`?flowlens-test-panic=worker`): panic on purpose while reading the
+    /// next file, to show that a worker panic reaches the user.
+    ArmTestPanic,
 }
 
 /// Which records the answers cover.
@@ -75,10 +83,15 @@ pub enum Response {
     Read(Summary),
     /// The answer to an [`AnalyzeRequest`].
     Analysis(Box<AnalysisView>),
-    /// Something the worker could not do (a request it could not understand, or a
-    /// panic); shown in the error banner.
+    /// Something the worker could not do (a request it could not understand); shown
+    /// in the error banner.
     Failed {
         /// Words for the user.
+        message: String,
+    },
+    /// The worker panicked: it takes no more requests until the page is reloaded.
+    Stopped {
+        /// Words for the user, with what to do.
         message: String,
     },
 }

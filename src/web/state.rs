@@ -17,6 +17,9 @@ use crate::flow::Cidr;
 pub struct State {
     /// The worker said it is ready.
     pub worker_ready: bool,
+    /// The worker stopped for good (a panic, or it failed to load): nothing more can
+    /// be read or analysed until the page is reloaded.
+    pub worker_stopped: bool,
     /// Files are being read.
     pub reading: bool,
     /// Reading progress.
@@ -49,6 +52,7 @@ impl State {
     pub fn new(known_text: String) -> State {
         State {
             worker_ready: false,
+            worker_stopped: false,
             reading: false,
             progress: Progress::default(),
             summary: None,
@@ -66,7 +70,7 @@ impl State {
 
     /// The analysis the page needs now (`None` while there is nothing to analyse).
     pub fn request(&self) -> Option<AnalyzeRequest> {
-        if !self.worker_ready || self.reading {
+        if !self.accepts_requests() || self.reading {
             return None;
         }
         let summary = self.summary.as_ref()?;
@@ -91,10 +95,17 @@ impl State {
         }
     }
 
-    /// The root element's `data-state`: `starting`, `empty`, `reading`, `analysing`
-    /// or `ready`.
+    /// True when the worker is running and takes requests.
+    pub fn accepts_requests(&self) -> bool {
+        self.worker_ready && !self.worker_stopped
+    }
+
+    /// The root element's `data-state`: `starting`, `stopped`, `empty`, `reading`,
+    /// `analysing` or `ready`.
     pub fn data_state(&self) -> &'static str {
-        if !self.worker_ready {
+        if self.worker_stopped {
+            "stopped"
+        } else if !self.worker_ready {
             "starting"
         } else if self.reading {
             "reading"
@@ -147,8 +158,10 @@ pub enum Action {
     ClearRequested,
     /// An analysis arrived.
     Analysis(Box<AnalysisView>),
-    /// Something failed; the banner shows it.
+    /// Something failed; the banner shows it, and reading (if any) is over.
     Failed(String),
+    /// The worker stopped for good; the banner shows why and what to do.
+    WorkerStopped(String),
     /// The banner was closed.
     DismissError,
     /// A range was chosen.
@@ -197,7 +210,21 @@ impl Reducible for State {
                 next.analysis = None;
             }
             Action::Analysis(view) => next.analysis = Some(Rc::from(view)),
-            Action::Failed(message) => next.error = Some(message),
+            Action::Failed(message) => {
+                next.reading = false;
+                // After the worker stopped, later failures are its consequences: the
+                // banner keeps the first message, which says what to do.
+                if !next.worker_stopped {
+                    next.error = Some(message);
+                }
+            }
+            Action::WorkerStopped(message) => {
+                next.reading = false;
+                if !next.worker_stopped {
+                    next.worker_stopped = true;
+                    next.error = Some(message);
+                }
+            }
             Action::DismissError => next.error = None,
             Action::SetRange(range) => next.range = range,
             Action::Select(addr) => next.selected = Some(addr),

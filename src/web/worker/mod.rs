@@ -1,13 +1,15 @@
 //! The Web Worker: it owns the data set, reads files into it and answers analyses.
 //!
 //! Life of the worker (entry point [`start`], built by Trunk as the `flowlens-worker`
-//! bin and started by the page from `flowlens-worker_loader.js`):
+//! bin and started by the page from a `blob:` module that imports
+//! `flowlens-worker_loader.js`, so that it runs under the page's CSP):
 //! 1. it installs its panic hook and message handler, then posts [`Response::Ready`]
 //!    (messages posted before the wasm module is running would be lost);
 //! 2. [`Request::Read`] and [`Request::Example`] queue a job; one job runs at a time, in
 //!    an async task that yields to the event loop between chunks, so `Cancel`, `Clear`
 //!    and progress keep flowing; [`Response::Progress`] is posted every few chunks and
-//!    [`Response::Read`] when the queue is empty;
+//!    [`Response::Read`] when the queue is empty and no more batches of a drop are
+//!    announced (`Read { more: true }`);
 //! 3. [`Request::Analyze`] runs [`crate::analysis::analyze`] at once on the data set
 //!    as it is and posts [`Response::Analysis`].
 //!
@@ -58,6 +60,10 @@ struct Worker {
     last_progress_ms: Cell<f64>,
     /// When the job task last yielded to the event loop.
     last_yield_ms: Cell<f64>,
+    /// The last `Read` batch said more follow: the job task waits for them.
+    more_coming: Cell<bool>,
+    /// Tests only: panic when the next file is read (`Request::ArmTestPanic`).
+    test_panic: Cell<bool>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
@@ -76,6 +82,8 @@ pub fn start() {
         progress: RefCell::new(Progress::default()),
         last_progress_ms: Cell::new(0.0),
         last_yield_ms: Cell::new(0.0),
+        more_coming: Cell::new(false),
+        test_panic: Cell::new(false),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
@@ -101,12 +109,15 @@ fn post(scope: &DedicatedWorkerGlobalScope, response: &Response, extra: Option<&
     }
 }
 
-/// Panics become a [`Response::Failed`] for the page's error banner (and the console).
+/// Panics become a [`Response::Stopped`] for the page's error banner (and the console):
+/// a panic in WebAssembly leaves the worker unusable, so the message says what to do.
 fn install_panic_hook(scope: DedicatedWorkerGlobalScope) {
     std::panic::set_hook(Box::new(move |info| {
-        let message = format!("The worker stopped on an internal error: {info}");
+        let message = format!(
+            "The worker stopped on an internal error: {info}. Reload the page to start again."
+        );
         web_sys::console::error_1(&message.clone().into());
-        post(&scope, &Response::Failed { message }, None);
+        post(&scope, &Response::Stopped { message }, None);
     }));
 }
 
@@ -128,7 +139,8 @@ impl Worker {
             }
         };
         match request {
-            Request::Read { names } => {
+            Request::Read { names, more } => {
+                this.more_coming.set(more);
                 let files = Array::from(&data.get(1));
                 let jobs: Vec<(File, String)> = files
                     .iter()
@@ -138,13 +150,16 @@ impl Worker {
                 this.enqueue(Job::Files(jobs));
             }
             Request::Example => this.enqueue(Job::Example),
+            Request::ArmTestPanic => this.test_panic.set(true),
             Request::Cancel => {
+                this.more_coming.set(false);
                 if this.running.get() {
                     this.cancel.set(true);
                     this.queue.borrow_mut().clear();
                 }
             }
             Request::Clear => {
+                this.more_coming.set(false);
                 this.queue.borrow_mut().clear();
                 if this.running.get() {
                     this.cancel.set(true);
@@ -195,11 +210,19 @@ impl Worker {
         }
     }
 
-    /// Runs queued jobs until the queue is empty or reading is cancelled.
+    /// Runs queued jobs until the queue is empty (and no more batches are announced)
+    /// or reading is cancelled.
     async fn run_jobs(self: Rc<Self>) {
         loop {
             let job = self.queue.borrow_mut().pop_front();
-            let Some(job) = job else { break };
+            let Some(job) = job else {
+                if self.more_coming.get() && !self.cancel.get() {
+                    // The next batch of the drop is on its way: let its message in.
+                    reading::yield_to_event_loop(&self).await;
+                    continue;
+                }
+                break;
+            };
             match job {
                 Job::Files(files) => {
                     for (file, name) in files {
