@@ -294,7 +294,11 @@ impl FileReader {
     fn gzip_failed(&mut self, dataset: &mut Dataset, reason: &str) {
         let text_bytes = self.decoded_bytes;
         // The last line before the damage may be cut: it is dropped.
-        let what = if reason.contains("ends early") { "cut" } else { "damage" };
+        let what = if reason.contains("ends early") {
+            "cut"
+        } else {
+            "damage"
+        };
         let message = format!(
             "{reason} after {text_bytes} bytes of text; records before the {what} were kept, the cut line was dropped"
         );
