@@ -87,7 +87,7 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
             continue;
         };
         out.count += 1;
-        out.bytes_total += bytes;
+        out.bytes_total = out.bytes_total.saturating_add(bytes);
         out.bytes_max = out.bytes_max.max(bytes);
         out.flows.push(FlowTo {
             start: table.start_secs(row),

@@ -46,8 +46,11 @@ struct Sums {
 impl Sums {
     fn add(&mut self, bytes: u64) {
         self.n += 1;
-        self.sum += u128::from(bytes);
-        self.sumsq += u128::from(bytes) * u128::from(bytes);
+        // Saturating: counters near u64::MAX (hostile input) must not panic.
+        self.sum = self.sum.saturating_add(u128::from(bytes));
+        self.sumsq = self
+            .sumsq
+            .saturating_add(u128::from(bytes) * u128::from(bytes));
     }
 }
 
@@ -116,8 +119,8 @@ pub fn ranking(
             let list = flows.get(id.index()).filter(|l| !l.is_empty())?;
             let own = per_dst.get(id.index()).copied().unwrap_or_default();
             let n = total.n - own.n;
-            let sum = total.sum - own.sum;
-            let sumsq = total.sumsq - own.sumsq;
+            let sum = total.sum.saturating_sub(own.sum);
+            let sumsq = total.sumsq.saturating_sub(own.sumsq);
             let threshold = if n >= 2 {
                 let mean = sum as f64 / n as f64;
                 let var = (sumsq as f64 - (sum as f64) * (sum as f64) / n as f64) / (n - 1) as f64;
@@ -130,7 +133,7 @@ pub fn ranking(
                 .copied()
                 .filter(|&b| b as f64 > threshold)
                 .collect();
-            let bytes_above: u64 = above.iter().sum();
+            let bytes_above = above.iter().fold(0u64, |a, &b| a.saturating_add(b));
             let (own_median, _, _) = robust(list);
             let robust_z = if scale > 0.0 {
                 (own_median - median) / scale
@@ -148,7 +151,7 @@ pub fn ranking(
                         .unwrap_or(AddrClass::Public),
                     score,
                     flows: list.len() as u64,
-                    bytes_out: list.iter().sum(),
+                    bytes_out: list.iter().fold(0u64, |a, &b| a.saturating_add(b)),
                     flows_above: above.len() as u64,
                     bytes_above,
                     robust_z,

@@ -170,3 +170,40 @@ fn gaps(dataset: &Dataset) -> Vec<Gap> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{read_bytes, ReadOptions};
+
+    /// Found by the fuzzer (fuzz/regressions/sum-overflow-on-huge-counters): byte and
+    /// packet counters near u64::MAX overflowed the sums (a panic in debug builds,
+    /// wrong totals in release). Sums now saturate.
+    #[test]
+    fn huge_counters_saturate_instead_of_overflowing() {
+        let max = u64::MAX;
+        let mut body = String::from("srcaddr dstaddr srcport dstport packets bytes start end\n");
+        for _ in 0..40 {
+            body.push_str(&format!(
+                "10.0.0.1 203.0.113.7 3306 50000 {max} {max} 100 200\n"
+            ));
+            body.push_str(&format!(
+                "203.0.113.7 10.0.0.1 50000 3306 {max} {max} 100 200\n"
+            ));
+        }
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
+        let query = Query {
+            suspect: "203.0.113.7".parse().ok(),
+            ..Query::default()
+        };
+        let report = analyze(&ds, &query);
+        assert_eq!(report.sources[0].bytes_sent, u64::MAX);
+        assert_eq!(
+            report.flows_to_suspect.as_ref().unwrap().bytes_total,
+            u64::MAX
+        );
+        assert_eq!(report.span.as_ref().unwrap().sessions[0].bytes, u64::MAX);
+        let _ = analyze(&ds, &Query::default());
+    }
+}

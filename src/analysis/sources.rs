@@ -65,15 +65,15 @@ pub fn sources(dataset: &Dataset, range: &TimeRange, known: &[Cidr]) -> Vec<Sour
         let bytes = table.bytes(row).unwrap_or(0);
         if let Some(a) = acc.get_mut(src) {
             a.flows += 1;
-            a.packets += table.packets(row).unwrap_or(0);
-            a.bytes_sent += bytes;
+            a.packets = a.packets.saturating_add(table.packets(row).unwrap_or(0));
+            a.bytes_sent = a.bytes_sent.saturating_add(bytes);
             a.times(start, end);
         }
         if let Some(flag) = is_source.get_mut(src) {
             *flag = true;
         }
         if let Some(a) = acc.get_mut(dst) {
-            a.bytes_received += bytes;
+            a.bytes_received = a.bytes_received.saturating_add(bytes);
             a.times(start, end);
         }
     }

@@ -100,7 +100,7 @@ pub fn span(
             Some(s) if start < s.end.saturating_add(gap) => {
                 s.end = s.end.max(end);
                 s.flows += 1;
-                s.bytes += bytes;
+                s.bytes = s.bytes.saturating_add(bytes);
             }
             _ => sessions.push(Session {
                 start,

@@ -204,7 +204,7 @@ pub fn verdict(
             suspect_flows += 1;
             if bytes as f64 > threshold {
                 above.flows += 1;
-                above.bytes_total += bytes;
+                above.bytes_total = above.bytes_total.saturating_add(bytes);
             }
         }
     }

@@ -59,17 +59,21 @@ impl Dataset {
 
     /// NODATA records over all files.
     pub fn nodata(&self) -> u64 {
-        self.files.iter().map(|f| f.nodata).sum()
+        self.files.iter().fold(0, |a, f| a.saturating_add(f.nodata))
     }
 
     /// SKIPDATA records over all files.
     pub fn skipdata(&self) -> u64 {
-        self.files.iter().map(|f| f.skipdata).sum()
+        self.files
+            .iter()
+            .fold(0, |a, f| a.saturating_add(f.skipdata))
     }
 
     /// Bytes of input read over all files.
     pub fn bytes_read(&self) -> u64 {
-        self.files.iter().map(|f| f.bytes_read).sum()
+        self.files
+            .iter()
+            .fold(0, |a, f| a.saturating_add(f.bytes_read))
     }
 
     /// Notes that records from `row` on are in `format`.
