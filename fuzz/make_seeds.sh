@@ -26,7 +26,7 @@ records() {
 
 # seed NAME FLAGS CHUNK FILE: the seed is the two mode bytes, then the file.
 seed() {
-    { printf "\\x$(printf %02x "$2")\\x$(printf %02x "$3")"; cat "$4"; } >"$SEEDS/$1"
+    { printf '%b' "\\x$(printf %02x "$2")\\x$(printf %02x "$3")"; cat "$4"; } >"$SEEDS/$1"
 }
 
 { echo "$HEADER"; records 20; } >"$WORK/plain.log"

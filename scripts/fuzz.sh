@@ -24,8 +24,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 SECONDS_TO_RUN="${1:-600}"
-[[ "$SECONDS_TO_RUN" =~ ^[0-9]+$ ]] && ((SECONDS_TO_RUN > 0)) ||
-    { echo "fuzz.sh: SECONDS must be a positive number, got '$SECONDS_TO_RUN'" >&2; exit 2; }
+if ! [[ "$SECONDS_TO_RUN" =~ ^[0-9]+$ ]] || ((SECONDS_TO_RUN == 0)); then
+    echo "fuzz.sh: SECONDS must be a positive number, got '$SECONDS_TO_RUN'" >&2
+    exit 2
+fi
 JOBS="${FUZZ_JOBS:-1}"
 MAX_LEN="${FUZZ_MAX_LEN:-8192}"
 TARGET=reader

@@ -190,7 +190,7 @@ fn analyse(dataset: &Dataset, input_len: usize) {
         let report = analyze(dataset, query);
         std::hint::black_box(serde_json::to_string(&report).ok());
     };
-    if input_len % 8 == 0 {
+    if input_len.is_multiple_of(8) {
         report(&Query::default());
     }
     let table = &dataset.table;

@@ -248,7 +248,11 @@ impl FileReader {
                 self.lines.feed(dataset, &text);
                 self.text = text;
                 if let Err(reason) = result {
-                    self.gzip_failed(dataset, &reason);
+                    // Once the text was refused (binary, record limit), damage after it
+                    // is moot: reporting it would depend on where the chunks end.
+                    if !self.lines.stopped {
+                        self.gzip_failed(dataset, &reason);
+                    }
                 }
             }
             Container::Stopped => {}
