@@ -119,3 +119,34 @@ fn the_two_am_window_shows_four_private_sources_and_the_suspect() {
     assert_eq!(in_range.first_start, 1_600_221_687);
     assert!(in_range.last_end >= 1_600_222_140, "{}", in_range.last_end);
 }
+
+/// Regression (session-1 note "--window without --suspect names no suspect"): inside
+/// the 02:00 window the suspect's flows are ordinary responses, so the window's own
+/// ranking has nobody standing out; the analysis must still explain the address the
+/// whole week points at, because it talked in that window. A window it did not talk
+/// in names nobody.
+#[test]
+fn a_window_without_a_named_suspect_explains_the_weeks_suspect() {
+    let (dataset, _) = week();
+    let two_am = Query {
+        range: TimeRange::starting_at(1_600_221_600, 600),
+        ..Query::default()
+    };
+    let report = analyze(&dataset, &two_am);
+    assert!(report
+        .ranking
+        .iter()
+        .all(|r| r.addr != SUSPECT || r.score == 0.0));
+    assert_eq!(report.suspect.as_deref(), Some(SUSPECT));
+    assert_eq!(
+        report.span.as_ref().unwrap().in_range.unwrap().first_start,
+        1_600_221_687
+    );
+
+    // The day before, 02:00: the suspect had not arrived yet.
+    let day_before = Query {
+        range: TimeRange::starting_at(1_600_221_600 - 86_400, 600),
+        ..Query::default()
+    };
+    assert_eq!(analyze(&dataset, &day_before).suspect, None);
+}

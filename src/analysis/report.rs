@@ -1,6 +1,8 @@
 //! The report: every answer for one [`Query`], as the CLI prints it with `--json` and
 //! the page downloads it. Key names follow the AWS field words; times are Unix seconds.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use super::flows::{flows_to, histogram, FlowsTo, Histogram};
@@ -65,7 +67,8 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     /// Question 1: source addresses in the range.
     pub sources: Vec<Source>,
-    /// The address explained: given, or the top of the ranking.
+    /// The address explained: given, or the top of the ranking — of the range, else of
+    /// the whole data when that address talked to the service in the range.
     pub suspect: Option<String>,
     /// Questions 2–3, across the whole data.
     pub span: Option<Span>,
@@ -87,12 +90,10 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
         Some(p) => ranking(dataset, &range, p, query.k, &query.known),
         None => Vec::new(),
     };
-    let suspect = query.suspect.or_else(|| {
-        ranking
-            .first()
-            .filter(|r| r.score > 0.0)
-            .and_then(|r| r.addr.parse().ok())
-    });
+    let suspect = query
+        .suspect
+        .or_else(|| top_suspect(&ranking))
+        .or_else(|| whole_data_suspect(dataset, query, port, &ranking));
     let (span, flows, hist, verdict) = match suspect {
         Some(addr) => {
             let flows = flows_to(dataset, addr, &range);
@@ -136,6 +137,37 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
         verdict,
         ranking,
     }
+}
+
+/// The top of a ranking, when its score says it stands out.
+fn top_suspect(ranking: &[Ranked]) -> Option<IpAddr> {
+    ranking
+        .first()
+        .filter(|r| r.score > 0.0)
+        .and_then(|r| r.addr.parse().ok())
+}
+
+/// For a part of the data (a day, a window) where nobody stands out: the top of the
+/// whole data's ranking, when it also talked to the service in this range. In the
+/// honeypot week the suspect's 02:00 window holds only ordinary responses — its burst
+/// came twenty minutes later — yet that window is where a responder asks "who is
+/// this, and how long did it stay?".
+fn whole_data_suspect(
+    dataset: &Dataset,
+    query: &Query,
+    port: Option<u16>,
+    in_range: &[Ranked],
+) -> Option<IpAddr> {
+    if query.range.is_all() || in_range.is_empty() {
+        return None;
+    }
+    let port = port?;
+    let whole = ranking(dataset, &TimeRange::ALL, port, query.k, &query.known);
+    let top = whole.first().filter(|r| r.score > 0.0)?;
+    in_range
+        .iter()
+        .find(|r| r.addr == top.addr)
+        .and_then(|r| r.addr.parse().ok())
 }
 
 fn range_out(dataset: &Dataset, range: &TimeRange) -> RangeOut {
