@@ -29,6 +29,7 @@ use super::download;
 use super::files::{self, Picked};
 use super::protocol::{Request, Response};
 use super::state::{known_entries, Action, State};
+use super::view_link::use_view_link;
 
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
@@ -161,6 +162,9 @@ pub fn app() -> Html {
             }
         });
     }
+
+    // The view (range, address, port, k) in the URL fragment, both ways.
+    use_view_link(&state);
 
     // The known networks, remembered in this browser.
     use_effect_with(state.known_text.clone(), |text| save_known(text));
@@ -328,6 +332,11 @@ pub fn app() -> Html {
             </header>
             if let Some(message) = &state.error {
                 <ErrorBanner message={message.clone()} on_dismiss={on_dismiss} />
+            }
+            if !state.view_notices.is_empty() {
+                <ul class="view-notices" data-testid="view-notices" aria-live="polite">
+                    for n in state.view_notices.iter() { <li>{ n }</li> }
+                </ul>
             }
             <section class="load">
                 <DropZone enabled={state.accepts_requests() && !state.reading} dragging={*dragging}
