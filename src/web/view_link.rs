@@ -47,8 +47,10 @@ pub fn use_view_link(state: &UseReducerHandle<State>) {
             let window = web_sys::window();
             if let Some(w) = &window {
                 // Without the listener a hand-edited fragment applies on reload only.
-                let _ = w
-                    .add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
             }
             move || {
                 if let Some(w) = window {
