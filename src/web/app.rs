@@ -22,6 +22,7 @@ use super::components::progress_bar::ProgressBar;
 use super::components::range_select::{encode as encode_range, RangeSelect};
 use super::components::ranking::RankingTable;
 use super::components::sources_table::SourcesTable;
+use super::components::sql_panel::SqlPanel;
 use super::components::summary::SummaryPanel;
 use super::components::timeline::TimelinePanel;
 use super::components::verdict::VerdictPanel;
@@ -365,8 +366,9 @@ pub fn app() -> Html {
                 </div>
                 <TimelinePanel analysis={analysis.clone()} />
                 <HistogramPanel analysis={analysis.clone()} />
-                <VerdictPanel analysis={analysis} service_port_text={state.service_port_text.clone()}
+                <VerdictPanel analysis={analysis.clone()} service_port_text={state.service_port_text.clone()}
                     k_text={state.k_text.clone()} on_service_port={on_service_port} on_k={on_k} />
+                <SqlPanel analysis={analysis} />
             }
             <footer>
                 <p>{ "flowlens reads the files with your browser, in this tab; the page makes no network request after it has loaded." }</p>
