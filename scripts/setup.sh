@@ -9,6 +9,7 @@
 # Installs: the wasm32-unknown-unknown target, rustfmt + clippy, Trunk, wasm-bindgen-cli
 # (the Cargo.lock version), Debian's chromium + chromium-driver, the npm packages in
 # tests/browser (playwright-core, binaryen for wasm-opt) and the crate's dependencies.
+# Also duckdb (PyPI, pinned) in .cache/compare/venv for the SQL check of the browser test.
 #
 # Scripts that build must put the tools on PATH themselves (setup.sh cannot change its
 # caller's environment):
@@ -161,4 +162,19 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ||
     # --ignore-scripts: nothing may download a browser; neither package needs a script.
     run_quiet "npm ci (in tests/browser)" npm ci --prefix "$BROWSER_DIR" --ignore-scripts --no-audit --no-fund
     printf '%s\n' "$lock_hash" >"$stamp"
+fi
+
+# --- DuckDB for Python (the browser test runs the page's DuckDB SQL with it) ----------
+# The same venv and pinned version as scripts/compare.sh, so neither installs it twice.
+readonly DUCKDB_VERSION="2.0.1"
+SQL_VENV="$ROOT/.cache/compare/venv"
+if [[ ! -x "$SQL_VENV/bin/python" ]]; then
+    say "creating a Python venv in .cache/compare/venv"
+    python3 -m venv "$SQL_VENV" >/dev/null 2>&1 ||
+        die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+fi
+if [[ "$("$SQL_VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null || true)" != "$DUCKDB_VERSION" ]]; then
+    say "installing duckdb $DUCKDB_VERSION (pip, into .cache/compare/venv)"
+    run_quiet "pip install duckdb" "$SQL_VENV/bin/python" -m pip install \
+        --disable-pip-version-check -q "duckdb==$DUCKDB_VERSION"
 fi

@@ -86,6 +86,15 @@ if [[ -f tests/browser/hostile.mjs ]]; then
     fi
 fi
 
+if [[ -f tests/browser/fragment.mjs ]]; then
+    if [[ " ${failed[*]} " == *"trunk build"* ]]; then
+        summary+=("SKIPPED     browser shareable-view tests (no page: trunk build failed)")
+        failed+=("browser shareable-view tests")
+    else
+        step "browser shareable-view tests (node tests/browser/fragment.mjs)" node tests/browser/fragment.mjs
+    fi
+fi
+
 printf '\n==> summary\n'
 printf '  %s\n' "${summary[@]}"
 if ((${#failed[@]})); then

@@ -203,3 +203,64 @@ fn a_closed_pipe_is_success() {
     assert!(stderr.is_empty(), "{stderr}");
     let _ = std::io::stdout().flush();
 }
+
+#[test]
+fn sql_prints_the_queries_and_fills_in_suspect_and_port() {
+    // Given everything: the golden DuckDB text of the case window.
+    let out = flowlens(&[
+        "sql",
+        "--engine",
+        "duckdb",
+        "--window",
+        "2020-09-16T02:00:00Z",
+        "--suspect",
+        "201.48.16.81",
+        "--service-port",
+        "3306",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        include_str!("../src/analysis/sql_golden_duckdb.sql")
+    );
+
+    // Neither suspect nor port, and no files to find them in: a usage error.
+    let out = flowlens(&["sql", "--engine", "athena"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("give --suspect and --service-port"));
+
+    // From files: the top-ranked suspect and the detected port (hand-made: 40
+    // responses of 1,000 bytes to a private client, then three of 9 MB to
+    // 203.0.113.7), and the folder as DuckDB's input.
+    let dir = scratch("sql");
+    let mut body = format!("{HEADER}\n");
+    for i in 0..40 {
+        body.push_str(&format!(
+            "2 1 eni-1 10.0.0.1 10.0.0.2 5432 50000 6 2 1000 {} {} ACCEPT OK\n",
+            1000 + i,
+            1010 + i
+        ));
+    }
+    for i in 0..3 {
+        body.push_str(&format!(
+            "2 1 eni-1 10.0.0.1 203.0.113.7 5432 51000 6 900 9000000 {} {} ACCEPT OK\n",
+            2000 + i,
+            2010 + i
+        ));
+    }
+    write(&dir.join("a.log"), &body);
+    let out = flowlens(&["sql", "--engine", "dremio", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(sql.contains("-- Suspect: 203.0.113.7; service port: 5432;"));
+    assert!(sql.contains("AND srcport = 5432 AND dstaddr = '203.0.113.7'"));
+    let out = flowlens(&["sql", "--engine", "duckdb", dir.to_str().unwrap()]);
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(sql.contains(&format!("read_csv('{}/**/*.log*',", dir.display())));
+}

@@ -10,6 +10,7 @@ pub mod ranking;
 pub mod report;
 pub mod sources;
 pub mod span;
+pub mod sql;
 pub mod stats;
 pub mod units;
 pub mod verdict;

@@ -22,6 +22,7 @@ use super::components::progress_bar::ProgressBar;
 use super::components::range_select::{encode as encode_range, RangeSelect};
 use super::components::ranking::RankingTable;
 use super::components::sources_table::SourcesTable;
+use super::components::sql_panel::SqlPanel;
 use super::components::summary::SummaryPanel;
 use super::components::timeline::TimelinePanel;
 use super::components::verdict::VerdictPanel;
@@ -29,6 +30,7 @@ use super::download;
 use super::files::{self, Picked};
 use super::protocol::{Request, Response};
 use super::state::{known_entries, Action, State};
+use super::view_link::use_view_link;
 
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
@@ -161,6 +163,9 @@ pub fn app() -> Html {
             }
         });
     }
+
+    // The view (range, address, port, k) in the URL fragment, both ways.
+    use_view_link(&state);
 
     // The known networks, remembered in this browser.
     use_effect_with(state.known_text.clone(), |text| save_known(text));
@@ -329,6 +334,11 @@ pub fn app() -> Html {
             if let Some(message) = &state.error {
                 <ErrorBanner message={message.clone()} on_dismiss={on_dismiss} />
             }
+            if !state.view_notices.is_empty() {
+                <ul class="view-notices" data-testid="view-notices" aria-live="polite">
+                    for n in state.view_notices.iter() { <li>{ n }</li> }
+                </ul>
+            }
             <section class="load">
                 <DropZone enabled={state.accepts_requests() && !state.reading} dragging={*dragging}
                     on_files={read_files} on_example={on_example} />
@@ -356,8 +366,9 @@ pub fn app() -> Html {
                 </div>
                 <TimelinePanel analysis={analysis.clone()} />
                 <HistogramPanel analysis={analysis.clone()} />
-                <VerdictPanel analysis={analysis} service_port_text={state.service_port_text.clone()}
+                <VerdictPanel analysis={analysis.clone()} service_port_text={state.service_port_text.clone()}
                     k_text={state.k_text.clone()} on_service_port={on_service_port} on_k={on_k} />
+                <SqlPanel analysis={analysis} />
             }
             <footer>
                 <p>{ "flowlens reads the files with your browser, in this tab; the page makes no network request after it has loaded." }</p>

@@ -23,6 +23,7 @@ mod hooks;
 mod panic;
 pub mod protocol;
 pub mod state;
+mod view_link;
 pub mod worker;
 
 /// Starts the page (called from the `flowlens-page` bin's `main`).

@@ -11,6 +11,7 @@ use yew::Reducible;
 
 use super::protocol::{AnalysisView, AnalyzeRequest, Progress, RangeChoice, Summary};
 use crate::flow::Cidr;
+use crate::share::{self, ViewParams, ViewRange};
 
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +45,13 @@ pub struct State {
     pub analysis: Option<Rc<AnalysisView>>,
     /// An error for the banner.
     pub error: Option<String>,
+    /// A range asked for by the URL fragment, kept until the files read have it.
+    pub wanted_range: Option<RangeChoice>,
+    /// An address asked for by the URL fragment, kept until an analysis shows the
+    /// files read have it.
+    pub wanted_addr: Option<String>,
+    /// What of the URL fragment was ignored, and why.
+    pub view_notices: Vec<String>,
 }
 
 impl State {
@@ -65,6 +73,54 @@ impl State {
             known_text,
             analysis: None,
             error: None,
+            wanted_range: None,
+            wanted_addr: None,
+            view_notices: Vec::new(),
+        }
+    }
+
+    /// The URL fragment of the view (range, address, service port, k), or `None`
+    /// while no data is loaded. Values the fragment asked for that wait for the
+    /// data stand in for the current ones, so a reload keeps them.
+    pub fn view_fragment(&self) -> Option<String> {
+        self.summary.as_ref().filter(|s| s.files > 0)?;
+        let range = self.wanted_range.unwrap_or(self.range);
+        let addr = self.wanted_addr.clone().or_else(|| self.shown_addr());
+        Some(share::format(&ViewParams {
+            range: Some(match range {
+                RangeChoice::All => ViewRange::All,
+                RangeChoice::Day(d) => ViewRange::Day(d),
+                RangeChoice::Window(w) => ViewRange::Window(w),
+            }),
+            addr: addr.and_then(|a| a.parse().ok()),
+            port: self.service_port,
+            k: Some(self.k),
+        }))
+    }
+
+    /// Applies the fragment's waiting range and address once files are read: the
+    /// range when the data set has it (else a notice), the address as the selection
+    /// (checked when its analysis arrives).
+    fn apply_wanted(&mut self) {
+        let Some(summary) = self.summary.clone().filter(|s| s.files > 0) else {
+            return;
+        };
+        if self.reading {
+            return;
+        }
+        if let Some(range) = self.wanted_range.take() {
+            if range_present(&summary, range) {
+                self.range = range;
+            } else {
+                self.view_notices.push(format!(
+                    "Link: the files read have no range {}; showing {}.",
+                    encode_range(range),
+                    encode_range(self.range)
+                ));
+            }
+        }
+        if let Some(addr) = &self.wanted_addr {
+            self.selected = Some(addr.clone());
         }
     }
 
@@ -126,6 +182,24 @@ impl State {
     }
 }
 
+/// True when the data set has `range`.
+fn range_present(summary: &Summary, range: RangeChoice) -> bool {
+    match range {
+        RangeChoice::All => true,
+        RangeChoice::Day(d) => summary.days.contains(&d),
+        RangeChoice::Window(w) => summary.windows.contains(&w),
+    }
+}
+
+/// `all`, `day:SECS`, `window:SECS`.
+fn encode_range(range: RangeChoice) -> String {
+    match range {
+        RangeChoice::All => ViewRange::All.encode(),
+        RangeChoice::Day(d) => ViewRange::Day(d).encode(),
+        RangeChoice::Window(w) => ViewRange::Window(w).encode(),
+    }
+}
+
 /// The entries of the known-networks box (split on whitespace and commas): the valid
 /// ones, and one message per invalid one.
 pub fn known_entries(text: &str) -> (Vec<String>, Vec<String>) {
@@ -174,6 +248,8 @@ pub enum Action {
     SetK(String),
     /// The known-networks box changed.
     SetKnown(String),
+    /// The URL fragment, read when the page opens and on `hashchange`.
+    ViewLink(String),
 }
 
 impl Reducible for State {
@@ -190,12 +266,7 @@ impl Reducible for State {
             Action::Progress(progress) => next.progress = progress,
             Action::Read(summary) => {
                 next.reading = false;
-                let range_present = match next.range {
-                    RangeChoice::All => true,
-                    RangeChoice::Day(d) => summary.days.contains(&d),
-                    RangeChoice::Window(w) => summary.windows.contains(&w),
-                };
-                if !range_present {
+                if !range_present(&summary, next.range) {
                     next.range = RangeChoice::All;
                 }
                 if summary.files == 0 {
@@ -203,13 +274,29 @@ impl Reducible for State {
                     next.analysis = None;
                 }
                 next.summary = Some(Rc::new(summary));
+                next.apply_wanted();
             }
             Action::ClearRequested => {
                 next.range = RangeChoice::All;
                 next.selected = None;
                 next.analysis = None;
             }
-            Action::Analysis(view) => next.analysis = Some(Rc::from(view)),
+            Action::Analysis(view) => {
+                // The fragment's address is kept when the data has flows of it.
+                if next.wanted_addr.is_some() && view.request.suspect == next.wanted_addr {
+                    if view.span.is_none() {
+                        next.view_notices.push(format!(
+                            "Link: the files read have no flow of {}; showing the top of the ranking.",
+                            view.request.suspect.as_deref().unwrap_or_default()
+                        ));
+                        if next.selected == next.wanted_addr {
+                            next.selected = None;
+                        }
+                    }
+                    next.wanted_addr = None;
+                }
+                next.analysis = Some(Rc::from(view));
+            }
             Action::Failed(message) => {
                 next.reading = false;
                 // After the worker stopped, later failures are its consequences: the
@@ -226,8 +313,37 @@ impl Reducible for State {
                 }
             }
             Action::DismissError => next.error = None,
-            Action::SetRange(range) => next.range = range,
-            Action::Select(addr) => next.selected = Some(addr),
+            Action::SetRange(range) => {
+                next.wanted_range = None;
+                next.range = range;
+            }
+            Action::Select(addr) => {
+                next.wanted_addr = None;
+                next.selected = Some(addr);
+            }
+            Action::ViewLink(fragment) => {
+                let (params, notices) = share::parse(&fragment);
+                next.view_notices = notices;
+                if let Some(range) = params.range {
+                    next.wanted_range = Some(match range {
+                        ViewRange::All => RangeChoice::All,
+                        ViewRange::Day(d) => RangeChoice::Day(d),
+                        ViewRange::Window(w) => RangeChoice::Window(w),
+                    });
+                }
+                if let Some(addr) = params.addr {
+                    next.wanted_addr = Some(addr.to_string());
+                }
+                if let Some(port) = params.port {
+                    next.service_port = Some(port);
+                    next.service_port_text = port.to_string();
+                }
+                if let Some(k) = params.k {
+                    next.k = k;
+                    next.k_text = k.to_string();
+                }
+                next.apply_wanted();
+            }
             Action::SetServicePort(text) => {
                 let trimmed = text.trim();
                 if trimmed.is_empty() {

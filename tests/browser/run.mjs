@@ -9,6 +9,9 @@
 //   input and the folder input; loads the example with its button, cancels, clears;
 // - checks the sources table, the verdict, the charts' pixels, the downloaded report
 //   (same numbers as the CLI), the range selector and selecting an address;
+// - checks the "Run this at scale" panel: its parameters, every engine's SQL, Copy, and
+//   that its DuckDB SQL, run by the PyPI `duckdb` package (scripts/sql_check.py, with
+//   the Python of FLOWLENS_PYTHON or .cache/compare/venv), gives the page's numbers;
 // - on every page: no console error, no uncaught exception, and no request at all
 //   once the page has loaded (files are read from disk, the report is a blob: URL).
 // Waits only on real DOM state (data-state, data attributes), never on time.
@@ -317,6 +320,63 @@ async function checkClean(watch, how) {
   });
 }
 
+/** The Python with the pinned `duckdb` (scripts/setup.sh installs it). */
+function duckdbPython() {
+  return process.env.FLOWLENS_PYTHON || path.join(ROOT, '.cache', 'compare', 'venv', 'bin', 'python');
+}
+
+/**
+ * "Run this at scale": the panel carries the analysis's parameters, every engine's SQL
+ * is shown, Copy copies it, and the DuckDB SQL, run by the PyPI `duckdb` package on the
+ * same files (scripts/sql_check.py), gives every number of the page's downloaded report.
+ */
+async function checkSqlPanel(watch, weekDir, tmp, how, want) {
+  const { page } = watch;
+  await test(`${how}: the SQL panel carries the analysis's parameters, for every engine`, async () => {
+    const panel = await page.$eval('[data-testid="sql-panel"]', (el) => ({ ...el.dataset }));
+    assert(panel.suspect === want.suspect, `suspect ${panel.suspect}, want ${want.suspect}`);
+    assert(panel.port === '3306' && panel.k === '3', `port ${panel.port}, k ${panel.k}`);
+    assert(panel.baseline === 'without-suspect', `baseline ${panel.baseline}`);
+    assert((panel.rangeFrom || null) === want.from && (panel.rangeTo || null) === want.to,
+      `range ${panel.rangeFrom}..${panel.rangeTo}`);
+    const marks = { athena: 'CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs`', dremio: 'PERCENTILE_CONT(0.5)', duckdb: 'read_csv(' };
+    for (const [engine, mark] of Object.entries(marks)) {
+      await page.click(`[data-testid="sql-engine-${engine}"]`);
+      await page.waitForSelector(`[data-testid="sql-panel"][data-engine="${engine}"]`);
+      const sql = await page.$eval('[data-testid="sql-text"]', (t) => t.value);
+      assert(sql.includes(mark), `${engine}: no ${mark}`);
+      assert(sql.includes(`dstaddr = '${want.suspect}'`), `${engine}: not about ${want.suspect}`);
+    }
+  });
+  await test(`${how}: Copy puts the DuckDB SQL on the clipboard`, async () => {
+    await watch.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.click('[data-testid="sql-copy"]');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sql-copy-status"]').textContent === 'Copied.',
+      null,
+      { timeout: 10_000 },
+    );
+    const [copied, shown] = await Promise.all([
+      page.evaluate(() => navigator.clipboard.readText()),
+      page.$eval('[data-testid="sql-text"]', (t) => t.value),
+    ]);
+    assert(copied === shown, 'the clipboard differs from the SQL shown');
+  });
+  await test(`${how}: the page's DuckDB SQL, run by duckdb, gives the page's numbers`, async () => {
+    const python = duckdbPython();
+    assert(fs.existsSync(python), `${python} is missing: run bash scripts/setup.sh`);
+    const sql = await page.$eval('[data-testid="sql-text"]', (t) => t.value);
+    const report = await downloadReport(page);
+    const dir = fs.mkdtempSync(path.join(tmp, 'sql-'));
+    // The SQL reads flow-logs/**/*.log.gz (the panel's default), relative to where it runs.
+    fs.symlinkSync(weekDir, path.join(dir, 'flow-logs'));
+    fs.writeFileSync(path.join(dir, 'page.sql'), sql);
+    fs.writeFileSync(path.join(dir, 'page-report.json'), JSON.stringify(report));
+    const out = run(python, [path.join(ROOT, 'scripts', 'sql_check.py'), 'page.sql', 'page-report.json'], { cwd: dir });
+    log(out.trim().split('\n').map((l) => `     ${l}`).join('\n'));
+  });
+}
+
 // ---------------------------------------------------------------------------
 
 async function main() {
@@ -409,6 +469,7 @@ async function main() {
         assert(records.replace(/,/g, '') === String(cliReport.input.records), `records ${records}`);
       });
       await checkCase(watch, cliReport, 'drop');
+      await checkSqlPanel(watch, weekDir, tmp, 'drop, whole data', { suspect: SUSPECT, from: null, to: null });
       await test('drop: the 02:00 window of 2020-09-16 gives the CLI --window numbers', async () => {
         // The day first; its windows are in a second select.
         await page.selectOption('[data-testid="range-select"]', `day:${CASE_WINDOW - (CASE_WINDOW % 86400)}`);
@@ -421,6 +482,7 @@ async function main() {
         const report = await downloadReport(page);
         assertSameReport(report, cliWindowReport, 'window');
       });
+      let selectedInWindow = null;
       await test('drop: clicking an address selects it everywhere', async () => {
         const other = await page.$eval(
           `[data-testid="sources-table"] tr[data-addr]:not([data-addr="${SUSPECT}"])`,
@@ -432,7 +494,15 @@ async function main() {
         assert(verdictAddr === other, `verdict addr ${verdictAddr}, clicked ${other}`);
         const selected = await page.$eval('[data-testid="sources-table"] tr.selected', (r) => r.dataset.addr);
         assert(selected === other, `selected row ${selected}`);
+        selectedInWindow = other;
       });
+      if (selectedInWindow) {
+        await checkSqlPanel(watch, weekDir, tmp, 'drop, 02:00 window, a clicked address', {
+          suspect: selectedInWindow,
+          from: String(CASE_WINDOW),
+          to: String(CASE_WINDOW + 600),
+        });
+      }
       await test('drop: sources sort by a column and filter by class', async () => {
         await page.click('[data-testid="sources-table"] thead button.sort >> text=Address');
         const addrs = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>

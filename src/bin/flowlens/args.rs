@@ -20,6 +20,10 @@ pub enum Command {
     Records(RecordsArgs),
     /// Write the example honeypot week as S3-style .log.gz files under OUT.
     Example(ExampleArgs),
+    /// Print the five questions as SQL for Athena, Dremio or DuckDB, to run the same
+    /// analysis at scale. Without --suspect or --service-port, give the log files: they
+    /// are analysed first and the top-ranked suspect and the detected port filled in.
+    Sql(SqlArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -88,4 +92,51 @@ pub struct ExampleArgs {
     /// Random seed (same seed, same files).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SqlEngine {
+    Athena,
+    Dremio,
+    Duckdb,
+}
+
+#[derive(Parser, Debug)]
+pub struct SqlArgs {
+    /// The SQL engine.
+    #[arg(long, value_enum)]
+    pub engine: SqlEngine,
+    /// DuckDB: the files read_csv reads, a path or glob (default: DIR/**/*.log* for one
+    /// folder given, else flow-logs/**/*.log.gz).
+    #[arg(long)]
+    pub files: Option<String>,
+    /// Flow-log files or folders, analysed to fill in a missing suspect or port.
+    pub paths: Vec<PathBuf>,
+    /// The address to explain (default: the top-ranked suspect of PATHS).
+    #[arg(long)]
+    pub suspect: Option<String>,
+    /// The protected service's port (default: detected in PATHS).
+    #[arg(long)]
+    pub service_port: Option<u16>,
+    /// Threshold = mean + K·σ.
+    #[arg(long, default_value_t = 3.0)]
+    pub k: f64,
+    /// Start of the range: RFC 3339 (2020-09-16T02:00:00Z) or Unix seconds.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the range (exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The 10-minute aggregation window starting at T.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub window: Option<String>,
+    /// Your own networks (CIDR), classed `known` (used when PATHS are analysed).
+    #[arg(long)]
+    pub known: Vec<String>,
+    /// Record format of PATHS, e.g. "version srcaddr dstaddr …".
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Keep the suspect's own flows in the baseline.
+    #[arg(long)]
+    pub include_suspect_in_baseline: bool,
 }

@@ -4,6 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
+use flowlens::analysis::sql::{script, Engine, SqlParams};
 use flowlens::analysis::{analyze, Query, TimeRange, WINDOW_SECS};
 use flowlens::example::{self, ExampleOptions};
 use flowlens::flow::field::FieldKind;
@@ -11,7 +12,9 @@ use flowlens::flow::format::Column;
 use flowlens::flow::{Cidr, Dataset, Field, Format, ReadOptions};
 use flowlens::time::parse_time;
 
-use crate::args::{AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs};
+use crate::args::{
+    AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs, SqlArgs, SqlEngine,
+};
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
 
@@ -22,6 +25,7 @@ pub fn run(cli: Cli) -> io::Result<ExitCode> {
         Command::Analyze(args) => analyze_cmd(args),
         Command::Records(args) => records_cmd(args),
         Command::Example(args) => example_cmd(args),
+        Command::Sql(args) => sql_cmd(args),
     }
 }
 
@@ -42,17 +46,30 @@ fn secs(text: &str) -> Result<u32, String> {
     u32::try_from(t).map_err(|_| format!("`{text}` is outside the years 1970–2106"))
 }
 
-fn query(args: &AnalyzeArgs) -> Result<Query, String> {
-    let range = match &args.window {
+/// The range of `--window`, or of `--from`/`--to`.
+fn time_range(
+    window: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<TimeRange, String> {
+    Ok(match window {
         Some(w) => {
             let start = secs(w)?;
             TimeRange::starting_at(start - start % WINDOW_SECS, WINDOW_SECS)
         }
         None => TimeRange {
-            from: args.from.as_deref().map(secs).transpose()?,
-            to: args.to.as_deref().map(secs).transpose()?,
+            from: from.map(secs).transpose()?,
+            to: to.map(secs).transpose()?,
         },
-    };
+    })
+}
+
+fn query(args: &AnalyzeArgs) -> Result<Query, String> {
+    let range = time_range(
+        args.window.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
     let suspect = args
         .suspect
         .as_deref()
@@ -291,5 +308,89 @@ fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
         flowlens::analysis::units::bytes(text_bytes as f64),
         args.out.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The parameters of `flowlens sql`: as given, the missing suspect and port from an
+/// analysis of the paths (the top of the ranking, the detected port).
+fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
+    let range = time_range(
+        args.window.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
+    if !args.k.is_finite() || args.k < 0.0 {
+        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
+    }
+    let mut suspect = args
+        .suspect
+        .as_deref()
+        .map(|s| {
+            s.trim()
+                .parse::<IpAddr>()
+                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
+        })
+        .transpose()?;
+    let mut port = args.service_port;
+    if suspect.is_none() || port.is_none() {
+        if args.paths.is_empty() {
+            return Err(
+                "give --suspect and --service-port, or the log files to find them in".to_string(),
+            );
+        }
+        let options = read_options(args.format.as_deref())?;
+        let known = args
+            .known
+            .iter()
+            .map(|c| Cidr::parse(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let dataset = load(&args.paths, &options);
+        print_diagnostics(&dataset);
+        if dataset.records() == 0 {
+            return Err("no records could be read".to_string());
+        }
+        let report = analyze(
+            &dataset,
+            &Query {
+                range,
+                suspect,
+                service_port: port,
+                k: args.k,
+                known,
+                include_suspect_in_baseline: args.include_suspect_in_baseline,
+                session_gap_secs: None,
+            },
+        );
+        suspect = suspect.or_else(|| report.suspect.as_deref().and_then(|s| s.parse().ok()));
+        port = port.or_else(|| report.verdict.as_ref().and_then(|v| v.service_port));
+    }
+    let suspect = suspect.ok_or("no suspect found in the files: give --suspect")?;
+    let port = port.ok_or("no service port detected in the files: give --service-port")?;
+    let files = match (&args.files, args.paths.as_slice()) {
+        (Some(files), _) => files.clone(),
+        (None, [dir]) if dir.is_dir() => format!("{}/**/*.log*", dir.display()),
+        _ => SqlParams::DEFAULT_FILES.to_string(),
+    };
+    Ok(SqlParams {
+        k: args.k,
+        include_suspect_in_baseline: args.include_suspect_in_baseline,
+        files,
+        ..SqlParams::new(range, suspect, port)
+    })
+}
+
+fn sql_cmd(args: SqlArgs) -> io::Result<ExitCode> {
+    let params = match sql_params(&args) {
+        Ok(p) => p,
+        Err(message) => return usage(&message),
+    };
+    let engine = match args.engine {
+        SqlEngine::Athena => Engine::Athena,
+        SqlEngine::Dremio => Engine::Dremio,
+        SqlEngine::Duckdb => Engine::DuckDb,
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(script(engine, &params).as_bytes())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

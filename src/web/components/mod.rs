@@ -12,6 +12,7 @@ pub mod progress_bar;
 pub mod range_select;
 pub mod ranking;
 pub mod sources_table;
+pub mod sql_panel;
 pub mod summary;
 pub mod timeline;
 pub mod verdict;

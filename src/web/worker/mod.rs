@@ -17,7 +17,7 @@
 //! no `RefCell` borrow is ever held across an `.await`.
 
 mod reading;
-mod view;
+pub(crate) mod view;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
