@@ -111,12 +111,8 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         )?;
         return Ok(());
     };
-    let outcome = match v.outcome {
-        crate::analysis::verdict::Outcome::ExfiltrationSuspected => "Exfiltration suspected.",
-        crate::analysis::verdict::Outcome::Normal => "Normal.",
-        crate::analysis::verdict::Outcome::InsufficientBaseline => "Not enough baseline to judge.",
-    };
-    writeln!(out, "**{outcome}** {}", v.summary)?;
+    // The sentence opens with its outcome ("Exfiltration suspected: …").
+    writeln!(out, "**{}**", v.summary)?;
     writeln!(out)?;
     let b = &v.baseline;
     let port = match v.service_port {
@@ -331,8 +327,13 @@ mod tests {
         // all, 6 MB on average.
         assert_eq!(v.baseline.flows, 40);
         assert!(md.starts_with("# flowlens summary: 203.0.113.7\n"), "{md}");
-        assert!(md.contains("**Exfiltration suspected.** "), "{md}");
-        assert!(md.contains(&v.summary));
+        assert!(
+            v.summary
+                .starts_with("Exfiltration suspected: 2 of 203.0.113.7's 2 flows"),
+            "{}",
+            v.summary
+        );
+        assert!(md.contains(&format!("\n**{}**\n", v.summary)), "{md}");
         for row in [
             "| Suspect | `203.0.113.7` |",
             "| Service port | 3306 (detected) |",

@@ -69,11 +69,6 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
         None => "flowlens summary".to_string(),
     };
     let verdict = a.verdict.as_ref().map(|v| {
-        let outcome = match v.outcome.as_str() {
-            "exfiltration_suspected" => "Exfiltration suspected.",
-            "normal" => "Normal.",
-            _ => "Not enough baseline to judge.",
-        };
         let port = match v.service_port {
             Some(p) if v.service_port_detected => format!("{p} (detected)"),
             Some(p) => p.to_string(),
@@ -119,7 +114,7 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
         html! {
             <>
                 <p class="verdict-sentence" data-testid="printable-verdict">
-                    <strong>{ outcome }</strong>{ " " }{ &v.summary }
+                    <strong>{ &v.summary }</strong>
                 </p>
                 <table class="numbers" data-testid="printable-numbers">
                     <tbody>
