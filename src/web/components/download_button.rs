@@ -60,6 +60,11 @@ impl Form {
     }
 }
 
+/// The page's `<body>`, where the printable view is shown.
+fn page_body() -> Option<web_sys::Element> {
+    Some(web_sys::window()?.document()?.body()?.into())
+}
+
 /// The download buttons and the printable summary.
 #[function_component(DownloadButton)]
 pub fn download_button(props: &DownloadButtonProps) -> Html {
@@ -105,9 +110,15 @@ pub fn download_button(props: &DownloadButtonProps) -> Html {
                     { "Printable summary" }
                 </button>
             </span>
-            if let (Some(analysis), Some((timeline, histogram))) = (props.analysis.clone(), (*printable).clone()) {
-                <PrintableSummary analysis={analysis} timeline_png={timeline}
-                    histogram_png={histogram} on_close={close_printable} />
+            if let (Some(analysis), Some((timeline, histogram)), Some(body)) =
+                (props.analysis.clone(), (*printable).clone(), page_body()) {
+                // NOTE: a portal into <body>: the panels' `contain: content` would make
+                // a panel the box of a `position: fixed` view, and printing hides every
+                // other child of <body>.
+                { create_portal(html! {
+                    <PrintableSummary analysis={analysis} timeline_png={timeline}
+                        histogram_png={histogram} on_close={close_printable} />
+                }, body) }
             }
         </>
     }
