@@ -6,6 +6,7 @@
 //! files, and in the Web Worker no DOM to measure with). The estimate is deterministic,
 //! so the CLI and the page's worker write the same bytes.
 
+use std::collections::HashSet;
 use std::fmt::{self, Write};
 
 use plotters::coord::Shift;
@@ -29,9 +30,25 @@ impl fmt::Display for SvgError {
 impl std::error::Error for SvgError {}
 
 /// A plotters backend that appends SVG elements to a string.
+///
+/// An element identical to one already written is left out: thousands of flows often
+/// land on the same pixels, and drawing an element twice changes nothing a reader sees
+/// (the charts draw no translucent element twice on purpose).
 pub struct SvgBackend<'a> {
     out: &'a mut String,
     size: (u32, u32),
+    written: HashSet<String>,
+}
+
+impl SvgBackend<'_> {
+    /// Appends `element` (one line) unless it was written before.
+    fn element(&mut self, element: String) {
+        if !self.written.contains(&element) {
+            self.out.push_str(&element);
+            self.out.push('\n');
+            self.written.insert(element);
+        }
+    }
 }
 
 type Result = std::result::Result<(), DrawingErrorKind<SvgError>>;
@@ -47,6 +64,7 @@ pub fn render(
         let root = SvgBackend {
             out: &mut body,
             size: (width, height),
+            written: HashSet::new(),
         }
         .into_drawing_area();
         draw(&root)?;
@@ -136,11 +154,10 @@ impl DrawingBackend for SvgBackend<'_> {
 
     fn draw_pixel(&mut self, (x, y): BackendCoord, color: BackendColor) -> Result {
         if color.alpha > 0.0 {
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" {}/>",
                 paint("fill", color)
-            );
+            ));
         }
         Ok(())
     }
@@ -152,11 +169,10 @@ impl DrawingBackend for SvgBackend<'_> {
         style: &S,
     ) -> Result {
         if style.color().alpha > 0.0 {
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" {}/>",
                 stroke(style)
-            );
+            ));
         }
         Ok(())
     }
@@ -176,10 +192,9 @@ impl DrawingBackend for SvgBackend<'_> {
             } else {
                 stroke(style)
             };
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" {look}/>"
-            );
+            ));
         }
         Ok(())
     }
@@ -190,12 +205,11 @@ impl DrawingBackend for SvgBackend<'_> {
         style: &S,
     ) -> Result {
         if style.color().alpha > 0.0 {
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<polyline points=\"{}\" {}/>",
                 points(path),
                 stroke(style)
-            );
+            ));
         }
         Ok(())
     }
@@ -213,10 +227,9 @@ impl DrawingBackend for SvgBackend<'_> {
             } else {
                 stroke(style)
             };
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<circle cx=\"{x}\" cy=\"{y}\" r=\"{radius}\" {look}/>"
-            );
+            ));
         }
         Ok(())
     }
@@ -227,12 +240,11 @@ impl DrawingBackend for SvgBackend<'_> {
         style: &S,
     ) -> Result {
         if style.color().alpha > 0.0 {
-            let _ = writeln!(
-                self.out,
+            self.element(format!(
                 "<polygon points=\"{}\" {}/>",
                 points(vert),
                 paint("fill", style.color())
-            );
+            ));
         }
         Ok(())
     }
@@ -268,15 +280,14 @@ impl DrawingBackend for SvgBackend<'_> {
             FontTransform::Rotate270 => format!(" transform=\"rotate(270 {x} {y})\""),
             FontTransform::None => String::new(),
         };
-        let _ = writeln!(
-            self.out,
+        self.element(format!(
             "<text x=\"{x}\" y=\"{y}\" dy=\"{dy}\" text-anchor=\"{anchor}\" \
              font-family=\"{}\" font-size=\"{}\"{slant}{rotate} {}>{}</text>",
             escape(style.family().as_str()),
             style.size(),
             paint("fill", color),
             escape(text)
-        );
+        ));
         Ok(())
     }
 
@@ -324,6 +335,22 @@ mod tests {
         assert!(svg.contains("<polyline points=\"0,0 10,20\" fill=\"none\" stroke=\"rgb(255,0,0)\" stroke-width=\"2\"/>"), "{svg}");
         assert!(svg.contains(">a&lt;b &amp; c</text>"), "{svg}");
         assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn an_element_drawn_twice_is_written_once() {
+        let svg = render(10, 10, |root| {
+            let style = ShapeStyle::from(&BLUE).stroke_width(1);
+            for _ in 0..3 {
+                root.draw(&PathElement::new(vec![(1, 1), (5, 1)], style))
+                    .map_err(|e| e.to_string())?;
+            }
+            root.draw(&PathElement::new(vec![(1, 2), (5, 2)], style))
+                .map_err(|e| e.to_string())
+        })
+        .unwrap();
+        assert_eq!(svg.matches("<polyline points=\"1,1 5,1\"").count(), 1);
+        assert_eq!(svg.matches("<polyline").count(), 2);
     }
 
     #[test]
