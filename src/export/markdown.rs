@@ -57,6 +57,24 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// Text from the files as literal Markdown: punctuation that Markdown (or HTML inside
+/// it) would act on is backslash-escaped, line breaks become spaces.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '!'
+            | '|' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The summary of `report`; `timeline` is the suspect's flows in both directions in
 /// the report's range ([`crate::analysis::address_flows`]), for the timeline image.
 pub fn summary(report: &Report, timeline: &[FlowPoint]) -> String {
@@ -96,7 +114,7 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             time(g.end),
             g.interface_id
                 .as_deref()
-                .map(|i| format!(" on {i}"))
+                .map(|i| format!(" on {}", literal(i)))
                 .unwrap_or_default()
         )?;
     }
@@ -391,6 +409,15 @@ mod tests {
         let md = summary(&report, &[]);
         assert!(md.starts_with("# flowlens summary\n"));
         assert!(md.contains("No address to explain"));
+    }
+
+    #[test]
+    fn text_from_files_is_literal() {
+        assert_eq!(
+            literal("eni-1<img src=x>*b*\n"),
+            "eni-1\\<img src=x\\>\\*b\\* "
+        );
+        assert_eq!(literal("eni-07b3d2f1e4a5c6980"), "eni-07b3d2f1e4a5c6980");
     }
 
     #[test]
