@@ -6,7 +6,9 @@
 //! thin edges around it. [`example`] generates the honeypot week used by both.
 
 pub mod analysis;
+pub mod charts;
 pub mod example;
+pub mod export;
 pub mod flow;
 pub mod share;
 pub mod time;

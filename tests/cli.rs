@@ -264,3 +264,111 @@ fn sql_prints_the_queries_and_fills_in_suspect_and_port() {
     let sql = String::from_utf8(out.stdout).unwrap();
     assert!(sql.contains(&format!("read_csv('{}/**/*.log*',", dir.display())));
 }
+
+/// A database 10.0.0.5:3306 answering 40 clients with 1,000-byte flows and
+/// 203.0.113.7 with two flows of 5,000,000 and 7,000,000 bytes.
+fn exfiltration_file(dir: &Path) -> PathBuf {
+    let mut text = format!("{HEADER}\n");
+    let t0 = 1_600_221_600u32; // 2020-09-16T02:00:00Z
+    for c in 1..=40u32 {
+        let start = t0 + 60 * (c - 1);
+        text.push_str(&format!(
+            "2 1 eni-1 10.0.0.5 10.1.0.{c} 3306 40000 6 2 1000 {start} {} ACCEPT OK\n",
+            start + 10
+        ));
+    }
+    let t1 = t0 + 3600; // 03:00:00
+    text.push_str(&format!(
+        "2 1 eni-1 10.0.0.5 203.0.113.7 3306 50001 6 9 5000000 {t1} {} ACCEPT OK\n",
+        t1 + 60
+    ));
+    text.push_str(&format!(
+        "2 1 eni-1 10.0.0.5 203.0.113.7 3306 50002 6 9 7000000 {} {} ACCEPT OK\n",
+        t1 + 300,
+        t1 + 420
+    ));
+    let file = dir.join("a.log");
+    write(&file, &text);
+    file
+}
+
+#[test]
+fn analyze_outputs_csv_md_and_an_out_dir() {
+    let dir = scratch("outputs");
+    let file = exfiltration_file(&dir);
+    let f = file.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["analyze", f];
+        args.extend_from_slice(extra);
+        let out = flowlens(&args);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let flows = run(&["--output", "flows-csv"]);
+    assert_eq!(
+        flows,
+        "start,end,srcaddr,srcport,dstaddr,dstport,bytes\n\
+         2020-09-16T03:00:00Z,2020-09-16T03:01:00Z,10.0.0.5,3306,203.0.113.7,50001,5000000\n\
+         2020-09-16T03:05:00Z,2020-09-16T03:07:00Z,10.0.0.5,3306,203.0.113.7,50002,7000000\n"
+    );
+
+    // The sources CSV read back equals the JSON report's sources.
+    let json = run(&["--json"]);
+    assert_eq!(json, run(&["--output", "json"]), "--json is --output json");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sources = run(&["--output", "csv"]);
+    let mut reader = csv::Reader::from_reader(sources.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let expected = report["sources"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len());
+    assert_eq!(rows.len(), 1); // sources are senders: only the database sends
+    for (row, source) in rows.iter().zip(expected) {
+        assert_eq!(&row[0], source["addr"].as_str().unwrap());
+        assert_eq!(
+            row[2].parse::<u64>().unwrap(),
+            source["flows"].as_u64().unwrap()
+        );
+        assert_eq!(
+            row[4].parse::<u64>().unwrap(),
+            source["bytes_sent"].as_u64().unwrap()
+        );
+    }
+    // By hand: the database sent 40 × 1,000 + 12,000,000 bytes in 42 flows.
+    let db = rows.iter().find(|r| &r[0] == "10.0.0.5").unwrap();
+    assert_eq!((&db[2], &db[4]), ("42", "12040000"));
+
+    let md = run(&["--output", "md"]);
+    assert!(md.starts_with("# flowlens summary: 203.0.113.7\n"), "{md}");
+    assert!(md.contains("| Bytes above threshold | 12.00 MB (12,000,000 bytes) |"));
+    assert_eq!(md.matches("](data:image/svg+xml;base64,").count(), 2);
+
+    // --out-dir writes the same bytes as the outputs, and still prints text.
+    let out_dir = dir.join("out");
+    let text = run(&["--out-dir", out_dir.to_str().unwrap()]);
+    assert_eq!(text, run(&[]));
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    assert_eq!(read("report.json"), json);
+    assert_eq!(read("summary.md"), md);
+    assert_eq!(read("sources.csv"), sources);
+    assert_eq!(read("flows-to-suspect.csv"), flows);
+}
+
+#[test]
+fn analyze_output_usage_errors() {
+    let dir = scratch("output-usage");
+    let file = exfiltration_file(&dir);
+    let f = file.to_str().unwrap();
+    let out = flowlens(&["analyze", f, "--output", "pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = flowlens(&["analyze", f, "--json", "--output", "md"]);
+    assert_eq!(out.status.code(), Some(2));
+    // An out-dir that is a file cannot be written.
+    let out = flowlens(&["analyze", f, "--out-dir", f]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write into"));
+}

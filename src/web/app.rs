@@ -13,7 +13,7 @@ use web_sys::DragEvent;
 use yew::prelude::*;
 
 use super::bridge::WorkerBridge;
-use super::components::download_button::DownloadButton;
+use super::components::download_button::{Download, DownloadButton};
 use super::components::drop_zone::DropZone;
 use super::components::error_banner::ErrorBanner;
 use super::components::histogram::HistogramPanel;
@@ -308,8 +308,8 @@ pub fn app() -> Html {
     };
     let on_download = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |(text, name): (String, String)| {
-            if let Err(message) = download::save(&name, "application/json", &text) {
+        Callback::from(move |file: Download| {
+            if let Err(message) = download::save(&file.file_name, file.mime, &file.text) {
                 dispatcher.dispatch(Action::Failed(format!(
                     "The report could not be saved: {message}"
                 )));

@@ -56,12 +56,6 @@ pub fn day(secs: u32) -> String {
     text.split('T').next().unwrap_or(&text).to_string()
 }
 
-/// `09-16 02:00` (chart axes spanning days).
-pub fn month_day_time(secs: u32) -> String {
-    let text = format_rfc3339(i64::from(secs));
-    text.get(5..16).map(|s| s.replace('T', " ")).unwrap_or(text)
-}
-
 /// `23 min 46 s`, `2 h 05 min`, `3 d 4 h`.
 pub fn duration(secs: u32) -> String {
     let (d, h, m, s) = (

@@ -328,4 +328,10 @@ pub struct AnalysisView {
     pub known_errors: Vec<String>,
     /// The report, as `flowlens analyze --json` prints it.
     pub report_json: String,
+    /// The one-page summary, as `flowlens analyze --output md` prints it.
+    pub report_md: String,
+    /// The sources table, as `flowlens analyze --output csv` prints it.
+    pub sources_csv: String,
+    /// The flows to the suspect, as `flowlens analyze --output flows-csv` prints it.
+    pub flows_csv: String,
 }

@@ -8,7 +8,9 @@
 // - gives the files to the page through a DataTransfer drop on the drop zone, the file
 //   input and the folder input; loads the example with its button, cancels, clears;
 // - checks the sources table, the verdict, the charts' pixels, the downloaded report
-//   (same numbers as the CLI), the range selector and selecting an address;
+//   (same numbers as the CLI), the downloaded Markdown summary and CSVs (the same bytes
+//   as `flowlens analyze --output md|csv|flows-csv`), the printable summary (and takes
+//   a screenshot of it), the range selector and selecting an address;
 // - checks the "Run this at scale" panel: its parameters, every engine's SQL, Copy, and
 //   that its DuckDB SQL, run by the PyPI `duckdb` package (scripts/sql_check.py, with
 //   the Python of FLOWLENS_PYTHON or .cache/compare/venv), gives the page's numbers;
@@ -221,6 +223,16 @@ function canvasPixels(page, testid) {
   }, testid);
 }
 
+/** Clicks the button `testid` and returns the downloaded file's name and text. */
+async function downloadText(page, testid) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    page.click(`[data-testid="${testid}"]`),
+  ]);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
 async function downloadReport(page) {
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 30_000 }),
@@ -272,7 +284,7 @@ function assertSameReport(page, cli, what) {
 // ---------------------------------------------------------------------------
 // Checks shared by the ways in.
 
-async function checkCase(watch, cliReport, how) {
+async function checkCase(watch, cliReport, how, cliOutputs = null) {
   const { page } = watch;
   await test(`${how}: sources table lists ${SUSPECT}`, async () => {
     const row = await page.$(`[data-testid="sources-table"] tr[data-addr="${SUSPECT}"]`);
@@ -306,6 +318,83 @@ async function checkCase(watch, cliReport, how) {
     await test(`${how}: downloaded report has the CLI's numbers`, async () => {
       const report = await downloadReport(page);
       assertSameReport(report, cliReport, 'whole data set');
+    });
+  }
+  if (cliOutputs) {
+    await test(`${how}: summary (.md) and both CSVs are the CLI's bytes`, async () => {
+      const suffix = SUSPECT.replace(/\./g, '-');
+      for (const [testid, key, name] of [
+        ['download-md', 'md', `flowlens-summary-${suffix}.md`],
+        ['download-sources-csv', 'csv', `flowlens-sources-${suffix}.csv`],
+        ['download-flows-csv', 'flowsCsv', `flowlens-flows-to-suspect-${suffix}.csv`],
+      ]) {
+        const got = await downloadText(page, testid);
+        assert(got.name === name, `${testid}: file name ${got.name}`);
+        const want = cliOutputs[key];
+        if (got.text !== want) {
+          let at = 0;
+          while (at < want.length && got.text[at] === want[at]) at++;
+          throw new Error(
+            `${testid}: differs from the CLI's --output at byte ${at} of ${want.length}: ` +
+              `page ${JSON.stringify(got.text.slice(Math.max(0, at - 40), at + 40))} vs ` +
+              `CLI ${JSON.stringify(want.slice(Math.max(0, at - 40), at + 40))}`,
+          );
+        }
+      }
+    });
+    await test(`${how}: the printable summary shows the verdict, both charts and the evidence`, async () => {
+      await page.click('[data-testid="open-printable"]');
+      await page.waitForSelector('[data-testid="printable"]');
+      try {
+        // Both chart images decoded (they are the canvases as data: URLs).
+        await page.waitForFunction(() =>
+          ['printable-timeline', 'printable-histogram'].every((id) => {
+            const img = document.querySelector(`[data-testid="${id}"]`);
+            return img && img.complete && img.naturalWidth > 300 && img.src.startsWith('data:image/png');
+          }),
+        );
+        const seen = await page.$eval('[data-testid="printable"]', (el) => ({
+          verdict: el.querySelector('[data-testid="printable-verdict"]')?.textContent || '',
+          numbers: el.querySelectorAll('[data-testid="printable-numbers"] tr').length,
+          evidence: el.querySelectorAll('[data-testid="printable-evidence"] tbody tr').length,
+          span: el.querySelector('[data-testid="printable-span"]')?.textContent || '',
+        }));
+        assert(seen.verdict.startsWith('Exfiltration suspected: 14 of 201.48.16.81'), `verdict: ${seen.verdict}`);
+        assert(seen.numbers === 15, `${seen.numbers} number rows`);
+        const flows = cliOutputs.flowsCsv.trim().split('\n').length - 1;
+        assert(seen.evidence === Math.min(flows, 100), `${seen.evidence} evidence rows, CLI has ${flows}`);
+        assert(seen.span.includes('2020-09-16 02:01:27 UTC') && seen.span.includes('23 min 46 s'), seen.span);
+        const shot = process.env.FLOWLENS_SCREENSHOT || path.join(os.tmpdir(), 'flowlens-printable.png');
+        await page.screenshot({ path: shot, fullPage: false });
+        log(`     screenshot of the printable summary: ${shot}`);
+        // Print media: the view alone, without its buttons.
+        await page.emulateMedia({ media: 'print' });
+        let printed;
+        try {
+          // The whole summary as it prints (only the view is laid out).
+          await page.screenshot({ path: shot.replace(/\.png$/, '-print.png'), fullPage: true });
+          printed = await page.evaluate(() => {
+            const shown = (sel) => document.querySelector(sel)?.getClientRects().length > 0;
+            return {
+              drop: shown('[data-testid="drop-zone"]'),
+              sources: shown('[data-testid="sources-table"]'),
+              buttons: shown('[data-testid="print"]'),
+              view: shown('[data-testid="printable"]'),
+              evidence: shown('[data-testid="printable-evidence"]'),
+            };
+          });
+        } finally {
+          await page.emulateMedia({ media: 'screen' });
+        }
+        assert(
+          !printed.drop && !printed.sources && !printed.buttons && printed.view && printed.evidence,
+          `printed: ${JSON.stringify(printed)}`,
+        );
+      } finally {
+        // Closed even when a check failed: the view covers the page.
+        if (await page.$('[data-testid="printable"]')) await page.click('[data-testid="close-printable"]');
+      }
+      await page.waitForSelector('[data-testid="printable"]', { state: 'detached' });
     });
   }
 }
@@ -391,6 +480,7 @@ async function main() {
   let cli = null;
   let cliReport = null;
   let cliWindowReport = null;
+  let cliOutputs = null;
   let files = [];
   await test('the CLI writes the example week and its reports', async () => {
     cli = cliPath();
@@ -398,6 +488,11 @@ async function main() {
     files = walk(weekDir);
     assert(files.length > 1000, `only ${files.length} files`);
     cliReport = JSON.parse(run(cli, ['analyze', '--json', weekDir]));
+    cliOutputs = {
+      md: run(cli, ['analyze', '--output', 'md', weekDir]),
+      csv: run(cli, ['analyze', '--output', 'csv', weekDir]),
+      flowsCsv: run(cli, ['analyze', '--output', 'flows-csv', weekDir]),
+    };
     cliWindowReport = JSON.parse(
       run(cli, ['analyze', '--json', '--window', new Date(CASE_WINDOW * 1000).toISOString().replace('.000', ''), weekDir]),
     );
@@ -468,7 +563,7 @@ async function main() {
         const records = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
         assert(records.replace(/,/g, '') === String(cliReport.input.records), `records ${records}`);
       });
-      await checkCase(watch, cliReport, 'drop');
+      await checkCase(watch, cliReport, 'drop', cliOutputs);
       await checkSqlPanel(watch, weekDir, tmp, 'drop, whole data', { suspect: SUSPECT, from: null, to: null });
       await test('drop: the 02:00 window of 2020-09-16 gives the CLI --window numbers', async () => {
         // The day first; its windows are in a second select.

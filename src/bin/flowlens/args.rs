@@ -58,9 +58,33 @@ pub struct AnalyzeArgs {
     /// Keep the suspect's own flows in the baseline.
     #[arg(long)]
     pub include_suspect_in_baseline: bool,
-    /// Print the JSON report instead of text.
-    #[arg(long)]
+    /// What to print: `text` (for people), `json` (the full report), `md` (the one-page
+    /// summary with the charts as embedded SVG images), `csv` (the sources table) or
+    /// `flows-csv` (the flows to the suspect). Times in md/csv are UTC RFC 3339.
+    #[arg(long, value_enum, default_value_t = ReportOutput::Text)]
+    pub output: ReportOutput,
+    /// The same as `--output json`.
+    #[arg(long, conflicts_with = "output")]
     pub json: bool,
+    /// Also write every form into DIR: report.json, summary.md, sources.csv and
+    /// flows-to-suspect.csv (created if missing; existing files are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// The forms of the analysis report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportOutput {
+    /// The report as text for people.
+    Text,
+    /// The full report as JSON.
+    Json,
+    /// The one-page summary in Markdown.
+    Md,
+    /// The sources table as CSV.
+    Csv,
+    /// The flows to the suspect as CSV.
+    FlowsCsv,
 }
 
 #[derive(Parser, Debug)]

@@ -2,18 +2,22 @@
 
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 use flowlens::analysis::sql::{script, Engine, SqlParams};
-use flowlens::analysis::{analyze, Query, TimeRange, WINDOW_SECS};
+use flowlens::analysis::{
+    address_flows, analyze, FlowPoint, Query, Report, TimeRange, WINDOW_SECS,
+};
 use flowlens::example::{self, ExampleOptions};
+use flowlens::export;
 use flowlens::flow::field::FieldKind;
 use flowlens::flow::format::Column;
 use flowlens::flow::{Cidr, Dataset, Field, Format, ReadOptions};
 use flowlens::time::parse_time;
 
 use crate::args::{
-    AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs, SqlArgs, SqlEngine,
+    AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs, ReportOutput, SqlArgs, SqlEngine,
 };
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
@@ -138,15 +142,70 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
             dataset.table.heap_bytes()
         );
     }
-    let mut out = BufWriter::new(io::stdout().lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(json_error)?;
-        writeln!(out)?;
+    let output = if args.json {
+        ReportOutput::Json
     } else {
-        text::write_report(&mut out, &report)?;
+        args.output
+    };
+    let timeline = || {
+        report
+            .suspect
+            .as_deref()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+            .map(|addr| address_flows(&dataset, addr, &query.range))
+            .unwrap_or_default()
+    };
+    if let Some(dir) = &args.out_dir {
+        if let Err(err) = write_out_dir(dir, &report, &timeline()) {
+            eprintln!("flowlens: cannot write into {}: {err}", dir.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    match output {
+        ReportOutput::Json => {
+            serde_json::to_writer_pretty(&mut out, &report).map_err(json_error)?;
+            writeln!(out)?;
+        }
+        ReportOutput::Text => text::write_report(&mut out, &report)?,
+        ReportOutput::Md => {
+            out.write_all(export::markdown::summary(&report, &timeline()).as_bytes())?
+        }
+        ReportOutput::Csv => out.write_all(
+            export::csv::sources(&report)
+                .map_err(io::Error::other)?
+                .as_bytes(),
+        )?,
+        ReportOutput::FlowsCsv => out.write_all(
+            export::csv::flows_to_suspect(&report)
+                .map_err(io::Error::other)?
+                .as_bytes(),
+        )?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes report.json, summary.md, sources.csv and flows-to-suspect.csv into `dir`:
+/// the same bytes as `--output json|md|csv|flows-csv` print.
+fn write_out_dir(dir: &Path, report: &Report, timeline: &[FlowPoint]) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut json = serde_json::to_string_pretty(report).map_err(json_error)?;
+    json.push('\n');
+    std::fs::write(dir.join("report.json"), json)?;
+    std::fs::write(
+        dir.join("summary.md"),
+        export::markdown::summary(report, timeline),
+    )?;
+    std::fs::write(
+        dir.join("sources.csv"),
+        export::csv::sources(report).map_err(io::Error::other)?,
+    )?;
+    std::fs::write(
+        dir.join("flows-to-suspect.csv"),
+        export::csv::flows_to_suspect(report).map_err(io::Error::other)?,
+    )?;
+    Ok(())
 }
 
 fn records_cmd(args: RecordsArgs) -> io::Result<ExitCode> {

@@ -8,6 +8,7 @@ pub mod drop_zone;
 pub mod error_banner;
 pub mod histogram;
 pub mod known_networks;
+pub mod printable;
 pub mod progress_bar;
 pub mod range_select;
 pub mod ranking;

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use crate::analysis::{address_flows, analyze, Query, Report, TimeRange, WINDOW_SECS};
+use crate::export;
 use crate::flow::{Cidr, Dataset};
 use crate::web::protocol::{
     AnalysisView, AnalyzeRequest, BinView, FlowMark, FlowsToView, RangeChoice, RankRow,
@@ -50,23 +51,38 @@ pub fn analysis(dataset: &Dataset, request: AnalyzeRequest) -> AnalysisView {
         Ok(json) => json,
         Err(err) => format!("{{\"error\":\"the report could not be written: {err}\"}}"),
     };
-    let flows = report
+    let points = report
         .suspect
         .as_deref()
         .and_then(|s| s.parse::<IpAddr>().ok())
-        .map(|addr| {
-            address_flows(dataset, addr, &range)
-                .into_iter()
-                .map(|f| FlowMark {
-                    start: f.start,
-                    end: f.end,
-                    bytes: f.bytes,
-                    outbound: f.outbound,
-                })
-                .collect()
-        })
+        .map(|addr| address_flows(dataset, addr, &range))
         .unwrap_or_default();
-    view(request, report, flows, known_errors, report_json)
+    let exports = Exports {
+        report_json,
+        report_md: export::markdown::summary(&report, &points),
+        sources_csv: export::csv::sources(&report).unwrap_or_else(|e| format!("error\n{e}\n")),
+        flows_csv: export::csv::flows_to_suspect(&report)
+            .unwrap_or_else(|e| format!("error\n{e}\n")),
+    };
+    let flows = points
+        .into_iter()
+        .map(|f| FlowMark {
+            start: f.start,
+            end: f.end,
+            bytes: f.bytes,
+            outbound: f.outbound,
+        })
+        .collect();
+    view(request, report, flows, known_errors, exports)
+}
+
+/// The report in the forms the page saves, made by the same functions as the CLI's
+/// `--output json|md|csv|flows-csv`.
+struct Exports {
+    report_json: String,
+    report_md: String,
+    sources_csv: String,
+    flows_csv: String,
 }
 
 fn view(
@@ -74,7 +90,7 @@ fn view(
     report: Report,
     flows: Vec<FlowMark>,
     known_errors: Vec<String>,
-    report_json: String,
+    exports: Exports,
 ) -> AnalysisView {
     let sources = report
         .sources
@@ -172,6 +188,9 @@ fn view(
         verdict,
         ranking,
         known_errors,
-        report_json,
+        report_json: exports.report_json,
+        report_md: exports.report_md,
+        sources_csv: exports.sources_csv,
+        flows_csv: exports.flows_csv,
     }
 }
