@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod example;
 pub mod flow;
+pub mod geo;
 pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
