@@ -162,3 +162,8 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ||
     run_quiet "npm ci (in tests/browser)" npm ci --prefix "$BROWSER_DIR" --ignore-scripts --no-audit --no-fund
     printf '%s\n' "$lock_hash" >"$stamp"
 fi
+
+# --- the offline address table (IP -> country, AS) ------------------------------------
+# npm packages pinned in scripts/geo, compacted into target/geo/flowlens-geo.bin;
+# skipped when the table is newer than the lock.
+bash "$ROOT/scripts/geo.sh"

@@ -20,6 +20,9 @@ pub enum Command {
     Records(RecordsArgs),
     /// Write the example honeypot week as S3-style .log.gz files under OUT.
     Example(ExampleArgs),
+    /// Build the offline address table (IP → country, AS) from the ip-location-db
+    /// npm packages (scripts/geo.sh runs this).
+    GeoBuild(GeoBuildArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -57,6 +60,13 @@ pub struct AnalyzeArgs {
     /// Print the JSON report instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Address table for country and AS (default: $FLOWLENS_GEO, else the one
+    /// scripts/geo.sh builds, else flowlens-geo.bin next to the executable).
+    #[arg(long)]
+    pub geo: Option<PathBuf>,
+    /// Do not look addresses up in an address table.
+    #[arg(long, conflicts_with = "geo")]
+    pub no_geo: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -88,4 +98,14 @@ pub struct ExampleArgs {
     /// Random seed (same seed, same files).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+#[derive(Parser, Debug)]
+pub struct GeoBuildArgs {
+    /// The `@ip-location-db` folder holding `geo-whois-asn-country/` and `asn/`
+    /// (e.g. scripts/geo/node_modules/@ip-location-db).
+    pub packages: PathBuf,
+    /// The table file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
 }
