@@ -2,7 +2,8 @@
 //!
 //! Inputs (no header line; numbers are the addresses as integers, ranges inclusive):
 //! `start,end,country` (`geo-whois-asn-country-ipv{4,6}-num.csv`) and
-//! `start,end,asn,organisation` (`asn-ipv{4,6}-num.csv`).
+//! `start,end,asn,organisation` (`asn-ipv{4,6}-num.csv`). Fields are trimmed (a few
+//! organisation names end in a space); an empty name or AS 0 is "unknown".
 //!
 //! The packages' files are mostly disjoint ranges sorted by start, but a few hundred
 //! rows lie inside (or overlap) an earlier, wider row. The rule: **the last row that
