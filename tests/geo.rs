@@ -86,8 +86,8 @@ impl Rows {
     fn find(&self, x: u128) -> Option<&[String]> {
         self.0
             .iter()
-            .filter(|(s, e, _)| *s <= x && x <= *e)
-            .last()
+            .rev()
+            .find(|(s, e, _)| *s <= x && x <= *e)
             .map(|(_, _, rest)| rest.as_slice())
     }
 }
@@ -107,16 +107,17 @@ fn expected(ip: IpAddr, country: &Rows, asn: &Rows) -> Option<Geo> {
         country: c,
         asn: a.map(|r| r[0].parse().unwrap()).filter(|&n| n != 0),
         // The table keeps names without surrounding spaces (a few rows end in one).
-        as_org: a
-            .map(|r| r[1].trim().to_string())
-            .filter(|o| !o.is_empty()),
+        as_org: a.map(|r| r[1].trim().to_string()).filter(|o| !o.is_empty()),
     })
 }
 
 #[test]
 fn the_suspect_gets_the_country_and_as_of_the_shipped_csv() {
     let db = table();
-    let country = Rows::read("geo-whois-asn-country/geo-whois-asn-country-ipv4-num.csv", 3);
+    let country = Rows::read(
+        "geo-whois-asn-country/geo-whois-asn-country-ipv4-num.csv",
+        3,
+    );
     let asn = Rows::read("asn/asn-ipv4-num.csv", 4);
     let ip: IpAddr = SUSPECT.parse().unwrap();
     let want = expected(ip, &country, &asn).unwrap();
@@ -134,7 +135,9 @@ fn the_suspect_gets_the_country_and_as_of_the_shipped_csv() {
     for name in &names {
         let (package, version) = name.rsplit_once('@').unwrap();
         assert!(
-            lock.contains(&format!("\"node_modules/{package}\": {{\n      \"version\": \"{version}\"")),
+            lock.contains(&format!(
+                "\"node_modules/{package}\": {{\n      \"version\": \"{version}\""
+            )),
             "{name} is not the locked version"
         );
     }
@@ -153,9 +156,15 @@ fn splitmix(state: &mut u64) -> u64 {
 #[test]
 fn the_table_agrees_with_a_linear_scan_of_the_csv() {
     let db = table();
-    let c4 = Rows::read("geo-whois-asn-country/geo-whois-asn-country-ipv4-num.csv", 3);
+    let c4 = Rows::read(
+        "geo-whois-asn-country/geo-whois-asn-country-ipv4-num.csv",
+        3,
+    );
     let a4 = Rows::read("asn/asn-ipv4-num.csv", 4);
-    let c6 = Rows::read("geo-whois-asn-country/geo-whois-asn-country-ipv6-num.csv", 3);
+    let c6 = Rows::read(
+        "geo-whois-asn-country/geo-whois-asn-country-ipv6-num.csv",
+        3,
+    );
     let a6 = Rows::read("asn/asn-ipv6-num.csv", 4);
     let mut state = 7;
     let mut known = 0;
@@ -183,7 +192,13 @@ fn the_table_agrees_with_a_linear_scan_of_the_csv() {
     for rows in [&c6, &a6] {
         for _ in 0..25 {
             let (s, e, _) = &rows.0[splitmix(&mut state) as usize % rows.0.len()];
-            v6.extend([*s, *e, s.wrapping_sub(1), e.wrapping_add(1), s + (e - s) / 2]);
+            v6.extend([
+                *s,
+                *e,
+                s.wrapping_sub(1),
+                e.wrapping_add(1),
+                s + (e - s) / 2,
+            ]);
         }
     }
     for x in v6 {
@@ -274,6 +289,9 @@ fn analyze_json_carries_geo_on_sources_ranking_and_verdict() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     let label = db.lookup(SUSPECT.parse().unwrap()).unwrap().label();
-    assert!(text.contains(&format!("Suspect: {SUSPECT}  ({label})")), "{text}");
+    assert!(
+        text.contains(&format!("Suspect: {SUSPECT}  ({label})")),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&week);
 }

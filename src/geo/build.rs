@@ -74,9 +74,15 @@ type Pieces<V> = Vec<(u128, Option<V>)>;
 /// Builds the table from the four CSV files; `packages` name them in the header.
 pub fn build(inputs: &Inputs<'_>, packages: Vec<GeoPackage>) -> Result<GeoDb, BuildError> {
     let mut orgs = Interner::default();
-    let c4 = sweep(read_country(&inputs.country_v4, u32::MAX.into())?, u32::MAX.into());
+    let c4 = sweep(
+        read_country(&inputs.country_v4, u32::MAX.into())?,
+        u32::MAX.into(),
+    );
     let c6 = sweep(read_country(&inputs.country_v6, u128::MAX)?, u128::MAX);
-    let a4 = sweep(read_asn(&inputs.asn_v4, u32::MAX.into(), &mut orgs)?, u32::MAX.into());
+    let a4 = sweep(
+        read_asn(&inputs.asn_v4, u32::MAX.into(), &mut orgs)?,
+        u32::MAX.into(),
+    );
     let a6 = sweep(read_asn(&inputs.asn_v6, u128::MAX, &mut orgs)?, u128::MAX);
     let v4 = overlay(&c4, &a4);
     let v6 = overlay(&c6, &a6);
@@ -204,10 +210,7 @@ fn read_rows<V>(
             Err(e) => return Err(fail(e.to_string())),
         }
         if record.len() != fields {
-            return Err(fail(format!(
-                "{} fields, expected {fields}",
-                record.len()
-            )));
+            return Err(fail(format!("{} fields, expected {fields}", record.len())));
         }
         let number = |i: usize| -> Result<u128, String> {
             let text = record.get(i).unwrap_or("");
@@ -220,7 +223,9 @@ fn read_rows<V>(
         let start = number(0).map_err(&fail)?;
         let end = number(1).map_err(&fail)?;
         if end < start {
-            return Err(fail(format!("range ends ({end}) before it starts ({start})")));
+            return Err(fail(format!(
+                "range ends ({end}) before it starts ({start})"
+            )));
         }
         rows.push((start, end, value(&record).map_err(&fail)?));
     }
@@ -315,10 +320,7 @@ fn push_piece<V: PartialEq>(pieces: &mut Pieces<V>, pos: u128, value: Option<V>)
 
 /// Overlays country and AS pieces: one piece per change of either; unknown countries
 /// are `[0, 0]`, unknown AS `(0, None)`; both unknown is `None`.
-fn overlay(
-    countries: &Pieces<[u8; 2]>,
-    asns: &Pieces<AsAnswer>,
-) -> Pieces<([u8; 2], AsAnswer)> {
+fn overlay(countries: &Pieces<[u8; 2]>, asns: &Pieces<AsAnswer>) -> Pieces<([u8; 2], AsAnswer)> {
     let mut out: Pieces<([u8; 2], AsAnswer)> = Vec::new();
     let (mut ci, mut ai) = (0, 0);
     let (mut country, mut asn) = (None, None);
@@ -372,7 +374,8 @@ mod tests {
     // 2001:200:: = 42540528726795050063891204319802818560
     const C4: &str = "16777216,16777471,AU\n16777472,16778239,CN\n16777728,16777983,JP\n4294967040,4294967295,ZZ\n";
     const A4: &str = "16777216,16777471,13335,\"Cloudflare, Inc.\"\n16777472,16777727,4134,CHINANET\n16777984,16778239,4134,CHINANET\n";
-    const C6: &str = "42540528726795050063891204319802818560,42540528806023212578155541913346768895,JP\n";
+    const C6: &str =
+        "42540528726795050063891204319802818560,42540528806023212578155541913346768895,JP\n";
     const A6: &str = "42540528726795050063891204319802818560,42540528727329395276160870415022948351,2500,WIDE Project\n";
 
     fn fixture() -> GeoDb {
@@ -400,7 +403,10 @@ mod tests {
         let cases = [
             ("0.255.255.255", None),
             ("1.0.0.0", geo("AU", Some(13335), Some("Cloudflare, Inc."))),
-            ("1.0.0.255", geo("AU", Some(13335), Some("Cloudflare, Inc."))),
+            (
+                "1.0.0.255",
+                geo("AU", Some(13335), Some("Cloudflare, Inc.")),
+            ),
             ("1.0.1.0", cn.clone()),
             // 1.0.2.0/24 JP sits inside the CN row: the later row wins; no AS row.
             ("1.0.2.0", geo("JP", None, None)),
@@ -410,9 +416,15 @@ mod tests {
             ("1.0.4.0", None),
             ("255.255.255.255", None), // broadcast: never looked up
             ("2001:200::1", geo("JP", Some(2500), Some("WIDE Project"))),
-            ("2001:200:1b9:ffff:ffff:ffff:ffff:ffff", geo("JP", Some(2500), Some("WIDE Project"))),
+            (
+                "2001:200:1b9:ffff:ffff:ffff:ffff:ffff",
+                geo("JP", Some(2500), Some("WIDE Project")),
+            ),
             ("2001:200:1ba::", geo("JP", None, None)),
-            ("2001:200:ffff:ffff:ffff:ffff:ffff:ffff", geo("JP", None, None)),
+            (
+                "2001:200:ffff:ffff:ffff:ffff:ffff:ffff",
+                geo("JP", None, None),
+            ),
             ("2001:201::", None),
         ];
         for (addr, want) in cases {
@@ -469,7 +481,10 @@ mod tests {
             ]
         );
         // A row reaching the top of the family has no end event.
-        assert_eq!(sweep(vec![(5, 255, 'Z')], 255), vec![(0, None), (5, Some('Z'))]);
+        assert_eq!(
+            sweep(vec![(5, 255, 'Z')], 255),
+            vec![(0, None), (5, Some('Z'))]
+        );
     }
 
     #[test]
@@ -478,10 +493,19 @@ mod tests {
         let ok_asn = input("ok", "1,2,3,X\n");
         let cases = [
             ("1,2,BR\n3,x,AR\n", "c4:2: `x` is not an address number"),
-            ("1,2,BR\n5,4,AR\n", "c4:2: range ends (4) before it starts (5)"),
-            ("1,2,Brazil\n", "c4:1: `Brazil` is not a two-letter country code"),
+            (
+                "1,2,BR\n5,4,AR\n",
+                "c4:2: range ends (4) before it starts (5)",
+            ),
+            (
+                "1,2,Brazil\n",
+                "c4:1: `Brazil` is not a two-letter country code",
+            ),
             ("1,2\n", "c4:1: 2 fields, expected 3"),
-            ("1,4294967296,BR\n", "c4:1: `4294967296` is not an address number"),
+            (
+                "1,4294967296,BR\n",
+                "c4:1: `4294967296` is not an address number",
+            ),
             ("", "c4: no rows"),
         ];
         for (text, want) in cases {

@@ -314,7 +314,10 @@ fn find<T: Ord + Copy>(starts: &[T], answers: &[u32], x: T) -> Option<u32> {
 }
 
 fn check_sorted<T: Ord>(starts: &[T], family: &str) -> Result<(), GeoError> {
-    match starts.windows(2).position(|w| matches!(w, [a, b] if a >= b)) {
+    match starts
+        .windows(2)
+        .position(|w| matches!(w, [a, b] if a >= b))
+    {
         Some(i) => Err(GeoError::Invalid(format!(
             "{family} range starts not increasing at range {}",
             i + 1
@@ -454,18 +457,18 @@ mod tests {
         let cf = geo("AU", Some(13335), Some("Cloudflare, Inc."));
         let goog = geo("US", Some(15169), Some("Google LLC"));
         let cases: &[(&str, Option<Geo>)] = &[
-            ("0.255.255.255", None),             // before the first range
-            ("1.0.0.0", cf.clone()),             // first address of the first range
-            ("1.0.0.255", cf.clone()),           // its last address
-            ("1.0.1.0", None),                   // the gap after it
-            ("8.8.7.255", None),                 // last address of the gap
-            ("8.8.8.8", goog.clone()),           // inside
-            ("8.8.8.255", goog),                 // last of the range
-            ("8.8.9.0", None),                   // gap again
+            ("0.255.255.255", None),                  // before the first range
+            ("1.0.0.0", cf.clone()),                  // first address of the first range
+            ("1.0.0.255", cf.clone()),                // its last address
+            ("1.0.1.0", None),                        // the gap after it
+            ("8.8.7.255", None),                      // last address of the gap
+            ("8.8.8.8", goog.clone()),                // inside
+            ("8.8.8.255", goog),                      // last of the range
+            ("8.8.9.0", None),                        // gap again
             ("223.255.255.0", geo("JP", None, None)), // first of the last range
             ("223.255.255.255", geo("JP", None, None)),
-            ("10.1.2.3", None),                  // private: never looked up
-            ("::ffff:1.0.0.7", cf),              // IPv4-mapped IPv6 → IPv4 table
+            ("10.1.2.3", None),     // private: never looked up
+            ("::ffff:1.0.0.7", cf), // IPv4-mapped IPv6 → IPv4 table
             ("2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", None),
             ("2001:200::", geo("JP", Some(2500), Some("WIDE Project"))),
             (
@@ -473,8 +476,14 @@ mod tests {
                 geo("JP", Some(2500), Some("WIDE Project")),
             ),
             ("2001:201::", None),
-            ("2c0f:ffff::1", geo("AU", Some(13335), Some("Cloudflare, Inc."))),
-            ("2fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", geo("AU", Some(13335), Some("Cloudflare, Inc."))),
+            (
+                "2c0f:ffff::1",
+                geo("AU", Some(13335), Some("Cloudflare, Inc.")),
+            ),
+            (
+                "2fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                geo("AU", Some(13335), Some("Cloudflare, Inc.")),
+            ),
             ("fe80::1", None),
         ];
         for (addr, want) in cases {
@@ -511,8 +520,10 @@ mod tests {
         for n in [n4.len(), 0, records.len(), blob.len()] {
             b.extend_from_slice(&(n as u32).to_le_bytes());
         }
-        n4.iter().for_each(|(s, _)| b.extend_from_slice(&s.to_le_bytes()));
-        n4.iter().for_each(|(_, a)| b.extend_from_slice(&a.to_le_bytes()));
+        n4.iter()
+            .for_each(|(s, _)| b.extend_from_slice(&s.to_le_bytes()));
+        n4.iter()
+            .for_each(|(_, a)| b.extend_from_slice(&a.to_le_bytes()));
         for (c, asn, off, len) in records {
             b.extend_from_slice(c);
             for n in [asn, off, len] {
@@ -527,9 +538,12 @@ mod tests {
     fn refuses_broken_files() {
         let good = sample().to_bytes();
         let rec = [(*b"BR", 16735, 0, 5)];
-        let cases: Vec<(&str, Vec<u8>, fn(&GeoError) -> bool)> = vec![
+        type Case = (&'static str, Vec<u8>, fn(&GeoError) -> bool);
+        let cases: Vec<Case> = vec![
             ("empty", vec![], |e| *e == GeoError::NotATable),
-            ("magic", b"FLGEOTBX\x01\0\0\0".to_vec(), |e| *e == GeoError::NotATable),
+            ("magic", b"FLGEOTBX\x01\0\0\0".to_vec(), |e| {
+                *e == GeoError::NotATable
+            }),
             ("version", [&MAGIC[..], &2u32.to_le_bytes()].concat(), |e| {
                 *e == GeoError::Version(2)
             }),
@@ -539,7 +553,11 @@ mod tests {
             ("cut body", good[..good.len() - 10].to_vec(), |e| {
                 matches!(e, GeoError::Body(_))
             }),
-            ("ok", file_with_body(&body(&[(1, 1)], &rec, b"ALGAR")), |_| false),
+            (
+                "ok",
+                file_with_body(&body(&[(1, 1)], &rec, b"ALGAR")),
+                |_| false,
+            ),
             (
                 "unsorted",
                 file_with_body(&body(&[(5, 1), (5, 0)], &rec, b"ALGAR")),
@@ -629,7 +647,7 @@ mod tests {
         fn lookup_matches_linear_scan(x in any::<u32>()) {
             let db = sample();
             let want = db.v4_starts.iter().zip(&db.v4_answers)
-                .filter(|(s, _)| **s <= x).last().map(|(_, a)| *a).unwrap_or(0);
+                .rev().find(|(s, _)| **s <= x).map(|(_, a)| *a).unwrap_or(0);
             prop_assert_eq!(find(&db.v4_starts, &db.v4_answers, x).unwrap_or(0), want);
         }
     }

@@ -70,8 +70,8 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 /// The package's name, version and licence from its package.json.
 fn package(dir: &Path) -> Result<GeoPackage, String> {
     let path = dir.join("package.json");
-    let json: serde_json::Value = serde_json::from_slice(&read(&path)?)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
     let field = |name: &str| {
         json.get(name)
             .and_then(|v| v.as_str())
@@ -95,7 +95,10 @@ fn build_file(packages: &Path, out: &Path) -> Result<String, String> {
         asn_dir.join("asn-ipv4-num.csv"),
         asn_dir.join("asn-ipv6-num.csv"),
     ];
-    let texts = names.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let texts = names
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let shown: Vec<String> = names.iter().map(|p| p.display().to_string()).collect();
     let input = |i: usize| Input {
         name: shown.get(i).map_or("", String::as_str),

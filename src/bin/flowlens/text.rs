@@ -216,5 +216,6 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
 
 /// `  (BR · AS16735 ALGAR TELECOM S/A)`, or nothing when unknown.
 fn geo_suffix(geo: Option<&flowlens::geo::Geo>) -> String {
-    geo.map(|g| format!("  ({})", g.label())).unwrap_or_default()
+    geo.map(|g| format!("  ({})", g.label()))
+        .unwrap_or_default()
 }
