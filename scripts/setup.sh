@@ -8,7 +8,8 @@
 # Needs: Debian 12, root (or sudo) for apt, rustup, node >= 20 with npm, python3.
 # Installs: the wasm32-unknown-unknown target, rustfmt + clippy, Trunk, wasm-bindgen-cli
 # (the Cargo.lock version), Debian's chromium + chromium-driver, the npm packages in
-# tests/browser (playwright-core, binaryen for wasm-opt) and the crate's dependencies.
+# tests/browser (playwright-core, binaryen for wasm-opt) and the crate's dependencies,
+# then builds the offline address table (scripts/geo.sh: npm packages in scripts/geo).
 #
 # Scripts that build must put the tools on PATH themselves (setup.sh cannot change its
 # caller's environment):
