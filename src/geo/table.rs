@@ -133,7 +133,10 @@ impl GeoDb {
                 "body of {body_len} bytes is larger than {MAX_BODY}"
             )));
         }
-        let mut body = Vec::with_capacity(body_len as usize);
+        // Reserve no more than the compressed bytes could plausibly give: a hostile
+        // header must not make us reserve MAX_BODY up front.
+        let plausible = cur.rest().len().saturating_mul(16);
+        let mut body = Vec::with_capacity((body_len as usize).min(plausible));
         flate2::read::DeflateDecoder::new(cur.rest())
             .take(u64::from(body_len) + 1)
             .read_to_end(&mut body)
