@@ -9,8 +9,8 @@
 # table (same inputs, same bytes).
 #
 # Idempotent: does nothing when the table is newer than the lock file and the flowlens
-# sources that make it (src/geo, src/bin/flowlens/geo.rs). Called by scripts/setup.sh. Override the output with
-# FLOWLENS_GEO_OUT.
+# sources that make it (src/geo, src/bin/flowlens/geo.rs). Called by scripts/setup.sh.
+# Override the output with FLOWLENS_GEO_OUT.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
