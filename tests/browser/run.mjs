@@ -343,8 +343,12 @@ async function checkCase(watch, cliReport, how, expectedGeo) {
         page.$eval(`[data-testid="${table}"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => td.textContent);
       const sources = await cell('sources-table');
       assert(sources === label, `sources table: ${JSON.stringify(sources)}`);
-      const ranking = await cell('ranking');
-      assert(ranking === label, `ranking: ${JSON.stringify(ranking)}`);
+      const ranking = await page.$eval(`[data-testid="ranking"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => ({
+        text: td.textContent,
+        title: td.title,
+      }));
+      const short = `${expectedGeo.country} · AS${expectedGeo.asn}`;
+      assert(ranking.text === short && ranking.title === label, `ranking: ${JSON.stringify(ranking)}`);
       const heading = await page.$eval('.timeline h2', (h) => h.textContent);
       assert(heading.includes(`${SUSPECT} · ${label}`), `timeline heading: ${heading}`);
       const sentence = await page.$eval('[data-testid="verdict-summary"]', (p) => p.textContent);
