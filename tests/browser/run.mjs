@@ -673,21 +673,34 @@ async function main() {
       await checkClean(watch, 'example');
       await watch.context.close();
     }
-    // 6. Without the address table the page still works, and says so.
-    {
-      const bare = path.join(tmp, 'dist-without-geo');
-      fs.cpSync(DIST, bare, { recursive: true, filter: (src) => path.basename(src) !== GEO_FILE });
-      const other = await serve(bare);
+    // 6. Without a usable address table (missing, or damaged: cut in half, so it
+    //    inflates short) the page still works, and says why.
+    const tableCases = [
+      { how: 'no table', expect: /could not be loaded.*404/, write: () => {} },
+      {
+        how: 'damaged table',
+        expect: /unusable/,
+        write: (dir) => {
+          const whole = fs.readFileSync(path.join(DIST, GEO_FILE));
+          fs.writeFileSync(path.join(dir, GEO_FILE), whole.subarray(0, Math.floor(whole.length / 2)));
+        },
+      },
+    ];
+    for (const { how, expect, write } of tableCases) {
+      const dir = path.join(tmp, `dist-${how.replace(/ /g, '-')}`);
+      fs.cpSync(DIST, dir, { recursive: true, filter: (src) => path.basename(src) !== GEO_FILE });
+      write(dir);
+      const other = await serve(dir);
       try {
         const watch = await openPage(browser, `http://127.0.0.1:${other.port}${SUB_PATH}`);
         const { page } = watch;
-        await test('no table: the example week is still judged, geo unavailable is said', async () => {
+        await test(`${how}: the example week is still judged, geo unavailable is said`, async () => {
           await page.click('[data-testid="example-button"]');
           await waitReady(page);
           const outcome = await page.$eval('[data-testid="verdict"]', (el) => el.dataset.outcome);
           assert(outcome === 'exfiltration_suspected', `outcome ${outcome}`);
           const note = await page.$eval('[data-testid="geo-unavailable"]', (el) => el.textContent);
-          assert(/unavailable/.test(note) && /404/.test(note), `note: ${note}`);
+          assert(/unavailable/.test(note) && expect.test(note), `note: ${note}`);
           const footer = await page.$eval('[data-testid="geo-database"]', (el) => el.dataset.state);
           assert(footer === 'unavailable', `footer state ${footer}`);
           const cell = await page.$eval(`[data-testid="sources-table"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => td.textContent);
@@ -699,9 +712,9 @@ async function main() {
           assert(report.sources.every((s) => s.geo === null), 'a source has geo');
           assert(report.ranking.every((r) => r.geo === null), 'a ranked address has geo');
         });
-        // The browser reports the 404 itself; nothing else may fail.
+        // The browser reports a 404 itself; nothing else may fail.
         watch.errors = watch.errors.filter((e) => !/Failed to load resource.*404/.test(e));
-        await checkClean(watch, 'no table');
+        await checkClean(watch, how);
         await watch.context.close();
       } finally {
         other.server.close();
