@@ -10,6 +10,7 @@
 # (the Cargo.lock version), Debian's chromium + chromium-driver, the npm packages in
 # tests/browser (playwright-core, binaryen for wasm-opt) and the crate's dependencies.
 # Also duckdb (PyPI, pinned) in .cache/compare/venv for the SQL check of the browser test.
+# Then builds the offline address table (scripts/geo.sh: npm packages in scripts/geo).
 #
 # Scripts that build must put the tools on PATH themselves (setup.sh cannot change its
 # caller's environment):
@@ -178,3 +179,8 @@ if [[ "$("$SQL_VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)' 2>
     run_quiet "pip install duckdb" "$SQL_VENV/bin/python" -m pip install \
         --disable-pip-version-check -q "duckdb==$DUCKDB_VERSION"
 fi
+
+# --- the offline address table (IP -> country, AS) ------------------------------------
+# npm packages pinned in scripts/geo, compacted into target/geo/flowlens-geo.bin;
+# skipped when the table is newer than the lock.
+bash "$ROOT/scripts/geo.sh"

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod example;
 pub mod export;
 pub mod flow;
+pub mod geo;
 pub mod share;
 pub mod time;
 #[cfg(target_arch = "wasm32")]

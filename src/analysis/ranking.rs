@@ -34,6 +34,8 @@ pub struct Ranked {
     pub bytes_above: u64,
     /// Robust z-score of its median flow.
     pub robust_z: f64,
+    /// Country and autonomous system ([`crate::geo::annotate`]); `null` without a table.
+    pub geo: Option<crate::geo::Geo>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -155,6 +157,7 @@ pub fn ranking(
                     flows_above: above.len() as u64,
                     bytes_above,
                     robust_z,
+                    geo: None,
                 },
                 Some(ip),
             ))

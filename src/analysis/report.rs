@@ -80,6 +80,9 @@ pub struct Report {
     pub verdict: Option<Verdict>,
     /// Non-private destinations of the service, most suspicious first.
     pub ranking: Vec<Ranked>,
+    /// The address table that answered the `geo` fields (packages, versions,
+    /// attribution); `null` when none was used ([`crate::geo::annotate`]).
+    pub geo_database: Option<crate::geo::GeoDatabase>,
 }
 
 /// Runs every analysis for `query`.
@@ -136,6 +139,7 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
         histogram: hist,
         verdict,
         ranking,
+        geo_database: None,
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Source {
     pub first_start: Option<u32>,
     /// Latest end of a record with it on either side.
     pub last_end: Option<u32>,
+    /// Country and autonomous system, when an address table was given
+    /// ([`crate::geo::annotate`]); `null` otherwise.
+    pub geo: Option<crate::geo::Geo>,
     /// Parsed address, for sorting and lookups (not in the report).
     #[serde(skip)]
     pub ip: Option<IpAddr>,
@@ -92,6 +95,7 @@ pub fn sources(dataset: &Dataset, range: &TimeRange, known: &[Cidr]) -> Vec<Sour
                 bytes_received: a.bytes_received,
                 first_start: a.first_start,
                 last_end: a.last_end,
+                geo: None,
                 ip: Some(ip),
             })
         })

@@ -97,6 +97,9 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// One sentence with the evidence.
     pub summary: String,
+    /// The suspect's country and autonomous system ([`crate::geo::annotate`]); `null`
+    /// without a table.
+    pub geo: Option<crate::geo::Geo>,
 }
 
 /// The dominant server port of the private addresses: among flows from a private
@@ -234,6 +237,7 @@ pub fn verdict(
         above,
         outcome,
         summary,
+        geo: None,
     }
 }
 

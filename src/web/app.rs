@@ -16,6 +16,7 @@ use super::bridge::WorkerBridge;
 use super::components::download_button::{Download, DownloadButton};
 use super::components::drop_zone::DropZone;
 use super::components::error_banner::ErrorBanner;
+use super::components::geo_footer::GeoFooter;
 use super::components::histogram::HistogramPanel;
 use super::components::known_networks::KnownNetworks;
 use super::components::progress_bar::ProgressBar;
@@ -31,6 +32,19 @@ use super::files::{self, Picked};
 use super::protocol::{Request, Response};
 use super::state::{known_entries, Action, State};
 use super::view_link::use_view_link;
+
+/// The address table, beside the page (copied into dist/ by Trunk, see index.html);
+/// the worker fetches it with the first analysis.
+const GEO_FILE: &str = "flowlens-geo.bin";
+
+/// The table's absolute URL (the worker runs from a `blob:` URL and cannot resolve a
+/// relative one).
+fn geo_url() -> Option<String> {
+    let base = web_sys::window()?.document()?.base_uri().ok()??;
+    web_sys::Url::new_with_base(GEO_FILE, &base)
+        .ok()
+        .map(|u| u.href())
+}
 
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
@@ -122,6 +136,9 @@ pub fn app() -> Html {
             let spawned = WorkerBridge::spawn(move |response| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
+                        if let Some(url) = geo_url() {
+                            send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
+                        }
                         if test_panic_param().as_deref() == Some("worker") {
                             send(&to_worker, &to_actions, &Request::ArmTestPanic, None);
                         }
@@ -371,7 +388,8 @@ pub fn app() -> Html {
                 <SqlPanel analysis={analysis} />
             }
             <footer>
-                <p>{ "flowlens reads the files with your browser, in this tab; the page makes no network request after it has loaded." }</p>
+                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (with the first analysis), and sends nothing anywhere." }</p>
+                <GeoFooter status={state.analysis.as_ref().map(|a| a.geo.clone())} />
             </footer>
         </div>
     }

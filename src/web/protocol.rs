@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::geo::{Geo, GeoDatabase};
+
 /// A request from the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -38,6 +40,14 @@ pub enum Request {
     /// Tests only (`?flowlens-test-panic=worker`): panic on purpose while reading the
     /// next file, to show that a worker panic reaches the user.
     ArmTestPanic,
+    /// Where the address table is (an absolute URL on the page's own origin; the
+    /// worker, started from a `blob:` URL, cannot resolve a relative one). Sent once,
+    /// when the worker is ready; the worker fetches it only when the first analysis
+    /// is asked for.
+    GeoSource {
+        /// The table's URL.
+        url: String,
+    },
 }
 
 /// Which records the answers cover.
@@ -172,6 +182,9 @@ pub struct SourceRow {
     pub first_start: Option<u32>,
     /// Latest end.
     pub last_end: Option<u32>,
+    /// Country and autonomous system, when the address table knows the address.
+    #[serde(default)]
+    pub geo: Option<Geo>,
 }
 
 /// One flow of the selected address on the timeline.
@@ -282,6 +295,9 @@ pub struct VerdictView {
     pub above_bytes_total: u64,
     /// Their mean.
     pub above_bytes_avg: f64,
+    /// The judged address's country and autonomous system, when known.
+    #[serde(default)]
+    pub geo: Option<Geo>,
 }
 
 /// One row of the ranking.
@@ -299,6 +315,28 @@ pub struct RankRow {
     pub bytes_out: u64,
     /// Flows above the threshold.
     pub flows_above: u64,
+    /// Country and autonomous system, when known.
+    #[serde(default)]
+    pub geo: Option<Geo>,
+}
+
+/// Whether the address table answered this analysis.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GeoStatus {
+    /// No table was asked for (the worker was given no URL).
+    #[default]
+    None,
+    /// The table answered: which one (packages, versions, attribution).
+    Loaded {
+        /// The table's sources.
+        database: GeoDatabase,
+    },
+    /// The table could not be had; the analysis went on without it.
+    Unavailable {
+        /// Why, in words for the user.
+        reason: String,
+    },
 }
 
 /// Everything the panels show for one analysis.
@@ -314,6 +352,12 @@ pub struct AnalysisView {
     pub sources: Vec<SourceRow>,
     /// The address explained (given, or the top of the ranking).
     pub suspect: Option<String>,
+    /// Its country and autonomous system, when known.
+    #[serde(default)]
+    pub suspect_geo: Option<Geo>,
+    /// Whether the address table answered.
+    #[serde(default)]
+    pub geo: GeoStatus,
     /// Questions 2–3.
     pub span: Option<SpanView>,
     /// The suspect's flows in the range, both directions, by start.

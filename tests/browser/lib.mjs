@@ -194,9 +194,18 @@ export async function openPage(browser, url, { waitState = 'empty', timeout = 60
   return watch;
 }
 
-/** Requests that went (or tried to go) over the network: not blob: or data:. */
+/** The page's address table (beside it in dist/), fetched once with the first analysis. */
+export const GEO_FILE = 'flowlens-geo.bin';
+
+/** True for a request (URL or server path) for the page's own address table. */
+export function isGeoTable(url) {
+  return new URL(url, 'http://127.0.0.1').pathname.endsWith(`/${GEO_FILE}`);
+}
+
+/** Requests that went (or tried to go) over the network: not blob: or data:, and not
+ * the page's own address table (asked for once, from its own site). */
 export function networkRequests(watch) {
-  return watch.requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
+  return watch.requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && !isGeoTable(u));
 }
 
 /** Waits until the app's data-state is `state` (default ready). */

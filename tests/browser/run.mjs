@@ -14,8 +14,12 @@
 // - checks the "Run this at scale" panel: its parameters, every engine's SQL, Copy, and
 //   that its DuckDB SQL, run by the PyPI `duckdb` package (scripts/sql_check.py, with
 //   the Python of FLOWLENS_PYTHON or .cache/compare/venv), gives the page's numbers;
-// - on every page: no console error, no uncaught exception, and no request at all
-//   once the page has loaded (files are read from disk, the report is a blob: URL).
+// - checks the country and AS of the suspect (sources table, ranking, timeline heading,
+//   verdict, report), against a linear scan of the ip-location-db CSV files themselves;
+//   and that without the address table the page still works and says so;
+// - on every page: no console error, no uncaught exception, and no request once the
+//   page has loaded (files are read from disk, the report is a blob: URL) except the
+//   one for the page's own address table, made with the first analysis.
 // Waits only on real DOM state (data-state, data attributes), never on time.
 // Prints `N passed, N failed` last and exits non-zero when anything failed.
 //
@@ -40,6 +44,9 @@ const SUB_PATH = '/flowlens/';
 const SUSPECT = '201.48.16.81';
 // 2020-09-16T02:00:00Z, the window of the case.
 const CASE_WINDOW = 1600221600;
+// The address table beside the page (index.html copies it into dist/).
+const GEO_FILE = 'flowlens-geo.bin';
+const GEO_PACKAGES = path.join(ROOT, 'scripts', 'geo', 'node_modules', '@ip-location-db');
 // Reading and analysing the week takes seconds; this only bounds a hang.
 const READ_TIMEOUT_MS = 240_000;
 
@@ -107,7 +114,7 @@ const MIME = {
   '.ico': 'image/x-icon',
 };
 
-function serve() {
+function serve(dist = DIST) {
   const hits = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -123,8 +130,8 @@ function serve() {
       return;
     }
     let rel = decodeURIComponent(url.pathname.slice(SUB_PATH.length)) || 'index.html';
-    const file = path.resolve(DIST, rel);
-    if (!file.startsWith(DIST + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const file = path.resolve(dist, rel);
+    if (!file.startsWith(dist + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404);
       res.end('not found');
       return;
@@ -233,6 +240,64 @@ async function downloadText(page, testid) {
   return { name: download.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
 }
 
+// ---------------------------------------------------------------------------
+// The address table's answer, found without flowlens: a linear scan of the CSV text
+// of the packages it was built from (the last row that holds the address answers).
+
+/** The fields of one CSV line (quotes as in RFC 4180). */
+function csvFields(line) {
+  const out = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** The last row of `file` (start,end,…) whose range holds the IPv4 `addr`. */
+function scanCsv(file, addr) {
+  const n = BigInt(addr.split('.').reduce((a, o) => a * 256 + Number(o), 0));
+  let found = null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const comma = line.indexOf(',');
+    if (comma < 0) continue;
+    const second = line.indexOf(',', comma + 1);
+    if (BigInt(line.slice(0, comma)) <= n && n <= BigInt(line.slice(comma + 1, second))) {
+      found = csvFields(line);
+    }
+  }
+  return found;
+}
+
+/** { country, asn, as_org } of an IPv4 address by the packages' CSV files. */
+function geoFromCsv(addr) {
+  const c = scanCsv(path.join(GEO_PACKAGES, 'geo-whois-asn-country', 'geo-whois-asn-country-ipv4-num.csv'), addr);
+  const a = scanCsv(path.join(GEO_PACKAGES, 'asn', 'asn-ipv4-num.csv'), addr);
+  return { country: c ? c[2] : null, asn: a ? Number(a[2]) : null, as_org: a ? a[3] : null };
+}
+
+/** The page's words for it (Geo::label): `BR · AS16735 ALGAR TELECOM S/A`. */
+function geoLabel(geo) {
+  return [geo.country, geo.asn !== null ? `AS${geo.asn} ${geo.as_org}` : null].filter(Boolean).join(' · ');
+}
+
+function isGeoTable(url) {
+  return new URL(url).pathname === `${SUB_PATH}${GEO_FILE}`;
+}
+
 async function downloadReport(page) {
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 30_000 }),
@@ -284,8 +349,42 @@ function assertSameReport(page, cli, what) {
 // ---------------------------------------------------------------------------
 // Checks shared by the ways in.
 
-async function checkCase(watch, cliReport, how, cliOutputs = null) {
+async function checkCase(watch, cliReport, how, cliOutputs = null, expectedGeo = null) {
   const { page } = watch;
+  if (expectedGeo) {
+    const label = geoLabel(expectedGeo);
+    await test(`${how}: ${SUSPECT} shown as ${label} (sources, ranking, timeline, verdict)`, async () => {
+      const cell = (table) =>
+        page.$eval(`[data-testid="${table}"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => td.textContent);
+      const sources = await cell('sources-table');
+      assert(sources === label, `sources table: ${JSON.stringify(sources)}`);
+      const ranking = await page.$eval(`[data-testid="ranking"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => ({
+        text: td.textContent,
+        title: td.title,
+      }));
+      const short = `${expectedGeo.country} · AS${expectedGeo.asn}`;
+      assert(ranking.text === short && ranking.title === label, `ranking: ${JSON.stringify(ranking)}`);
+      const heading = await page.$eval('.timeline h2', (h) => h.textContent);
+      assert(heading.includes(`${SUSPECT} · ${label}`), `timeline heading: ${heading}`);
+      const sentence = await page.$eval('[data-testid="verdict-summary"]', (p) => p.textContent);
+      assert(sentence.includes(`${SUSPECT} (${label})`), `verdict sentence: ${sentence}`);
+      const outcome = await page.$eval('[data-testid="verdict-geo"]', (p) => p.textContent);
+      assert(outcome.includes(label), `verdict line: ${outcome}`);
+    });
+    await test(`${how}: the footer names the address table and its licences`, async () => {
+      const footer = await page.$eval('[data-testid="geo-database"]', (el) => ({
+        state: el.dataset.state,
+        text: el.textContent,
+      }));
+      assert(footer.state === 'loaded', `footer state ${footer.state}: ${footer.text}`);
+      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'geo', 'package.json'), 'utf8'));
+      for (const [name, version] of Object.entries(pkg.dependencies)) {
+        assert(footer.text.includes(`${name} ${version}`), `footer lacks ${name} ${version}: ${footer.text}`);
+      }
+      const attribution = await page.$eval('footer .geo-attribution', (el) => el.textContent);
+      assert(/CC BY 4\.0/.test(attribution) && /CC0/.test(attribution) && /DB-IP/.test(attribution), attribution);
+    });
+  }
   await test(`${how}: sources table lists ${SUSPECT}`, async () => {
     const row = await page.$(`[data-testid="sources-table"] tr[data-addr="${SUSPECT}"]`);
     assert(row, `no row for ${SUSPECT}`);
@@ -403,9 +502,12 @@ async function checkClean(watch, how) {
   await test(`${how}: no console errors`, async () => {
     assert(watch.errors.length === 0, watch.errors.join('\n'));
   });
-  await test(`${how}: no request after the page loaded`, async () => {
+  await test(`${how}: no request after the page loaded but its address table, once`, async () => {
     const network = watch.requestsAfterLoad.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
-    assert(network.length === 0, `requests: ${network.slice(0, 10).join(', ')}`);
+    const others = network.filter((u) => !isGeoTable(u));
+    assert(others.length === 0, `requests: ${others.slice(0, 10).join(', ')}`);
+    const geo = network.filter(isGeoTable);
+    assert(geo.length <= 1, `the address table was fetched ${geo.length} times`);
   });
 }
 
@@ -482,6 +584,13 @@ async function main() {
   let cliWindowReport = null;
   let cliOutputs = null;
   let files = [];
+  let expectedGeo = null;
+  await test(`the address table's packages give ${SUSPECT} a country and an AS`, async () => {
+    assert(fs.existsSync(GEO_PACKAGES), `${GEO_PACKAGES} is missing: run scripts/geo.sh (scripts/setup.sh does)`);
+    assert(fs.existsSync(path.join(DIST, GEO_FILE)), `${DIST}/${GEO_FILE} is missing: build the table, then the page`);
+    expectedGeo = geoFromCsv(SUSPECT);
+    assert(expectedGeo.country && expectedGeo.asn && expectedGeo.as_org, JSON.stringify(expectedGeo));
+  });
   await test('the CLI writes the example week and its reports', async () => {
     cli = cliPath();
     run(cli, ['example', weekDir]);
@@ -493,6 +602,11 @@ async function main() {
       csv: run(cli, ['analyze', '--output', 'csv', weekDir]),
       flowsCsv: run(cli, ['analyze', '--output', 'flows-csv', weekDir]),
     };
+    assert(cliReport.geo_database, 'the CLI found no address table (run scripts/geo.sh)');
+    assert(
+      JSON.stringify(cliReport.verdict.geo) === JSON.stringify(expectedGeo),
+      `CLI verdict geo ${JSON.stringify(cliReport.verdict.geo)}, CSV says ${JSON.stringify(expectedGeo)}`,
+    );
     cliWindowReport = JSON.parse(
       run(cli, ['analyze', '--json', '--window', new Date(CASE_WINDOW * 1000).toISOString().replace('.000', ''), weekDir]),
     );
@@ -557,13 +671,19 @@ async function main() {
         assert(inline === 0, `${inline} inline scripts`);
       });
       const hitsBefore = hits.length;
+      await test('drop: the address table is not fetched before the first analysis', async () => {
+        const early = hits.filter((h) => h.url === `${SUB_PATH}${GEO_FILE}`);
+        assert(early.length === 0, 'fetched at load');
+        const state = await page.$eval('[data-testid="geo-database"]', (el) => el.dataset.state);
+        assert(state === 'idle', `footer state ${state}`);
+      });
       await test('drop: the example week read through a DataTransfer drop', async () => {
         await dropFiles(page, files);
         await waitReady(page);
         const records = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
         assert(records.replace(/,/g, '') === String(cliReport.input.records), `records ${records}`);
       });
-      await checkCase(watch, cliReport, 'drop', cliOutputs);
+      await checkCase(watch, cliReport, 'drop', cliOutputs, expectedGeo);
       await checkSqlPanel(watch, weekDir, tmp, 'drop, whole data', { suspect: SUSPECT, from: null, to: null });
       await test('drop: the 02:00 window of 2020-09-16 gives the CLI --window numbers', async () => {
         // The day first; its windows are in a second select.
@@ -631,9 +751,11 @@ async function main() {
         await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
         assert(!(await page.$('[data-testid="sources-table"]')), 'sources table still shown');
       });
-      await test('drop: the server saw no request after load', async () => {
+      await test('drop: the server saw no request after load but the address table, once', async () => {
         const after = hits.slice(hitsBefore).map((h) => h.url);
-        assert(after.length === 0, `server requests: ${after.join(', ')}`);
+        const others = after.filter((u) => u !== `${SUB_PATH}${GEO_FILE}`);
+        assert(others.length === 0, `server requests: ${others.join(', ')}`);
+        assert(after.length === 1, `the address table was fetched ${after.length} times`);
       });
       await checkClean(watch, 'drop');
       await page.screenshot({ path: path.join(tmp, 'after-clear.png') });
@@ -647,7 +769,7 @@ async function main() {
         await watch.page.setInputFiles('[data-testid="file-input"]', files);
         await waitReady(watch.page);
       });
-      await checkCase(watch, cliReport, 'file input');
+      await checkCase(watch, cliReport, 'file input', null, expectedGeo);
       await checkClean(watch, 'file input');
       await watch.context.close();
     }
@@ -711,10 +833,57 @@ async function main() {
         await page.click('[data-testid="example-button"]');
         await waitReady(page);
       });
-      await checkCase(watch, null, 'example');
+      await checkCase(watch, null, 'example', null, expectedGeo);
       await page.screenshot({ path: path.join(tmp, 'example.png'), fullPage: true });
       await checkClean(watch, 'example');
       await watch.context.close();
+    }
+    // 6. Without a usable address table (missing, or damaged: cut in half, so it
+    //    inflates short) the page still works, and says why.
+    const tableCases = [
+      { how: 'no table', expect: /could not be loaded.*404/, write: () => {} },
+      {
+        how: 'damaged table',
+        expect: /unusable/,
+        write: (dir) => {
+          const whole = fs.readFileSync(path.join(DIST, GEO_FILE));
+          fs.writeFileSync(path.join(dir, GEO_FILE), whole.subarray(0, Math.floor(whole.length / 2)));
+        },
+      },
+    ];
+    for (const { how, expect, write } of tableCases) {
+      const dir = path.join(tmp, `dist-${how.replace(/ /g, '-')}`);
+      fs.cpSync(DIST, dir, { recursive: true, filter: (src) => path.basename(src) !== GEO_FILE });
+      write(dir);
+      const other = await serve(dir);
+      try {
+        const watch = await openPage(browser, `http://127.0.0.1:${other.port}${SUB_PATH}`);
+        const { page } = watch;
+        await test(`${how}: the example week is still judged, geo unavailable is said`, async () => {
+          await page.click('[data-testid="example-button"]');
+          await waitReady(page);
+          const outcome = await page.$eval('[data-testid="verdict"]', (el) => el.dataset.outcome);
+          assert(outcome === 'exfiltration_suspected', `outcome ${outcome}`);
+          const note = await page.$eval('[data-testid="geo-unavailable"]', (el) => el.textContent);
+          assert(/unavailable/.test(note) && expect.test(note), `note: ${note}`);
+          const footer = await page.$eval('[data-testid="geo-database"]', (el) => el.dataset.state);
+          assert(footer === 'unavailable', `footer state ${footer}`);
+          const cell = await page.$eval(`[data-testid="sources-table"] tr[data-addr="${SUSPECT}"] td.geo`, (td) => td.textContent);
+          assert(cell === '', `geo cell ${JSON.stringify(cell)}`);
+          assert(!(await page.$('[data-testid="verdict-geo"]')), 'verdict shows a country');
+          const report = await downloadReport(page);
+          assert(report.geo_database === null, `geo_database ${JSON.stringify(report.geo_database)}`);
+          assert(report.verdict.geo === null, `verdict geo ${JSON.stringify(report.verdict.geo)}`);
+          assert(report.sources.every((s) => s.geo === null), 'a source has geo');
+          assert(report.ranking.every((r) => r.geo === null), 'a ranked address has geo');
+        });
+        // The browser reports a 404 itself; nothing else may fail.
+        watch.errors = watch.errors.filter((e) => !/Failed to load resource.*404/.test(e));
+        await checkClean(watch, how);
+        await watch.context.close();
+      } finally {
+        other.server.close();
+      }
     }
   } finally {
     await browser.close();

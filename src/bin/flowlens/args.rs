@@ -24,6 +24,9 @@ pub enum Command {
     /// analysis at scale. Without --suspect or --service-port, give the log files: they
     /// are analysed first and the top-ranked suspect and the detected port filled in.
     Sql(SqlArgs),
+    /// Build the offline address table (IP → country, AS) from the ip-location-db
+    /// npm packages (scripts/geo.sh runs this).
+    GeoBuild(GeoBuildArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -66,6 +69,13 @@ pub struct AnalyzeArgs {
     /// The same as `--output json`.
     #[arg(long, conflicts_with = "output")]
     pub json: bool,
+    /// Address table for country and AS (default: $FLOWLENS_GEO, else the one
+    /// scripts/geo.sh builds, else flowlens-geo.bin next to the executable).
+    #[arg(long)]
+    pub geo: Option<PathBuf>,
+    /// Do not look addresses up in an address table.
+    #[arg(long, conflicts_with = "geo")]
+    pub no_geo: bool,
     /// Also write every form into DIR: report.json, summary.md, sources.csv and
     /// flows-to-suspect.csv (created if missing; existing files are replaced).
     #[arg(long, value_name = "DIR")]
@@ -163,4 +173,14 @@ pub struct SqlArgs {
     /// Keep the suspect's own flows in the baseline.
     #[arg(long)]
     pub include_suspect_in_baseline: bool,
+}
+
+#[derive(Parser, Debug)]
+pub struct GeoBuildArgs {
+    /// The `@ip-location-db` folder holding `geo-whois-asn-country/` and `asn/`
+    /// (e.g. scripts/geo/node_modules/@ip-location-db).
+    pub packages: PathBuf,
+    /// The table file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
 }

@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> io::Result<ExitCode> {
         Command::Records(args) => records_cmd(args),
         Command::Example(args) => example_cmd(args),
         Command::Sql(args) => sql_cmd(args),
+        Command::GeoBuild(args) => crate::geo::build_cmd(args),
     }
 }
 
@@ -132,7 +133,16 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
     if dataset.records() == 0 {
         return usage("no records could be read");
     }
-    let report = analyze(&dataset, &query);
+    let mut report = analyze(&dataset, &query);
+    if !args.no_geo {
+        match crate::geo::load(args.geo.as_deref()) {
+            Ok(Some((_, db))) => flowlens::geo::annotate(&mut report, &db),
+            Ok(None) => eprintln!(
+                "flowlens: note: no address table (country, AS) found; build it with scripts/geo.sh or give --geo FILE"
+            ),
+            Err(message) => return usage(&format!("address table: {message}")),
+        }
+    }
     if timing {
         eprintln!(
             "timing: read {:.3} s, analyse {:.3} s, {} records, {} bytes held",

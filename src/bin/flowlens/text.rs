@@ -69,14 +69,15 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
     for s in &r.sources {
         writeln!(
             out,
-            "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}",
+            "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}{}",
             s.addr,
             s.class.as_str(),
             units::int(s.flows),
             units::int(s.bytes_sent),
             units::int(s.bytes_received),
             time(s.first_start),
-            time(s.last_end)
+            time(s.last_end),
+            geo_suffix(s.geo.as_ref())
         )?;
     }
 
@@ -84,7 +85,8 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
         writeln!(out, "\nNo suspect: no non-private address received flows above the baseline from the service port.")?;
         return write_ranking(out, r);
     };
-    writeln!(out, "\nSuspect: {suspect}")?;
+    let suspect_geo = r.verdict.as_ref().and_then(|v| v.geo.as_ref());
+    writeln!(out, "\nSuspect: {suspect}{}", geo_suffix(suspect_geo))?;
     if let Some(s) = &r.span {
         writeln!(out, "\n2–3. How long — {suspect} across all data:")?;
         writeln!(
@@ -191,13 +193,29 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
     for x in r.ranking.iter().take(10) {
         writeln!(
             out,
-            "  {:<40} score {:>6.2}  {:>7} flows, {:>10} out, {} above the threshold",
+            "  {:<40} score {:>6.2}  {:>7} flows, {:>10} out, {} above the threshold{}",
             x.addr,
             x.score,
             units::int(x.flows),
             units::bytes(x.bytes_out as f64),
-            units::int(x.flows_above)
+            units::int(x.flows_above),
+            geo_suffix(x.geo.as_ref())
         )?;
     }
+    if let Some(db) = &r.geo_database {
+        let names: Vec<String> = db
+            .packages
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
+        writeln!(out, "\nCountry and AS from {}.", names.join(", "))?;
+        writeln!(out, "{}", db.attribution)?;
+    }
     Ok(())
+}
+
+/// `  (BR · AS16735 ALGAR TELECOM S/A)`, or nothing when unknown.
+fn geo_suffix(geo: Option<&flowlens::geo::Geo>) -> String {
+    geo.map(|g| format!("  ({})", g.label()))
+        .unwrap_or_default()
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::geo::Geo;
 use crate::web::format;
 use crate::web::protocol::AnalysisView;
 
@@ -38,6 +39,7 @@ pub fn ranking_table(props: &RankingTableProps) -> Html {
                     <table>
                         <thead><tr>
                             <th class="num-h">{ "#" }</th><th>{ "Address" }</th>
+                            <th title="Country and autonomous system (its organisation in the tooltip)">{ "Country · AS" }</th>
                             <th class="num-h" title="How far its flows stand out from the baseline">{ "Score" }</th>
                             <th class="num-h">{ "Bytes out" }</th>
                             <th class="num-h" title="Flows above the threshold">{ "Above" }</th>
@@ -54,6 +56,7 @@ pub fn ranking_table(props: &RankingTableProps) -> Html {
                                             aria-selected={selected.to_string()}>
                                             <td class="num">{ i + 1 }</td>
                                             <td class="addr"><button type="button" class="link">{ &r.addr }</button></td>
+                                            { short_geo_cell(r.geo.as_ref()) }
                                             <td class="num">{ format::float(r.score, 1) }</td>
                                             <td class="num" title={format!("{} bytes in {} flows", format::int(r.bytes_out), format::int(r.flows))}>{ format::bytes(r.bytes_out) }</td>
                                             <td class="num">{ format::int(r.flows_above) }</td>
@@ -66,5 +69,23 @@ pub fn ranking_table(props: &RankingTableProps) -> Html {
                 </div>
             }
         </section>
+    }
+}
+
+/// Country and AS number only (the panel is narrow); the organisation is in the tooltip.
+fn short_geo_cell(geo: Option<&Geo>) -> Html {
+    let short = geo
+        .map(|g| {
+            let asn = g.asn.map(|n| format!("AS{n}"));
+            [g.country.clone(), asn]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .unwrap_or_default();
+    let full = geo.map(Geo::label).unwrap_or_default();
+    html! {
+        <td class="geo" data-field="geo" title={full}>{ short }</td>
     }
 }

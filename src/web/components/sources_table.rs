@@ -1,4 +1,5 @@
-//! Question 1, "who talked to it?": the source addresses in the range, sortable by
+//! Question 1, "who talked to it?": the source addresses in the range with their
+//! country and autonomous system (from the address table, when it loaded), sortable by
 //! every column and filterable by class; public addresses stand out; a click selects
 //! an address for every panel.
 
@@ -8,8 +9,9 @@ use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::geo::Geo;
 use crate::web::format;
-use crate::web::protocol::{AnalysisView, SourceRow};
+use crate::web::protocol::{AnalysisView, GeoStatus, SourceRow};
 
 /// Rows drawn at most (the rest are counted; sorting picks which are shown).
 const MAX_ROWS: usize = 2000;
@@ -30,6 +32,7 @@ pub struct SourcesTableProps {
 enum Column {
     Addr,
     Class,
+    Geo,
     Flows,
     Packets,
     BytesSent,
@@ -38,9 +41,10 @@ enum Column {
     LastEnd,
 }
 
-const COLUMNS: [(Column, &str); 8] = [
+const COLUMNS: [(Column, &str); 9] = [
     (Column::Addr, "Address"),
     (Column::Class, "Class"),
+    (Column::Geo, "Country · AS"),
     (Column::Flows, "Flows sent"),
     (Column::Packets, "Packets sent"),
     (Column::BytesSent, "Bytes sent"),
@@ -53,12 +57,21 @@ fn compare(column: Column, a: &SourceRow, b: &SourceRow) -> Ordering {
     match column {
         Column::Addr => addr_key(&a.addr).cmp(&addr_key(&b.addr)),
         Column::Class => a.class.cmp(&b.class),
+        Column::Geo => geo_key(a.geo.as_ref()).cmp(&geo_key(b.geo.as_ref())),
         Column::Flows => a.flows.cmp(&b.flows),
         Column::Packets => a.packets.cmp(&b.packets),
         Column::BytesSent => a.bytes_sent.cmp(&b.bytes_sent),
         Column::BytesReceived => a.bytes_received.cmp(&b.bytes_received),
         Column::FirstStart => a.first_start.cmp(&b.first_start),
         Column::LastEnd => a.last_end.cmp(&b.last_end),
+    }
+}
+
+/// Country, then AS number; unknown last when ascending.
+fn geo_key(geo: Option<&Geo>) -> (bool, Option<String>, Option<u32>) {
+    match geo {
+        Some(g) => (false, g.country.clone(), g.asn),
+        None => (true, None, None),
     }
 }
 
@@ -115,7 +128,7 @@ pub fn sources_table(props: &SourcesTableProps) -> Html {
         let onclick = Callback::from(move |_: MouseEvent| {
             let (current, desc) = *sort;
             // A new column sorts descending first for numbers, ascending for text.
-            let first_desc = !matches!(col, Column::Addr | Column::Class);
+            let first_desc = !matches!(col, Column::Addr | Column::Class | Column::Geo);
             sort.set(if current == col {
                 (col, !desc)
             } else {
@@ -156,6 +169,9 @@ pub fn sources_table(props: &SourcesTableProps) -> Html {
                         <option value="private" selected={*class_filter == "private"}>{ format!("private ({})", count("private")) }</option>
                     </select>
                 </label>
+                if let GeoStatus::Unavailable { reason } = &props.analysis.geo {
+                    <span class="note" data-testid="geo-unavailable">{ format!("Country and AS unavailable: {reason}.") }</span>
+                }
                 if total > MAX_ROWS {
                     <span class="note">{ format!("Showing the first {} of {} rows in this order.", format::int(MAX_ROWS as u64), format::int(total as u64)) }</span>
                 }
@@ -186,6 +202,7 @@ fn source_row(row: &SourceRow, selected: bool, on_select: &Callback<String>) -> 
             aria-selected={selected.to_string()}>
             <td class="addr"><button type="button" class="link">{ &row.addr }</button></td>
             <td><span class={classes!("tag", row.class.clone())}>{ &row.class }</span></td>
+            { geo_cell(row.geo.as_ref()) }
             <td class="num">{ format::int(row.flows) }</td>
             <td class="num">{ format::int(row.packets) }</td>
             <td class="num" title={format!("{} bytes", format::int(row.bytes_sent))}>{ format::bytes(row.bytes_sent) }</td>
@@ -193,5 +210,14 @@ fn source_row(row: &SourceRow, selected: bool, on_select: &Callback<String>) -> 
             <td class="time" title={format::utc_opt(row.first_start)}>{ format::short_utc_opt(row.first_start) }</td>
             <td class="time" title={format::utc_opt(row.last_end)}>{ format::short_utc_opt(row.last_end) }</td>
         </tr>
+    }
+}
+
+/// The country and AS of an address as a table cell: `BR · AS16735 ALGAR…`, the full
+/// text in the tooltip; empty when unknown.
+pub fn geo_cell(geo: Option<&Geo>) -> Html {
+    let label = geo.map(Geo::label).unwrap_or_default();
+    html! {
+        <td class="geo" data-field="geo" title={label.clone()}>{ label }</td>
     }
 }

@@ -47,7 +47,17 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
     let addr = a.suspect.clone().unwrap_or_default();
     html! {
         <section class="panel timeline">
-            <h2>{ "2–3. When was it there?" }</h2>
+            <h2>
+                { "2–3. When was it there?" }
+                if !addr.is_empty() {
+                    <span class="subject" data-testid="timeline-subject">
+                        { format!(" {addr}") }
+                        if let Some(geo) = &a.suspect_geo {
+                            <span class="geo" data-testid="timeline-geo">{ format!(" · {}", geo.label()) }</span>
+                        }
+                    </span>
+                }
+            </h2>
             if let Some(span) = &a.span {
                 <p class="lead" data-testid="span">
                     <strong>{ &addr }</strong>

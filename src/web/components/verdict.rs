@@ -83,8 +83,11 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
                 <p class="outcome-line">
                     <span class="badge">{ headline }</span>
                     { " for " }<strong>{ &v.addr }</strong>
+                    if let Some(geo) = &v.geo {
+                        <span class="geo" data-testid="verdict-geo">{ format!(" ({})", geo.label()) }</span>
+                    }
                 </p>
-                <p class="sentence" data-testid="verdict-summary">{ &v.summary }</p>
+                <p class="sentence" data-testid="verdict-summary">{ with_geo(&v.summary, &v.addr, v.geo.as_ref()) }</p>
                 <div class="numbers">
                     <table>
                         <caption>{ format!(
@@ -122,6 +125,16 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
                 <p class="lead">{ "No verdict: no address to judge in this range." }</p>
             }
         </section>
+    }
+}
+
+/// The verdict sentence with the address's country and AS after its first mention.
+fn with_geo(summary: &str, addr: &str, geo: Option<&crate::geo::Geo>) -> String {
+    match geo {
+        Some(geo) if !addr.is_empty() => {
+            summary.replacen(addr, &format!("{addr} ({})", geo.label()), 1)
+        }
+        _ => summary.to_string(),
     }
 }
 

@@ -11,11 +11,14 @@
 //!    [`Response::Read`] when the queue is empty and no more batches of a drop are
 //!    announced (`Read { more: true }`);
 //! 3. [`Request::Analyze`] runs [`crate::analysis::analyze`] at once on the data set
-//!    as it is and posts [`Response::Analysis`].
+//!    as it is and posts [`Response::Analysis`]. The first one first fetches the
+//!    address table from the URL of [`Request::GeoSource`] ([`geo`]); analyses asked
+//!    for meanwhile wait, and the latest runs when the table is there (or is not).
 //!
 //! The state sits in one `Rc<Worker>` shared by the message handler and the job task;
 //! no `RefCell` borrow is ever held across an `.await`.
 
+mod geo;
 mod reading;
 pub(crate) mod view;
 
@@ -28,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::protocol::{Progress, Request, Response, Summary};
+use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
 use crate::analysis::{days, windows};
 use crate::flow::Dataset;
 
@@ -64,6 +67,10 @@ struct Worker {
     more_coming: Cell<bool>,
     /// Tests only: panic when the next file is read (`Request::ArmTestPanic`).
     test_panic: Cell<bool>,
+    /// The address table.
+    geo: RefCell<geo::GeoState>,
+    /// The latest analysis asked for while the table was being fetched.
+    pending_analysis: RefCell<Option<AnalyzeRequest>>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
@@ -84,6 +91,8 @@ pub fn start() {
         last_yield_ms: Cell::new(0.0),
         more_coming: Cell::new(false),
         test_panic: Cell::new(false),
+        geo: RefCell::new(geo::GeoState::default()),
+        pending_analysis: RefCell::new(None),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
@@ -169,18 +178,52 @@ impl Worker {
                     this.post_summary();
                 }
             }
+            Request::GeoSource { url } => {
+                let mut geo = this.geo.borrow_mut();
+                if matches!(*geo, geo::GeoState::NoSource) {
+                    *geo = geo::GeoState::Idle(url);
+                }
+            }
             Request::Analyze(request) => {
                 if request.data_version != this.data_version.get() {
                     return; // stale: the page will ask again for the new data
                 }
-                let view = view::analysis(&this.dataset.borrow(), request);
-                this.post(&Response::Analysis(Box::new(view)));
+                let url = match &*this.geo.borrow() {
+                    geo::GeoState::Loading => None,
+                    geo::GeoState::Idle(url) => Some(url.clone()),
+                    _ => {
+                        this.analyze(request);
+                        return;
+                    }
+                };
+                *this.pending_analysis.borrow_mut() = Some(request);
+                if let Some(url) = url {
+                    *this.geo.borrow_mut() = geo::GeoState::Loading;
+                    let this = Rc::clone(this);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let state = geo::fetch(&this.scope, &url).await;
+                        *this.geo.borrow_mut() = state;
+                        let pending = this.pending_analysis.borrow_mut().take();
+                        if let Some(request) = pending {
+                            if request.data_version == this.data_version.get() {
+                                this.analyze(request);
+                            }
+                        }
+                    });
+                }
             }
         }
     }
 
     fn post(&self, response: &Response) {
         post(&self.scope, response, None);
+    }
+
+    /// Runs one analysis with the address table as it stands, and posts it.
+    fn analyze(&self, request: AnalyzeRequest) {
+        let (db, status) = self.geo.borrow().answer();
+        let view = view::analysis(&self.dataset.borrow(), request, db.as_deref(), status);
+        self.post(&Response::Analysis(Box::new(view)));
     }
 
     /// Queues a job and starts the job task when it is idle.

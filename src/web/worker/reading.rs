@@ -313,7 +313,7 @@ pub(super) async fn yield_to_event_loop(worker: &Rc<Worker>) {
 }
 
 /// The message of a JS error (or whatever was thrown), for a diagnostic.
-fn describe(err: &JsValue) -> String {
+pub(super) fn describe(err: &JsValue) -> String {
     if let Some(error) = err.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }

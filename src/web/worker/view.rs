@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use crate::analysis::{address_flows, analyze, Query, Report, TimeRange, WINDOW_SECS};
 use crate::export;
 use crate::flow::{Cidr, Dataset};
+use crate::geo::{self, GeoDb};
 use crate::web::protocol::{
-    AnalysisView, AnalyzeRequest, BinView, FlowMark, FlowsToView, RangeChoice, RankRow,
+    AnalysisView, AnalyzeRequest, BinView, FlowMark, FlowsToView, GeoStatus, RangeChoice, RankRow,
     SessionView, SourceRow, SpanView, VerdictView,
 };
 
@@ -24,8 +25,16 @@ pub fn time_range(choice: RangeChoice) -> TimeRange {
     }
 }
 
-/// Runs the analysis for `request` and shapes the answer for the page.
-pub fn analysis(dataset: &Dataset, request: AnalyzeRequest) -> AnalysisView {
+/// Runs the analysis for `request` and shapes the answer for the page. With an address
+/// table (`db`), the report is annotated by [`geo::annotate`] exactly as
+/// `flowlens analyze --json` annotates it; `geo_status` says which table answered or
+/// why none did.
+pub fn analysis(
+    dataset: &Dataset,
+    request: AnalyzeRequest,
+    db: Option<&GeoDb>,
+    geo_status: GeoStatus,
+) -> AnalysisView {
     let mut known = Vec::new();
     let mut known_errors = Vec::new();
     for text in &request.known {
@@ -46,7 +55,17 @@ pub fn analysis(dataset: &Dataset, request: AnalyzeRequest) -> AnalysisView {
         known,
         ..Query::default()
     };
-    let report = analyze(dataset, &query);
+    let mut report = analyze(dataset, &query);
+    if let Some(db) = db {
+        geo::annotate(&mut report, db);
+    }
+    let suspect_geo = db.and_then(|db| {
+        report
+            .suspect
+            .as_deref()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+            .and_then(|addr| db.lookup(addr))
+    });
     let report_json = match serde_json::to_string(&report) {
         Ok(json) => json,
         Err(err) => format!("{{\"error\":\"the report could not be written: {err}\"}}"),
@@ -73,7 +92,10 @@ pub fn analysis(dataset: &Dataset, request: AnalyzeRequest) -> AnalysisView {
             outbound: f.outbound,
         })
         .collect();
-    view(request, report, flows, known_errors, exports)
+    let mut view = view(request, report, flows, known_errors, exports);
+    view.suspect_geo = suspect_geo;
+    view.geo = geo_status;
+    view
 }
 
 /// The report in the forms the page saves, made by the same functions as the CLI's
@@ -104,6 +126,7 @@ fn view(
             bytes_received: s.bytes_received,
             first_start: s.first_start,
             last_end: s.last_end,
+            geo: s.geo,
         })
         .collect();
     let span = report.span.map(|s| SpanView {
@@ -163,6 +186,7 @@ fn view(
         above_flows: v.above.flows,
         above_bytes_total: v.above.bytes_total,
         above_bytes_avg: v.above.bytes_avg,
+        geo: v.geo,
     });
     let ranking = report
         .ranking
@@ -174,6 +198,7 @@ fn view(
             flows: r.flows,
             bytes_out: r.bytes_out,
             flows_above: r.flows_above,
+            geo: r.geo,
         })
         .collect();
     AnalysisView {
@@ -182,6 +207,8 @@ fn view(
         range_to: report.range.to,
         sources,
         suspect: report.suspect,
+        suspect_geo: None,
+        geo: GeoStatus::None,
         span,
         flows,
         flows_to,
