@@ -19,6 +19,13 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 pub const SOURCE_COLUMNS: &[Column<Source>] = &[
     ("srcaddr", |s| s.addr.clone()),
     ("class", |s| s.class.as_str().to_string()),
+    ("country", |s| {
+        opt(s.geo.as_ref().and_then(|g| g.country.as_deref()))
+    }),
+    ("asn", |s| opt(s.geo.as_ref().and_then(|g| g.asn))),
+    ("as_org", |s| {
+        opt(s.geo.as_ref().and_then(|g| g.as_org.as_deref()))
+    }),
     ("flows", |s| s.flows.to_string()),
     ("packets", |s| s.packets.to_string()),
     ("bytes_sent", |s| s.bytes_sent.to_string()),
@@ -147,6 +154,9 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
             [
                 "srcaddr",
                 "class",
+                "country",
+                "asn",
+                "as_org",
                 "flows",
                 "packets",
                 "bytes_sent",
@@ -159,8 +169,8 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
         assert_eq!(rows.len(), report.sources.len());
         for (row, source) in rows.iter().zip(&report.sources) {
             assert_eq!(&row[0], source.addr);
-            assert_eq!(row[4].parse::<u64>().unwrap(), source.bytes_sent);
-            assert_eq!(row[5].parse::<u64>().unwrap(), source.bytes_received);
+            assert_eq!(row[7].parse::<u64>().unwrap(), source.bytes_sent);
+            assert_eq!(row[8].parse::<u64>().unwrap(), source.bytes_received);
         }
         // By hand: 10.0.0.5 sent 5,000,000 + 7,000,000 + 900 bytes in 3 flows
         // (12 + 10 + 2 packets) and received 400 + 300; on either side its first start
@@ -172,6 +182,9 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
             [
                 "10.0.0.5",
                 "private",
+                "",
+                "",
+                "",
                 "3",
                 "24",
                 "12000900",
@@ -186,5 +199,30 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
     fn fields_with_commas_are_quoted() {
         let cols: &[Column<&str>] = &[("a", |s| s.to_string())];
         assert_eq!(table(cols, &["x,y"]).unwrap(), "a\n\"x,y\"\n");
+    }
+
+    #[test]
+    fn sources_carry_country_and_as_when_annotated() {
+        let mut report = report();
+        let suspect = report
+            .sources
+            .iter_mut()
+            .find(|s| s.addr == "198.51.100.9")
+            .unwrap();
+        suspect.geo = Some(crate::geo::Geo {
+            country: Some("BR".into()),
+            asn: Some(16735),
+            as_org: Some("ALGAR TELECOM S/A, \"X\"".into()),
+        });
+        let text = sources(&report).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row = reader
+            .records()
+            .map(|r| r.unwrap())
+            .find(|r| &r[0] == "198.51.100.9")
+            .unwrap();
+        assert_eq!(&row[2], "BR");
+        assert_eq!(&row[3], "16735");
+        assert_eq!(&row[4], "ALGAR TELECOM S/A, \"X\"");
     }
 }

@@ -90,6 +90,26 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         None => writeln!(out, "# flowlens summary")?,
     }
     writeln!(out)?;
+    if let (Some(addr), Some(geo)) = (&r.suspect, r.verdict.as_ref().and_then(|v| v.geo.as_ref())) {
+        let source = r
+            .geo_database
+            .as_ref()
+            .map(|db| {
+                db.packages
+                    .iter()
+                    .map(|p| format!("{} {}", p.name, p.version))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "**Who:** {addr} — {} (registration country and autonomous system, looked up \
+             offline in {source}).",
+            literal(&geo.label())
+        )?;
+        writeln!(out)?;
+    }
     let i = &r.input;
     writeln!(
         out,
@@ -425,5 +445,37 @@ mod tests {
         assert_eq!(duration(1426), "23 min 46 s");
         assert_eq!(duration(7500), "2 h 05 min 00 s");
         assert_eq!(duration(3 * 86_400 + 4 * 3600 + 60), "3 d 4 h 01 min");
+    }
+
+    #[test]
+    fn an_annotated_suspect_is_named_with_country_and_as() {
+        let (mut report, _) = render(&dataset(0));
+        if let Some(v) = report.verdict.as_mut() {
+            v.geo = Some(crate::geo::Geo {
+                country: Some("BR".into()),
+                asn: Some(16735),
+                as_org: Some("ALGAR TELECOM S/A".into()),
+            });
+        }
+        report.geo_database = Some(crate::geo::GeoDatabase {
+            format_version: 1,
+            packages: vec![crate::geo::GeoPackage {
+                name: "@ip-location-db/asn".into(),
+                version: "2.3.2026061719".into(),
+                license: "CC-BY-4.0".into(),
+            }],
+            attribution: String::new(),
+        });
+        let md = summary(&report, &[]);
+        assert!(
+            md.contains(
+                "**Who:** 203.0.113.7 — BR · AS16735 ALGAR TELECOM S/A (registration country \
+                 and autonomous system, looked up offline in @ip-location-db/asn 2.3.2026061719)."
+            ),
+            "{md}"
+        );
+        // Without a table, no such line.
+        let (plain, _) = render(&dataset(0));
+        assert!(!summary(&plain, &[]).contains("**Who:**"));
     }
 }
