@@ -457,7 +457,11 @@ async function checkCase(watch, cliReport, how, cliOutputs = null, expectedGeo =
           numbers: el.querySelectorAll('[data-testid="printable-numbers"] tr').length,
           evidence: el.querySelectorAll('[data-testid="printable-evidence"] tbody tr').length,
           span: el.querySelector('[data-testid="printable-span"]')?.textContent || '',
+          who: el.querySelector('[data-testid="printable-who"]')?.textContent || '',
         }));
+        if (expectedGeo) {
+          assert(seen.who.includes(`201.48.16.81 — ${geoLabel(expectedGeo)}`), `who: ${seen.who}`);
+        }
         assert(seen.verdict.startsWith('Exfiltration suspected: 14 of 201.48.16.81'), `verdict: ${seen.verdict}`);
         assert(seen.numbers === 15, `${seen.numbers} number rows`);
         const flows = cliOutputs.flowsCsv.trim().split('\n').length - 1;

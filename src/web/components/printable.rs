@@ -160,6 +160,12 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
             <p class="muted">
                 { format!("Range: {} to {}. Times are UTC.", format::utc_opt(a.range_from), format::utc_opt(a.range_to)) }
             </p>
+            if let (Some(_), Some(geo)) = (&a.suspect, &a.suspect_geo) {
+                <p data-testid="printable-who">
+                    <strong>{ "Who: " }</strong>
+                    { format!("{addr} — {} (registration country and autonomous system, from the offline address table)", geo.label()) }
+                </p>
+            }
             <h2>{ "Verdict" }</h2>
             if let Some(verdict) = verdict { { verdict } } else {
                 <p>{ "No address to explain: nothing stood out in the ranking and none was given." }</p>
