@@ -323,6 +323,9 @@ fn analyze_outputs_csv_md_and_an_out_dir() {
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let sources = run(&["--output", "csv"]);
     let mut reader = csv::Reader::from_reader(sources.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (flows_col, bytes_col) = (col("flows"), col("bytes_sent"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let expected = report["sources"].as_array().unwrap();
     assert_eq!(rows.len(), expected.len());
@@ -330,17 +333,17 @@ fn analyze_outputs_csv_md_and_an_out_dir() {
     for (row, source) in rows.iter().zip(expected) {
         assert_eq!(&row[0], source["addr"].as_str().unwrap());
         assert_eq!(
-            row[2].parse::<u64>().unwrap(),
+            row[flows_col].parse::<u64>().unwrap(),
             source["flows"].as_u64().unwrap()
         );
         assert_eq!(
-            row[4].parse::<u64>().unwrap(),
+            row[bytes_col].parse::<u64>().unwrap(),
             source["bytes_sent"].as_u64().unwrap()
         );
     }
     // By hand: the database sent 40 × 1,000 + 12,000,000 bytes in 42 flows.
     let db = rows.iter().find(|r| &r[0] == "10.0.0.5").unwrap();
-    assert_eq!((&db[2], &db[4]), ("42", "12040000"));
+    assert_eq!((&db[flows_col], &db[bytes_col]), ("42", "12040000"));
 
     let md = run(&["--output", "md"]);
     assert!(md.starts_with("# flowlens summary: 203.0.113.7\n"), "{md}");

@@ -29,15 +29,14 @@ pub enum Command {
     GeoBuild(GeoBuildArgs),
 }
 
-#[derive(Parser, Debug)]
-pub struct AnalyzeArgs {
-    /// Flow-log files or folders (walked recursively).
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// The address to explain (default: the top-ranked suspect).
+/// What is asked, the same for `analyze` and `sql`: the range, the address, the service
+/// port, k, the known networks and the record format.
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// The address to explain (default: the top-ranked suspect of the files).
     #[arg(long)]
     pub suspect: Option<String>,
-    /// The protected service's port (default: detected).
+    /// The protected service's port (default: detected in the files).
     #[arg(long)]
     pub service_port: Option<u16>,
     /// Threshold = mean + K·σ.
@@ -61,6 +60,15 @@ pub struct AnalyzeArgs {
     /// Keep the suspect's own flows in the baseline.
     #[arg(long)]
     pub include_suspect_in_baseline: bool,
+}
+
+#[derive(Parser, Debug)]
+pub struct AnalyzeArgs {
+    /// Flow-log files or folders (walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub query: QueryArgs,
     /// What to print: `text` (for people), `json` (the full report), `md` (the one-page
     /// summary with the charts as embedded SVG images), `csv` (the sources table) or
     /// `flows-csv` (the flows to the suspect). Times in md/csv are UTC RFC 3339.
@@ -146,33 +154,8 @@ pub struct SqlArgs {
     pub files: Option<String>,
     /// Flow-log files or folders, analysed to fill in a missing suspect or port.
     pub paths: Vec<PathBuf>,
-    /// The address to explain (default: the top-ranked suspect of PATHS).
-    #[arg(long)]
-    pub suspect: Option<String>,
-    /// The protected service's port (default: detected in PATHS).
-    #[arg(long)]
-    pub service_port: Option<u16>,
-    /// Threshold = mean + K·σ.
-    #[arg(long, default_value_t = 3.0)]
-    pub k: f64,
-    /// Start of the range: RFC 3339 (2020-09-16T02:00:00Z) or Unix seconds.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End of the range (exclusive).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// The 10-minute aggregation window starting at T.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub window: Option<String>,
-    /// Your own networks (CIDR), classed `known` (used when PATHS are analysed).
-    #[arg(long)]
-    pub known: Vec<String>,
-    /// Record format of PATHS, e.g. "version srcaddr dstaddr …".
-    #[arg(long)]
-    pub format: Option<String>,
-    /// Keep the suspect's own flows in the baseline.
-    #[arg(long)]
-    pub include_suspect_in_baseline: bool,
+    #[command(flatten)]
+    pub query: QueryArgs,
 }
 
 #[derive(Parser, Debug)]

@@ -17,7 +17,8 @@ use flowlens::flow::{Cidr, Dataset, Field, Format, ReadOptions};
 use flowlens::time::parse_time;
 
 use crate::args::{
-    AnalyzeArgs, Cli, Command, ExampleArgs, Output, RecordsArgs, ReportOutput, SqlArgs, SqlEngine,
+    AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
+    SqlEngine,
 };
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
@@ -69,7 +70,7 @@ fn time_range(
     })
 }
 
-fn query(args: &AnalyzeArgs) -> Result<Query, String> {
+fn query(args: &QueryArgs) -> Result<Query, String> {
     let range = time_range(
         args.window.as_deref(),
         args.from.as_deref(),
@@ -120,11 +121,12 @@ fn print_diagnostics(dataset: &Dataset) {
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
-    let (options, query) =
-        match read_options(args.format.as_deref()).and_then(|o| Ok((o, query(&args)?))) {
-            Ok(v) => v,
-            Err(message) => return usage(&message),
-        };
+    let (options, query) = match read_options(args.query.format.as_deref())
+        .and_then(|o| Ok((o, query(&args.query)?)))
+    {
+        Ok(v) => v,
+        Err(message) => return usage(&message),
+    };
     let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
     let started = std::time::Instant::now();
     let dataset = load(&args.paths, &options);
@@ -383,53 +385,22 @@ fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
 /// The parameters of `flowlens sql`: as given, the missing suspect and port from an
 /// analysis of the paths (the top of the ranking, the detected port).
 fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
-    let range = time_range(
-        args.window.as_deref(),
-        args.from.as_deref(),
-        args.to.as_deref(),
-    )?;
-    if !args.k.is_finite() || args.k < 0.0 {
-        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
-    }
-    let mut suspect = args
-        .suspect
-        .as_deref()
-        .map(|s| {
-            s.trim()
-                .parse::<IpAddr>()
-                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
-        })
-        .transpose()?;
-    let mut port = args.service_port;
+    let query = query(&args.query)?;
+    let mut suspect = query.suspect;
+    let mut port = query.service_port;
     if suspect.is_none() || port.is_none() {
         if args.paths.is_empty() {
             return Err(
                 "give --suspect and --service-port, or the log files to find them in".to_string(),
             );
         }
-        let options = read_options(args.format.as_deref())?;
-        let known = args
-            .known
-            .iter()
-            .map(|c| Cidr::parse(c))
-            .collect::<Result<Vec<_>, _>>()?;
+        let options = read_options(args.query.format.as_deref())?;
         let dataset = load(&args.paths, &options);
         print_diagnostics(&dataset);
         if dataset.records() == 0 {
             return Err("no records could be read".to_string());
         }
-        let report = analyze(
-            &dataset,
-            &Query {
-                range,
-                suspect,
-                service_port: port,
-                k: args.k,
-                known,
-                include_suspect_in_baseline: args.include_suspect_in_baseline,
-                session_gap_secs: None,
-            },
-        );
+        let report = analyze(&dataset, &query);
         suspect = suspect.or_else(|| report.suspect.as_deref().and_then(|s| s.parse().ok()));
         port = port.or_else(|| report.verdict.as_ref().and_then(|v| v.service_port));
     }
@@ -441,10 +412,10 @@ fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
         _ => SqlParams::DEFAULT_FILES.to_string(),
     };
     Ok(SqlParams {
-        k: args.k,
-        include_suspect_in_baseline: args.include_suspect_in_baseline,
+        k: query.k,
+        include_suspect_in_baseline: query.include_suspect_in_baseline,
         files,
-        ..SqlParams::new(range, suspect, port)
+        ..SqlParams::new(query.range, suspect, port)
     })
 }
 
