@@ -16,6 +16,7 @@
 //! The state sits in one `Rc<Worker>` shared by the message handler and the job task;
 //! no `RefCell` borrow is ever held across an `.await`.
 
+mod inflate;
 mod reading;
 mod view;
 
@@ -64,6 +65,10 @@ struct Worker {
     more_coming: Cell<bool>,
     /// Tests only: panic when the next file is read (`Request::ArmTestPanic`).
     test_panic: Cell<bool>,
+    /// The worker that decompresses ahead of this one (started with the first files).
+    inflater: RefCell<Option<Rc<inflate::Inflater>>>,
+    /// The inflater could not be started: this worker decompresses itself.
+    no_inflater: Cell<bool>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
@@ -84,6 +89,8 @@ pub fn start() {
         last_yield_ms: Cell::new(0.0),
         more_coming: Cell::new(false),
         test_panic: Cell::new(false),
+        inflater: RefCell::new(None),
+        no_inflater: Cell::new(false),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
@@ -225,11 +232,27 @@ impl Worker {
             };
             match job {
                 Job::Files(files) => {
-                    for (file, name) in files {
+                    // The inflater opens each file a few files ahead of the parsing.
+                    let mut asked = VecDeque::new();
+                    for (index, (file, name)) in files.iter().enumerate() {
                         if self.cancel.get() {
                             break;
                         }
-                        reading::read_file(&self, &file, &name).await;
+                        let ahead = (index + asked.len()..=index + inflate::AHEAD)
+                            .filter_map(|i| files.get(i));
+                        for (file, _) in ahead {
+                            let inflater = self.inflater();
+                            asked.push_back(inflater.map(|i| {
+                                let id = i.open(file);
+                                (i, id)
+                            }));
+                        }
+                        let asked = asked.pop_front().flatten();
+                        reading::read_file(&self, file, name, asked).await;
+                    }
+                    // What was asked for and not read (after a cancel) is given back.
+                    for (inflater, id) in asked.into_iter().flatten() {
+                        inflater.close(id);
                     }
                 }
                 Job::Example => reading::read_example(&self).await,
@@ -237,6 +260,10 @@ impl Worker {
             if self.cancel.get() {
                 break;
             }
+        }
+        if self.cancel.get() {
+            // Stops decompressing what will not be read.
+            self.inflater.borrow_mut().take();
         }
         self.cancelled
             .set(self.cancel.get() && !self.clear_pending.get());
@@ -250,6 +277,24 @@ impl Worker {
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
         self.post_summary();
+    }
+
+    /// The inflater, started when first needed; `None` when it cannot run here.
+    fn inflater(&self) -> Option<Rc<inflate::Inflater>> {
+        if self.no_inflater.get() {
+            return None;
+        }
+        let mut slot = self.inflater.borrow_mut();
+        if slot.as_ref().is_some_and(|i| i.is_broken()) {
+            *slot = None;
+            self.no_inflater.set(true);
+            return None;
+        }
+        if slot.is_none() {
+            *slot = inflate::Inflater::spawn().map(Rc::new);
+            self.no_inflater.set(slot.is_none());
+        }
+        slot.clone()
     }
 
     /// Empties the data set.
