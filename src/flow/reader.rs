@@ -69,6 +69,9 @@ struct Compiled {
     text_columns: Vec<usize>,
     /// Where the format came from, for messages.
     origin: FormatOrigin,
+    /// No text column appears twice: a field equal to its column's last value can be
+    /// stored as a repeat without comparing it again.
+    distinct_text: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,11 +111,17 @@ impl Compiled {
                 }
             })
             .collect();
+        let distinct_text = text_columns.iter().enumerate().all(|(i, c)| {
+            !text_columns
+                .get(..i)
+                .is_some_and(|before| before.contains(c))
+        });
         Compiled {
             format,
             slots,
             text_columns,
             origin,
+            distinct_text,
         }
     }
 
@@ -232,6 +241,10 @@ impl FileReader {
 
     fn consume(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
         match &mut self.container {
+            Container::Sniffing(seen) if seen.is_empty() && chunk.len() >= 4 => {
+                // The whole chunk is there to judge: no copy.
+                self.decide(dataset, chunk);
+            }
             Container::Sniffing(seen) => {
                 seen.extend_from_slice(chunk);
                 if seen.len() >= 4 {
@@ -378,9 +391,9 @@ struct LineParser {
     stopped: bool,
     /// The text was cut short (damaged gzip): its last, unterminated line is dropped.
     damaged: bool,
-    /// Text columns of the record being parsed with the index of their field
-    /// (`None` for `-`), reused between records.
-    text_values: Vec<(usize, Option<usize>)>,
+    /// Text columns of the record being parsed with their values, reused between
+    /// records.
+    text_values: Vec<(usize, TextValue)>,
 }
 
 impl LineParser {
@@ -427,6 +440,11 @@ impl LineParser {
 
     fn feed(&mut self, dataset: &mut Dataset, text: &[u8]) {
         if self.stopped || text.is_empty() {
+            return;
+        }
+        if !self.started && self.head.is_empty() && text.len() >= BINARY_SNIFF_BYTES {
+            // Enough to judge in one piece: no copy.
+            self.start(dataset, text);
             return;
         }
         if !self.started {
@@ -605,6 +623,7 @@ impl LineParser {
                 values: &mut values,
                 text: &mut self.text_values,
                 addr_cache: &mut self.addr_cache,
+                repeat_ok: compiled.distinct_text,
             };
             parse_slot(&mut dataset.table, *slot, raw, target, i).map_err(|message| {
                 let name = compiled
@@ -621,10 +640,12 @@ impl LineParser {
             return Ok(());
         }
         let row = dataset.table.push(&values);
-        for &(index, field) in &self.text_values {
-            dataset
-                .table
-                .push_text_raw(index, row, field.map(|i| fields.get(i)));
+        for &(index, value) in &self.text_values {
+            match value {
+                TextValue::Missing => dataset.table.push_text_raw(index, row, None),
+                TextValue::Repeat => dataset.table.push_text_repeat(index, row),
+                TextValue::Field(i) => dataset.table.push_text_raw(index, row, Some(fields.get(i))),
+            }
         }
         self.records += 1;
         match values.log_status {
@@ -763,11 +784,24 @@ impl Fields<'_> {
     }
 }
 
+/// A text field of the record being parsed.
+#[derive(Clone, Copy, Debug)]
+enum TextValue {
+    /// `-`.
+    Missing,
+    /// The same bytes as the column's last value.
+    Repeat,
+    /// The field at this index.
+    Field(usize),
+}
+
 /// Where [`parse_slot`] puts what it parses.
 struct Target<'a> {
     values: &'a mut CoreValues,
-    /// Text columns of the record with the index of their field (`None` for `-`).
-    text: &'a mut Vec<(usize, Option<usize>)>,
+    /// Text columns of the record with their values.
+    text: &'a mut Vec<(usize, TextValue)>,
+    /// A value equal to its column's last may be noted as [`TextValue::Repeat`].
+    repeat_ok: bool,
     /// Ids of address texts already seen.
     addr_cache: &'a mut AddrCache,
 }
@@ -784,6 +818,7 @@ fn parse_slot(
         values,
         text,
         addr_cache,
+        repeat_ok,
     } = target;
     match slot {
         Slot::Srcaddr => values.srcaddr = addr_cache.id(table, raw)?,
@@ -814,11 +849,16 @@ fn parse_slot(
         }
         Slot::Text(index, kind) => {
             if raw == b"-" {
-                text.push((index, None));
+                text.push((index, TextValue::Missing));
                 return Ok(());
             }
             if table.text_is_last(index, raw) {
-                text.push((index, Some(field_index)));
+                let value = if repeat_ok {
+                    TextValue::Repeat
+                } else {
+                    TextValue::Field(field_index)
+                };
+                text.push((index, value));
                 return Ok(());
             }
             match kind {
@@ -839,7 +879,7 @@ fn parse_slot(
                     }
                 }
             }
-            text.push((index, Some(field_index)));
+            text.push((index, TextValue::Field(field_index)));
         }
     }
     Ok(())
@@ -1276,6 +1316,28 @@ mod tests {
         assert_eq!(ds.table.text("interface-id", 0), Some("eni-0a1b2c"));
         assert_eq!(ds.table.text("interface-id", 1), None);
         assert_eq!(ds.files[1].first_row, 1);
+    }
+
+    /// Repeated text values are stored without a second comparison, unless a header
+    /// names a text column twice: then the last of the two values wins, as before.
+    #[test]
+    fn repeated_text_values_and_a_column_named_twice() {
+        let text = "srcaddr dstaddr note note\n\
+                    10.0.0.1 10.0.0.2 a b\n\
+                    10.0.0.1 10.0.0.2 a b\n\
+                    10.0.0.1 10.0.0.2 b b\n";
+        let ds = read("twice.log", text.as_bytes(), None);
+        assert_eq!(ds.records(), 3);
+        for row in 0..3 {
+            assert_eq!(ds.table.text("note", row), Some("b"), "row {row}");
+        }
+        let text = "version account-id srcaddr\n2 111 10.0.0.1\n2 111 10.0.0.2\n2 222 10.0.0.3\n2 - 10.0.0.4\n2 222 10.0.0.5\n";
+        let ds = read("repeats.log", text.as_bytes(), None);
+        let got: Vec<Option<&str>> = (0..5).map(|r| ds.table.text("account-id", r)).collect();
+        assert_eq!(
+            got,
+            [Some("111"), Some("111"), Some("222"), None, Some("222")]
+        );
     }
 
     #[test]
