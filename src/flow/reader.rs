@@ -12,7 +12,7 @@
 //! with file and line and the rest is still read; a damaged file keeps the records read
 //! before the damage. ZIP and Parquet files are recognised and reported as not read.
 
-use super::addr::{parse_addr, AddrId, FastMap};
+use super::addr::{parse_addr, AddrId};
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::Diagnostic;
 use super::field::{Field, FieldKind};
@@ -909,35 +909,69 @@ fn shown(raw: &[u8]) -> String {
     out
 }
 
-/// Address texts of up to 15 bytes (every IPv4 and short IPv6) mapped to their ids,
-/// so that an address seen before costs one hash lookup instead of a parse.
-#[derive(Default)]
+/// Address texts of up to 16 bytes (every IPv4 and short IPv6) with their ids, so
+/// that an address seen before costs a hash of two words and one comparison instead
+/// of a parse. Direct-mapped: a text whose slot is taken replaces it (hostile input
+/// with endless distinct addresses cannot grow it).
 struct AddrCache {
-    ids: FastMap<u128, AddrId>,
+    slots: Vec<AddrSlot>,
+}
+
+/// One cached address text: its length, its first and last eight bytes (together
+/// every byte of a text of 8 to 16 bytes; a shorter one is zero-padded in `head`).
+#[derive(Clone, Copy, Default)]
+struct AddrSlot {
+    len: u64,
+    head: u64,
+    tail: u64,
+    id: AddrId,
+}
+
+impl Default for AddrCache {
+    fn default() -> Self {
+        AddrCache {
+            slots: vec![AddrSlot::default(); Self::SLOTS],
+        }
+    }
 }
 
 impl AddrCache {
-    /// Most entries kept; past this the cache is cleared (hostile input with
-    /// endless distinct addresses must not grow it without bound).
-    const MAX_ENTRIES: usize = 1 << 16;
+    /// Slots (a power of two).
+    const SLOTS: usize = 1024;
 
+    #[inline]
     fn id(&mut self, table: &mut FlowTable, raw: &[u8]) -> Result<AddrId, String> {
-        if raw.len() > 15 {
+        let len = raw.len();
+        let (head, tail) = match (raw.first_chunk::<8>(), raw.last_chunk::<8>()) {
+            (Some(head), Some(tail)) if len <= 16 => {
+                (u64::from_le_bytes(*head), u64::from_le_bytes(*tail))
+            }
+            (None, _) if len > 0 => {
+                let mut bytes = [0u8; 8];
+                for (b, &r) in bytes.iter_mut().zip(raw) {
+                    *b = r;
+                }
+                (u64::from_le_bytes(bytes), 0)
+            }
+            _ => return intern_addr(table, raw),
+        };
+        let len = len as u64;
+        let hash = (head ^ tail.rotate_left(29) ^ len).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let index = (hash >> 54) as usize & (Self::SLOTS - 1);
+        let Some(slot) = self.slots.get_mut(index) else {
             return intern_addr(table, raw);
-        }
-        // The text's bytes and its length: distinct texts give distinct keys.
-        let mut key = [0u8; 16];
-        key[..raw.len()].copy_from_slice(raw);
-        key[15] = raw.len() as u8;
-        let key = u128::from_le_bytes(key);
-        if let Some(&id) = self.ids.get(&key) {
-            return Ok(id);
+        };
+        // `len` is never 0 here, so an empty slot never matches.
+        if slot.len == len && slot.head == head && slot.tail == tail {
+            return Ok(slot.id);
         }
         let id = intern_addr(table, raw)?;
-        if self.ids.len() >= Self::MAX_ENTRIES {
-            self.ids.clear();
-        }
-        self.ids.insert(key, id);
+        *slot = AddrSlot {
+            len,
+            head,
+            tail,
+            id,
+        };
         Ok(id)
     }
 }
