@@ -5,10 +5,12 @@
 //! it runs on the other core. The reading worker asks for files a few ahead of the one
 //! it parses ([`AHEAD`]); the inflater takes them in order and answers with messages
 //! `[id, what, …]`:
-//! - `plain`: not gzip (by the first two bytes); the reading worker reads it itself;
+//! - `plain`: not gzip (by the first two bytes); its bytes follow as they are, in
+//!   chunks like the text of a gzip file (the core's reader sniffs them);
 //! - `unavailable, message`: it could not open the file; the reading worker tries
 //!   itself (and reports what the browser says, as it would without the inflater);
-//! - `chunk, buffer, length`: the next [`CHUNK_BYTES`] of decompressed text (the last
+//! - `chunk, buffer, length`: the next [`CHUNK_BYTES`] of decompressed text or plain
+//!   bytes (the last
 //!   one shorter), the buffer transferred, not copied;
 //! - `end`, or `failed, message` when the decompressor stopped on damage (the reading
 //!   worker then reads the file again with the core's decoder, as without it).
@@ -76,10 +78,11 @@ async function inflate(id, file) {
   try {
     const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
     if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+      reader = file.stream().getReader();
       self.postMessage([id, "plain"]);
-      return;
+    } else {
+      reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
     }
-    reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
   } catch (err) {
     self.postMessage([id, "unavailable", said(err)]);
     return;
@@ -116,7 +119,7 @@ pub enum Piece {
     End,
     /// The decompressor stopped (damage), with the browser's words.
     Failed(String),
-    /// Not gzip: read the file as it is.
+    /// Not gzip: the file's bytes follow as they are.
     Plain,
     /// The inflater could not open it (or is gone): read it without the inflater.
     Unavailable,

@@ -73,6 +73,8 @@ enum Source {
     Gzip,
     /// Anything else: the core's reader sniffs it.
     Plain,
+    /// Anything else, its bytes sent by the inflater.
+    InflatedPlain,
 }
 
 /// A file asked of the inflater: the inflater and the file's id there.
@@ -93,7 +95,7 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
         None => Piece::Unavailable,
     };
     let source = match first {
-        Piece::Plain => Source::Plain,
+        Piece::Plain => Source::InflatedPlain,
         Piece::Unavailable => match first_bytes(file).await {
             Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
             Ok(_) => Source::Plain,
@@ -111,9 +113,22 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
         },
         piece => Source::Inflated(piece),
     };
-    let ended = match source {
-        Source::Plain => read_raw(worker, &mut dataset, file, name, &options).await,
-        Source::Inflated(_) | Source::Gzip => {
+    let ended = match (source, &asked) {
+        (Source::InflatedPlain, Some((inflater, id))) => {
+            let mut reader = FileReader::new(&mut dataset, name, &options);
+            let first = inflater.next(*id).await;
+            let ended = pump_inflated(worker, inflater, *id, first, |bytes| {
+                reader.push(&mut dataset, bytes);
+                !reader.is_stopped()
+            })
+            .await;
+            reader.finish(&mut dataset);
+            ended
+        }
+        (Source::Plain | Source::InflatedPlain, _) => {
+            read_raw(worker, &mut dataset, file, name, &options).await
+        }
+        (source, _) => {
             let mut reader = FileReader::new_text(&mut dataset, name, &options);
             reader.count_input_bytes(&mut dataset, size);
             let push = |text: &[u8]| {
