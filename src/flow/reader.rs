@@ -12,7 +12,7 @@
 //! with file and line and the rest is still read; a damaged file keeps the records read
 //! before the damage. ZIP and Parquet files are recognised and reported as not read.
 
-use super::addr::{parse_addr, AddrId, FastMap};
+use super::addr::{parse_addr, AddrId};
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::Diagnostic;
 use super::field::{Field, FieldKind};
@@ -69,6 +69,9 @@ struct Compiled {
     text_columns: Vec<usize>,
     /// Where the format came from, for messages.
     origin: FormatOrigin,
+    /// No text column appears twice: a field equal to its column's last value can be
+    /// stored as a repeat without comparing it again.
+    distinct_text: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,11 +111,17 @@ impl Compiled {
                 }
             })
             .collect();
+        let distinct_text = text_columns.iter().enumerate().all(|(i, c)| {
+            !text_columns
+                .get(..i)
+                .is_some_and(|before| before.contains(c))
+        });
         Compiled {
             format,
             slots,
             text_columns,
             origin,
+            distinct_text,
         }
     }
 
@@ -232,6 +241,10 @@ impl FileReader {
 
     fn consume(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
         match &mut self.container {
+            Container::Sniffing(seen) if seen.is_empty() && chunk.len() >= 4 => {
+                // The whole chunk is there to judge: no copy.
+                self.decide(dataset, chunk);
+            }
             Container::Sniffing(seen) => {
                 seen.extend_from_slice(chunk);
                 if seen.len() >= 4 {
@@ -378,9 +391,9 @@ struct LineParser {
     stopped: bool,
     /// The text was cut short (damaged gzip): its last, unterminated line is dropped.
     damaged: bool,
-    /// Text columns of the record being parsed with the index of their field
-    /// (`None` for `-`), reused between records.
-    text_values: Vec<(usize, Option<usize>)>,
+    /// Text columns of the record being parsed with their values, reused between
+    /// records.
+    text_values: Vec<(usize, TextValue)>,
 }
 
 impl LineParser {
@@ -427,6 +440,11 @@ impl LineParser {
 
     fn feed(&mut self, dataset: &mut Dataset, text: &[u8]) {
         if self.stopped || text.is_empty() {
+            return;
+        }
+        if !self.started && self.head.is_empty() && text.len() >= BINARY_SNIFF_BYTES {
+            // Enough to judge in one piece: no copy.
+            self.start(dataset, text);
             return;
         }
         if !self.started {
@@ -605,6 +623,7 @@ impl LineParser {
                 values: &mut values,
                 text: &mut self.text_values,
                 addr_cache: &mut self.addr_cache,
+                repeat_ok: compiled.distinct_text,
             };
             parse_slot(&mut dataset.table, *slot, raw, target, i).map_err(|message| {
                 let name = compiled
@@ -621,10 +640,12 @@ impl LineParser {
             return Ok(());
         }
         let row = dataset.table.push(&values);
-        for &(index, field) in &self.text_values {
-            dataset
-                .table
-                .push_text_raw(index, row, field.map(|i| fields.get(i)));
+        for &(index, value) in &self.text_values {
+            match value {
+                TextValue::Missing => dataset.table.push_text_raw(index, row, None),
+                TextValue::Repeat => dataset.table.push_text_repeat(index, row),
+                TextValue::Field(i) => dataset.table.push_text_raw(index, row, Some(fields.get(i))),
+            }
         }
         self.records += 1;
         match values.log_status {
@@ -763,11 +784,24 @@ impl Fields<'_> {
     }
 }
 
+/// A text field of the record being parsed.
+#[derive(Clone, Copy, Debug)]
+enum TextValue {
+    /// `-`.
+    Missing,
+    /// The same bytes as the column's last value.
+    Repeat,
+    /// The field at this index.
+    Field(usize),
+}
+
 /// Where [`parse_slot`] puts what it parses.
 struct Target<'a> {
     values: &'a mut CoreValues,
-    /// Text columns of the record with the index of their field (`None` for `-`).
-    text: &'a mut Vec<(usize, Option<usize>)>,
+    /// Text columns of the record with their values.
+    text: &'a mut Vec<(usize, TextValue)>,
+    /// A value equal to its column's last may be noted as [`TextValue::Repeat`].
+    repeat_ok: bool,
     /// Ids of address texts already seen.
     addr_cache: &'a mut AddrCache,
 }
@@ -784,6 +818,7 @@ fn parse_slot(
         values,
         text,
         addr_cache,
+        repeat_ok,
     } = target;
     match slot {
         Slot::Srcaddr => values.srcaddr = addr_cache.id(table, raw)?,
@@ -814,11 +849,16 @@ fn parse_slot(
         }
         Slot::Text(index, kind) => {
             if raw == b"-" {
-                text.push((index, None));
+                text.push((index, TextValue::Missing));
                 return Ok(());
             }
             if table.text_is_last(index, raw) {
-                text.push((index, Some(field_index)));
+                let value = if repeat_ok {
+                    TextValue::Repeat
+                } else {
+                    TextValue::Field(field_index)
+                };
+                text.push((index, value));
                 return Ok(());
             }
             match kind {
@@ -839,7 +879,7 @@ fn parse_slot(
                     }
                 }
             }
-            text.push((index, Some(field_index)));
+            text.push((index, TextValue::Field(field_index)));
         }
     }
     Ok(())
@@ -869,35 +909,69 @@ fn shown(raw: &[u8]) -> String {
     out
 }
 
-/// Address texts of up to 15 bytes (every IPv4 and short IPv6) mapped to their ids,
-/// so that an address seen before costs one hash lookup instead of a parse.
-#[derive(Default)]
+/// Address texts of up to 16 bytes (every IPv4 and short IPv6) with their ids, so
+/// that an address seen before costs a hash of two words and one comparison instead
+/// of a parse. Direct-mapped: a text whose slot is taken replaces it (hostile input
+/// with endless distinct addresses cannot grow it).
 struct AddrCache {
-    ids: FastMap<u128, AddrId>,
+    slots: Vec<AddrSlot>,
+}
+
+/// One cached address text: its length, its first and last eight bytes (together
+/// every byte of a text of 8 to 16 bytes; a shorter one is zero-padded in `head`).
+#[derive(Clone, Copy, Default)]
+struct AddrSlot {
+    len: u64,
+    head: u64,
+    tail: u64,
+    id: AddrId,
+}
+
+impl Default for AddrCache {
+    fn default() -> Self {
+        AddrCache {
+            slots: vec![AddrSlot::default(); Self::SLOTS],
+        }
+    }
 }
 
 impl AddrCache {
-    /// Most entries kept; past this the cache is cleared (hostile input with
-    /// endless distinct addresses must not grow it without bound).
-    const MAX_ENTRIES: usize = 1 << 16;
+    /// Slots (a power of two).
+    const SLOTS: usize = 1024;
 
+    #[inline]
     fn id(&mut self, table: &mut FlowTable, raw: &[u8]) -> Result<AddrId, String> {
-        if raw.len() > 15 {
+        let len = raw.len();
+        let (head, tail) = match (raw.first_chunk::<8>(), raw.last_chunk::<8>()) {
+            (Some(head), Some(tail)) if len <= 16 => {
+                (u64::from_le_bytes(*head), u64::from_le_bytes(*tail))
+            }
+            (None, _) if len > 0 => {
+                let mut bytes = [0u8; 8];
+                for (b, &r) in bytes.iter_mut().zip(raw) {
+                    *b = r;
+                }
+                (u64::from_le_bytes(bytes), 0)
+            }
+            _ => return intern_addr(table, raw),
+        };
+        let len = len as u64;
+        let hash = (head ^ tail.rotate_left(29) ^ len).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let index = (hash >> 54) as usize & (Self::SLOTS - 1);
+        let Some(slot) = self.slots.get_mut(index) else {
             return intern_addr(table, raw);
-        }
-        // The text's bytes and its length: distinct texts give distinct keys.
-        let mut key = [0u8; 16];
-        key[..raw.len()].copy_from_slice(raw);
-        key[15] = raw.len() as u8;
-        let key = u128::from_le_bytes(key);
-        if let Some(&id) = self.ids.get(&key) {
-            return Ok(id);
+        };
+        // `len` is never 0 here, so an empty slot never matches.
+        if slot.len == len && slot.head == head && slot.tail == tail {
+            return Ok(slot.id);
         }
         let id = intern_addr(table, raw)?;
-        if self.ids.len() >= Self::MAX_ENTRIES {
-            self.ids.clear();
-        }
-        self.ids.insert(key, id);
+        *slot = AddrSlot {
+            len,
+            head,
+            tail,
+            id,
+        };
         Ok(id)
     }
 }
@@ -1276,6 +1350,28 @@ mod tests {
         assert_eq!(ds.table.text("interface-id", 0), Some("eni-0a1b2c"));
         assert_eq!(ds.table.text("interface-id", 1), None);
         assert_eq!(ds.files[1].first_row, 1);
+    }
+
+    /// Repeated text values are stored without a second comparison, unless a header
+    /// names a text column twice: then the last of the two values wins, as before.
+    #[test]
+    fn repeated_text_values_and_a_column_named_twice() {
+        let text = "srcaddr dstaddr note note\n\
+                    10.0.0.1 10.0.0.2 a b\n\
+                    10.0.0.1 10.0.0.2 a b\n\
+                    10.0.0.1 10.0.0.2 b b\n";
+        let ds = read("twice.log", text.as_bytes(), None);
+        assert_eq!(ds.records(), 3);
+        for row in 0..3 {
+            assert_eq!(ds.table.text("note", row), Some("b"), "row {row}");
+        }
+        let text = "version account-id srcaddr\n2 111 10.0.0.1\n2 111 10.0.0.2\n2 222 10.0.0.3\n2 - 10.0.0.4\n2 222 10.0.0.5\n";
+        let ds = read("repeats.log", text.as_bytes(), None);
+        let got: Vec<Option<&str>> = (0..5).map(|r| ds.table.text("account-id", r)).collect();
+        assert_eq!(
+            got,
+            [Some("111"), Some("111"), Some("222"), None, Some("222")]
+        );
     }
 
     #[test]

@@ -168,20 +168,26 @@ impl TextColumn {
     pub fn push_raw(&mut self, row: u32, value: Option<&[u8]>) {
         match value {
             Some(raw) if self.last_id != 0 && raw == self.last_raw.as_slice() => {
-                let id = self.last_id;
-                if self
-                    .runs
-                    .last()
-                    .is_some_and(|&(first, last)| first == row && last != id)
-                {
-                    self.runs.pop();
-                }
-                if self.runs.last().is_none_or(|&(_, last)| last != id) {
-                    self.runs.push((row, id));
-                }
+                self.push_repeat(row);
             }
             Some(raw) => self.push(row, std::str::from_utf8(raw).ok()),
             None => self.push(row, None),
+        }
+    }
+
+    /// Sets the value of `row` to the last value pushed (the caller has compared it:
+    /// see [`FlowTable::text_is_last`]).
+    pub fn push_repeat(&mut self, row: u32) {
+        let id = self.last_id;
+        if self
+            .runs
+            .last()
+            .is_some_and(|&(first, last)| first == row && last != id)
+        {
+            self.runs.pop();
+        }
+        if self.runs.last().is_none_or(|&(_, last)| last != id) {
+            self.runs.push((row, id));
         }
     }
 
@@ -327,6 +333,15 @@ impl FlowTable {
     pub fn push_text_raw(&mut self, column: usize, row: u32, value: Option<&[u8]>) {
         if let Some((_, col)) = self.text.get_mut(column) {
             col.push_raw(row, value);
+        }
+    }
+
+    /// Sets text column `column` at `row` to its last value (see
+    /// [`TextColumn::push_repeat`]).
+    #[inline]
+    pub fn push_text_repeat(&mut self, column: usize, row: u32) {
+        if let Some((_, col)) = self.text.get_mut(column) {
+            col.push_repeat(row);
         }
     }
 

@@ -19,6 +19,7 @@
 //! no `RefCell` borrow is ever held across an `.await`.
 
 mod geo;
+mod inflate;
 mod reading;
 pub(crate) mod view;
 
@@ -71,6 +72,10 @@ struct Worker {
     geo: RefCell<geo::GeoState>,
     /// The latest analysis asked for while the table was being fetched.
     pending_analysis: RefCell<Option<AnalyzeRequest>>,
+    /// The worker that decompresses ahead of this one (started with the first files).
+    inflater: RefCell<Option<Rc<inflate::Inflater>>>,
+    /// The inflater could not be started: this worker decompresses itself.
+    no_inflater: Cell<bool>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
@@ -93,6 +98,8 @@ pub fn start() {
         test_panic: Cell::new(false),
         geo: RefCell::new(geo::GeoState::default()),
         pending_analysis: RefCell::new(None),
+        inflater: RefCell::new(None),
+        no_inflater: Cell::new(false),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
@@ -268,11 +275,27 @@ impl Worker {
             };
             match job {
                 Job::Files(files) => {
-                    for (file, name) in files {
+                    // The inflater opens each file a few files ahead of the parsing.
+                    let mut asked = VecDeque::new();
+                    for (index, (file, name)) in files.iter().enumerate() {
                         if self.cancel.get() {
                             break;
                         }
-                        reading::read_file(&self, &file, &name).await;
+                        let ahead = (index + asked.len()..=index + inflate::AHEAD)
+                            .filter_map(|i| files.get(i));
+                        for (file, _) in ahead {
+                            let inflater = self.inflater();
+                            asked.push_back(inflater.map(|i| {
+                                let id = i.open(file);
+                                (i, id)
+                            }));
+                        }
+                        let asked = asked.pop_front().flatten();
+                        reading::read_file(&self, file, name, asked).await;
+                    }
+                    // What was asked for and not read (after a cancel) is given back.
+                    for (inflater, id) in asked.into_iter().flatten() {
+                        inflater.close(id);
                     }
                 }
                 Job::Example => reading::read_example(&self).await,
@@ -280,6 +303,10 @@ impl Worker {
             if self.cancel.get() {
                 break;
             }
+        }
+        if self.cancel.get() {
+            // Stops decompressing what will not be read.
+            self.inflater.borrow_mut().take();
         }
         self.cancelled
             .set(self.cancel.get() && !self.clear_pending.get());
@@ -293,6 +320,24 @@ impl Worker {
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
         self.post_summary();
+    }
+
+    /// The inflater, started when first needed; `None` when it cannot run here.
+    fn inflater(&self) -> Option<Rc<inflate::Inflater>> {
+        if self.no_inflater.get() {
+            return None;
+        }
+        let mut slot = self.inflater.borrow_mut();
+        if slot.as_ref().is_some_and(|i| i.is_broken()) {
+            *slot = None;
+            self.no_inflater.set(true);
+            return None;
+        }
+        if slot.is_none() {
+            *slot = inflate::Inflater::spawn().map(Rc::new);
+            self.no_inflater.set(slot.is_none());
+        }
+        slot.clone()
     }
 
     /// Empties the data set.

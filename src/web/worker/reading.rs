@@ -5,11 +5,12 @@
 //! cancelled file leaves nothing behind but a diagnostic.
 //!
 //! gzip (recognised by its first two bytes, not by the name) is decompressed by the
-//! browser's native `DecompressionStream`, which is faster than doing it in wasm.
-//! Only whole lines go to the reader, so a stream that fails midway cannot leave a cut
-//! line behind. When the browser's decompressor fails (a damaged file, or one it does
-//! not accept), the file is read again through the core's own gzip decoder: that is
-//! what the CLI does, so the records kept and the diagnostic are the CLI's.
+//! browser's native `DecompressionStream`, which is faster than doing it in wasm: in
+//! the inflater worker ([`super::inflate`]) while this one parses, or here when there
+//! is no inflater. When the browser's decompressor fails (a damaged file, or one it
+//! does not accept), what was read of the file is thrown away and the file is read
+//! again through the core's own gzip decoder: that is what the CLI does, so the
+//! records kept and the diagnostic are the CLI's.
 
 use std::rc::Rc;
 
@@ -19,6 +20,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair};
 
+use super::inflate::{Inflater, Piece};
 use super::Worker;
 use crate::example::{generate, ExampleOptions};
 use crate::flow::{Dataset, Diagnostic, FileReader, ReadOptions};
@@ -63,8 +65,24 @@ enum Ended {
     Failed(String),
 }
 
-/// Reads `file` (named `name`) and appends it to the worker's data set.
-pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str) {
+/// Where a file's bytes come from.
+enum Source {
+    /// gzip, decompressed by the inflater: its first piece, then the rest by id.
+    Inflated(Piece),
+    /// gzip, to be decompressed here.
+    Gzip,
+    /// Anything else: the core's reader sniffs it.
+    Plain,
+    /// Anything else, its bytes sent by the inflater.
+    InflatedPlain,
+}
+
+/// A file asked of the inflater: the inflater and the file's id there.
+pub(super) type Asked = (Rc<Inflater>, u32);
+
+/// Reads `file` (named `name`) and appends it to the worker's data set; `asked` is
+/// set when the inflater was asked for it.
+pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, asked: Option<Asked>) {
     worker.progress.borrow_mut().current = name.to_string();
     if worker.test_panic.replace(false) {
         // NOTE: on purpose, for the browser tests (`?flowlens-test-panic=worker`).
@@ -72,33 +90,75 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str) {
     }
     let size = file.size() as u64;
     let (mut dataset, options) = fresh(worker);
-    let gzip = match first_bytes(file).await {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-        Err(message) => {
-            let reader = FileReader::new(&mut dataset, name, &options);
-            dataset.diagnostics.push(Diagnostic {
-                file: name.to_string(),
-                line: None,
-                message: format!("cannot be read: {message}"),
-            });
-            reader.finish(&mut dataset);
-            file_done(worker, dataset, size);
-            return;
-        }
+    let first = match &asked {
+        Some((inflater, id)) => inflater.next(*id).await,
+        None => Piece::Unavailable,
     };
-    let ended = if gzip {
-        let ended = read_gzip(worker, &mut dataset, file, name, size, &options).await;
-        if let Ended::Failed(_) = ended {
-            // Read it again with the core's decoder, which reports the damage as the
-            // CLI does and keeps what came before it.
-            dataset = fresh(worker).0;
-            read_raw(worker, &mut dataset, file, name, &options).await
-        } else {
+    let source = match first {
+        Piece::Plain => Source::InflatedPlain,
+        Piece::Unavailable => match first_bytes(file).await {
+            Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
+            Ok(_) => Source::Plain,
+            Err(message) => {
+                let reader = FileReader::new(&mut dataset, name, &options);
+                dataset.diagnostics.push(Diagnostic {
+                    file: name.to_string(),
+                    line: None,
+                    message: format!("cannot be read: {message}"),
+                });
+                reader.finish(&mut dataset);
+                file_done(worker, dataset, size);
+                return;
+            }
+        },
+        piece => Source::Inflated(piece),
+    };
+    let ended = match (source, &asked) {
+        (Source::InflatedPlain, Some((inflater, id))) => {
+            let mut reader = FileReader::new(&mut dataset, name, &options);
+            let first = inflater.next(*id).await;
+            let ended = pump_inflated(worker, inflater, *id, first, |bytes| {
+                reader.push(&mut dataset, bytes);
+                !reader.is_stopped()
+            })
+            .await;
+            reader.finish(&mut dataset);
             ended
         }
-    } else {
-        read_raw(worker, &mut dataset, file, name, &options).await
+        (Source::Plain | Source::InflatedPlain, _) => {
+            read_raw(worker, &mut dataset, file, name, &options).await
+        }
+        (source, _) => {
+            let mut reader = FileReader::new_text(&mut dataset, name, &options);
+            reader.count_input_bytes(&mut dataset, size);
+            let push = |text: &[u8]| {
+                reader.push_text(&mut dataset, text);
+                !reader.is_stopped()
+            };
+            let ended = match (source, &asked) {
+                (Source::Inflated(first), Some((inflater, id))) => {
+                    pump_inflated(worker, inflater, *id, first, push).await
+                }
+                _ => match decompressed(file) {
+                    Ok(text) => pump(worker, text, push).await,
+                    Err(message) => Ended::Failed(message),
+                },
+            };
+            reader.finish(&mut dataset);
+            if let Ended::Failed(_) = ended {
+                // Read it again with the core's decoder, which reports the damage as
+                // the CLI does and keeps what came before it. (Chunks went to the
+                // reader as they came, cut lines and all: what was read is dropped.)
+                dataset = fresh(worker).0;
+                read_raw(worker, &mut dataset, file, name, &options).await
+            } else {
+                ended
+            }
+        }
     };
+    if let Some((inflater, id)) = &asked {
+        inflater.close(*id);
+    }
     match ended {
         Ended::Cancelled => cancelled(worker, name),
         Ended::Failed(message) => {
@@ -131,48 +191,43 @@ async fn read_raw(
     ended
 }
 
-/// Reads a gzip file through `DecompressionStream`, passing whole lines only.
-async fn read_gzip(
-    worker: &Rc<Worker>,
-    dataset: &mut Dataset,
-    file: &File,
-    name: &str,
-    size: u64,
-    options: &ReadOptions,
-) -> Ended {
-    let decompressor = match DecompressionStream::new("gzip") {
-        Ok(d) => d,
-        Err(err) => return Ended::Failed(describe(&err)),
-    };
+/// The text of a gzip file, decompressed in this worker by `DecompressionStream`.
+fn decompressed(file: &File) -> Result<ReadableStream, String> {
+    let decompressor = DecompressionStream::new("gzip").map_err(|err| describe(&err))?;
     let pair = ReadableWritablePair::new(&decompressor.readable(), &decompressor.writable());
-    let stream = file.stream().pipe_through(&pair);
-    let mut reader = FileReader::new_text(dataset, name, options);
-    reader.count_input_bytes(dataset, size);
-    let mut tail: Vec<u8> = Vec::new();
-    let ended = pump(worker, stream, |text| {
-        // Hold back the part after the last newline until the next chunk completes it.
-        match text.iter().rposition(|&b| b == b'\n') {
-            Some(last) => {
-                let (lines, rest) = text.split_at(last + 1);
-                if tail.is_empty() {
-                    reader.push_text(dataset, lines);
-                } else {
-                    tail.extend_from_slice(lines);
-                    reader.push_text(dataset, &tail);
-                    tail.clear();
-                }
-                tail.extend_from_slice(rest);
-            }
-            None => tail.extend_from_slice(text),
+    Ok(file.stream().pipe_through(&pair))
+}
+
+/// Feeds the inflater's chunks of file `id`, from `piece` on, to `push` (which
+/// returns false to stop), yielding to the event loop and posting progress as it goes.
+async fn pump_inflated(
+    worker: &Rc<Worker>,
+    inflater: &Inflater,
+    id: u32,
+    mut piece: Piece,
+    mut push: impl FnMut(&[u8]) -> bool,
+) -> Ended {
+    let mut chunk = Vec::new();
+    loop {
+        if worker.cancel.get() {
+            return Ended::Cancelled;
         }
-        !reader.is_stopped()
-    })
-    .await;
-    if let Ended::Done = ended {
-        reader.push_text(dataset, &tail);
+        match piece {
+            Piece::Chunk(text) => {
+                inflater.take(&text, &mut chunk);
+                if !push(&chunk) {
+                    return Ended::Stopped;
+                }
+                breathe(worker).await;
+            }
+            Piece::End => return Ended::Done,
+            Piece::Failed(message) => return Ended::Failed(message),
+            Piece::Plain | Piece::Unavailable => {
+                return Ended::Failed("the decompressing worker stopped".to_string())
+            }
+        }
+        piece = inflater.next(id).await;
     }
-    reader.finish(dataset);
-    ended
 }
 
 /// Feeds every chunk of `stream` to `push` (which returns false to stop), yielding
