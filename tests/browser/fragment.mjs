@@ -15,7 +15,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { DIST, SUSPECT, assert, launch, makeRunner, networkRequests, openPage, serveDist } from './lib.mjs';
+import {
+  DIST,
+  SUSPECT,
+  assert,
+  launch,
+  makeRunner,
+  networkRequests,
+  openPage,
+  serveDist,
+  waitAnalysis,
+} from './lib.mjs';
 
 const { test, finish } = makeRunner();
 
@@ -24,21 +34,6 @@ const CASE_DAY = 1600214400;
 const CASE_WINDOW = 1600221600;
 const ALLOWED_KEYS = ['range', 'addr', 'port', 'k'];
 const READ_TIMEOUT_MS = 240_000;
-
-/** Waits until the shown analysis is current and answers `range` (and `addr`). */
-function waitAnalysis(page, { range, addr } = {}) {
-  return page.waitForFunction(
-    ({ range, addr }) => {
-      const app = document.querySelector('.app');
-      if (!app || app.dataset.state !== 'ready') return false;
-      if (range && app.dataset.analysisRange !== range) return false;
-      if (addr && app.dataset.analysisAddr !== addr) return false;
-      return true;
-    },
-    { range: range || null, addr: addr || null },
-    { timeout: READ_TIMEOUT_MS },
-  );
-}
 
 /** The fragment's parameters as an object, and the URL's other parts. */
 async function urlParts(page) {

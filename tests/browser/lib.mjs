@@ -213,6 +213,21 @@ export function waitState(page, state = 'ready', timeout = 240_000) {
   return page.waitForSelector(`.app[data-state="${state}"]`, { timeout });
 }
 
+/** Waits for `data-state="ready"` with an analysis answering `range` (and `addr`). */
+export function waitAnalysis(page, { range, addr } = {}, timeout = 240_000) {
+  return page.waitForFunction(
+    ({ range, addr }) => {
+      const app = document.querySelector('.app');
+      if (!app || app.dataset.state !== 'ready') return false;
+      if (range && app.dataset.analysisRange !== range) return false;
+      if (addr && app.dataset.analysisAddr !== addr) return false;
+      return true;
+    },
+    { range: range || null, addr: addr || null },
+    { timeout },
+  );
+}
+
 /**
  * Drops files on the drop zone as a user would: a DataTransfer of real File objects,
  * then dragenter, dragover and drop (bubbling, cancelable). `files` are paths on disk

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { waitAnalysis } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -171,21 +172,6 @@ async function openPage(browser, base) {
 
 function waitReady(page) {
   return page.waitForSelector('.app[data-state="ready"]', { timeout: READ_TIMEOUT_MS });
-}
-
-/** Waits for `data-state="ready"` with an analysis answering `range` (and `addr`). */
-async function waitAnalysis(page, { range, addr } = {}) {
-  await page.waitForFunction(
-    ({ range, addr }) => {
-      const app = document.querySelector('.app');
-      if (!app || app.dataset.state !== 'ready') return false;
-      if (range && app.dataset.analysisRange !== range) return false;
-      if (addr && app.dataset.analysisAddr !== addr) return false;
-      return true;
-    },
-    { range: range || null, addr: addr || null },
-    { timeout: READ_TIMEOUT_MS },
-  );
 }
 
 /** Drops `files` on the drop zone: a DataTransfer built from real File objects. */
