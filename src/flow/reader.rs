@@ -670,11 +670,12 @@ impl LineParser {
         Ok(())
     }
 
-    /// Parses and stores one record of the current format, finding each field as it
-    /// goes (no list of spans), when every field is well formed and the record limit is
-    /// not near; returns false otherwise, having stored nothing, and the line is read
-    /// again the careful way ([`LineParser::parse_record`]), which says what is wrong.
-    /// Parsing twice has no other effect: addresses are interned either way.
+    /// Parses and stores one record of the current format when it has the format's
+    /// number of fields (at most [`FAST_FIELDS`], their ends kept on the stack), every
+    /// field is well formed and the record limit is not near; returns false otherwise,
+    /// having stored nothing, and the line is read again the careful way
+    /// ([`LineParser::parse_record`]), which says what is wrong. Parsing twice has no
+    /// other effect: addresses are interned either way.
     #[inline]
     fn parse_record_fast(
         &mut self,
@@ -682,36 +683,30 @@ impl LineParser {
         compiled: &Compiled,
         text: &[u8],
     ) -> bool {
-        if compiled.slots.len() > MAX_FIELDS
-            || self.max_records.is_some_and(|max| dataset.records() >= max)
-        {
+        if self.max_records.is_some_and(|max| dataset.records() >= max) {
+            return false;
+        }
+        let mut ends = [0u32; FAST_FIELDS];
+        if field_ends(text, &mut ends) != Some(compiled.slots.len()) {
             return false;
         }
         let mut values = CoreValues::default();
         self.text_values.clear();
-        let count = compiled.slots.len();
         let mut start = 0;
-        for (i, slot) in compiled.slots.iter().enumerate() {
-            let Some(rest) = text.get(start..) else {
-                return false;
-            };
-            let len = field_len(rest);
-            // Every field but the last ends at a space; the last ends the line.
-            if (i + 1 == count) != (len == rest.len()) {
-                return false;
-            }
+        for (slot, &end) in compiled.slots.iter().zip(&ends) {
+            let end = end as usize;
+            let rest = text.get(start..).unwrap_or(&[]);
+            let raw = rest.get(..end.saturating_sub(start)).unwrap_or(&[]);
             let target = Target {
                 values: &mut values,
                 text: &mut self.text_values,
                 addr_cache: &mut self.addr_cache,
                 repeat_ok: compiled.distinct_text,
             };
-            let field = (rest.get(..len).unwrap_or(&[]), rest);
-            let span = (start, start + len);
-            if parse_slot(&mut dataset.table, *slot, field, target, span).is_err() {
+            if parse_slot(&mut dataset.table, *slot, (raw, rest), target, (start, end)).is_err() {
                 return false;
             }
-            start += len + 1;
+            start = end + 1;
         }
         self.store(dataset, &values, text);
         true
@@ -813,13 +808,14 @@ impl LineParser {
     }
 }
 
-/// Splits `text` at spaces into `spans` (stopping past [`MAX_FIELDS`]). Eight bytes
-/// are tested at a time: fields are short, so a memchr call per field costs more.
-fn split_fields(text: &[u8], spans: &mut Vec<(usize, usize)>) {
+/// Calls `found` with the position of each space of `text`, in order, until it
+/// returns `None`; returns false then. Eight bytes are tested at a time, each word on
+/// its own (no position depends on the one before), which keeps the processor busy.
+#[inline(always)]
+fn each_space(text: &[u8], mut found: impl FnMut(usize) -> Option<()>) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     const SPACES: u64 = ONES * b' ' as u64;
-    let mut start = 0;
     let mut base = 0;
     let mut words = text.chunks_exact(8);
     for word in words.by_ref() {
@@ -829,44 +825,52 @@ fn split_fields(text: &[u8], spans: &mut Vec<(usize, usize)>) {
         // The high bit of each zero byte of x (an exact test: no false positives).
         let mut zeros = !(((x & !HIGHS) + !HIGHS) | x) & HIGHS;
         while zeros != 0 {
-            let i = base + (zeros.trailing_zeros() / 8) as usize;
-            spans.push((start, i));
-            start = i + 1;
+            if found(base + (zeros.trailing_zeros() / 8) as usize).is_none() {
+                return false;
+            }
             zeros &= zeros - 1;
-        }
-        if spans.len() > MAX_FIELDS {
-            return;
         }
         base += 8;
     }
     for (offset, &b) in words.remainder().iter().enumerate() {
-        if b == b' ' {
-            spans.push((start, base + offset));
-            start = base + offset + 1;
+        if b == b' ' && found(base + offset).is_none() {
+            return false;
         }
     }
-    spans.push((start, text.len()));
+    true
 }
 
-/// The length of the field at the start of `rest`: up to its first space, or all of
-/// it. Eight bytes are tested at a time (see [`split_fields`]).
-#[inline]
-fn field_len(rest: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const SPACES: u64 = ONES * b' ' as u64;
-    let mut at = 0;
-    while let Some(word) = rest.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let x = u64::from_le_bytes(*word) ^ SPACES;
-        let zeros = !(((x & !HIGHS) + !HIGHS) | x) & HIGHS;
-        if zeros != 0 {
-            return at + (zeros.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
+/// Splits `text` at spaces into `spans` (stopping past [`MAX_FIELDS`]).
+fn split_fields(text: &[u8], spans: &mut Vec<(usize, usize)>) {
+    let mut start = 0;
+    let whole = each_space(text, |i| {
+        spans.push((start, i));
+        start = i + 1;
+        (spans.len() <= MAX_FIELDS).then_some(())
+    });
+    if whole {
+        spans.push((start, text.len()));
     }
-    // The last few bytes of the line.
-    let tail = rest.get(at..).unwrap_or(&[]);
-    at + tail.iter().position(|&b| b == b' ').unwrap_or(tail.len())
+}
+
+/// Most fields of a record read the fast way.
+const FAST_FIELDS: usize = 64;
+
+/// Where each field of `text` ends (the last at the end of the text) into `ends`;
+/// the number of fields, or `None` past [`FAST_FIELDS`].
+#[inline(always)]
+fn field_ends(text: &[u8], ends: &mut [u32; FAST_FIELDS]) -> Option<usize> {
+    let mut n = 0;
+    let whole = each_space(text, |i| {
+        *ends.get_mut(n)? = i as u32;
+        n += 1;
+        Some(())
+    });
+    if !whole {
+        return None;
+    }
+    *ends.get_mut(n)? = text.len() as u32;
+    Some(n + 1)
 }
 
 /// The fields of one record: `line[start..end]` for each span.

@@ -213,7 +213,6 @@ impl TextColumn {
     }
 }
 
-/// The records of a data set, in columns.
 /// `a == b` without a `memcmp` call for values of up to 16 bytes (most text values
 /// of flow logs): the reader compares every text field with its column's last value.
 #[inline]
@@ -236,6 +235,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// The records of a data set, in columns.
 #[derive(Clone, Debug, Default)]
 pub struct FlowTable {
     /// Interned addresses shared by `srcaddr` and `dstaddr`.
