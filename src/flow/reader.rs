@@ -380,7 +380,8 @@ struct LineParser {
     started: bool,
     user: Option<Compiled>,
     max_records: Option<u64>,
-    current: Option<Compiled>,
+    /// Boxed: it is taken out and put back for every line.
+    current: Option<Box<Compiled>>,
     text_bytes: u64,
     records: u64,
     nodata: u64,
@@ -755,7 +756,7 @@ impl LineParser {
             .table
             .mark_missing_except(&compiled.text_columns, row);
         dataset.formats_push(row, compiled.format.clone());
-        self.current = Some(compiled);
+        self.current = Some(Box::new(compiled));
     }
 
     fn finish(mut self, dataset: &mut Dataset, file: usize) {
