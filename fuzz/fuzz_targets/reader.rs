@@ -21,7 +21,6 @@
 use flowlens::analysis::{analyze, Query, TimeRange};
 use flowlens::flow::{Dataset, FileReader, Format, ReadOptions};
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 
 /// The user formats that bits 1–3 of byte 0 pick from (index 1 to 7).
 const USER_FORMATS: [&str; 7] = [
@@ -133,48 +132,13 @@ fn summary(dataset: &Dataset) -> impl PartialEq + std::fmt::Debug {
             (table.core(row), src, dst, texts, format)
         })
         .collect();
-    // NOTE: a known, unfixed chunk-size dependence (fuzz/regressions/
-    // text-bytes-after-record-limit): a file stopped at the record limit counts in
-    // `text_bytes` only the chunks that arrived before the stop. Not compared (unless
-    // `strict()`) so that the check can go on finding other differences; remove this
-    // once the reader is fixed.
-    let files: Vec<_> = dataset
-        .files
-        .iter()
-        .map(|file| {
-            let mut file = file.clone();
-            if !strict() && dataset.limit_reached && !file.complete {
-                file.text_bytes = 0;
-            }
-            file
-        })
-        .collect();
-    // NOTE: another (fuzz/regressions/gzip-damage-reported-after-stop): once a gzip
-    // file's text is judged binary or the record limit is reached, the rest of the
-    // input is ignored, but damage met in the same push is still reported, so whether
-    // that report appears depends on the chunk size. Not compared (unless `strict()`).
-    let mut stopped_files: Vec<&str> = Vec::new();
-    let diagnostics: Vec<_> = dataset
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            let after_stop = stopped_files.contains(&d.file.as_str());
-            if d.message.starts_with("is binary data") || d.message.starts_with("stopped at line") {
-                stopped_files.push(&d.file);
-            }
-            strict() || !(after_stop && d.message.contains(" bytes of text; records before"))
-        })
-        .cloned()
-        .collect();
+    // Fixed (fuzz/regressions/text-bytes-after-record-limit): a file stopped at the
+    // record limit counts the text before the line where it stopped.
+    let files = dataset.files.clone();
+    // Fixed too (fuzz/regressions/gzip-damage-reported-after-stop): damage met in the
+    // push that stopped a file (binary text, record limit) is not reported.
+    let diagnostics = dataset.diagnostics.clone();
     (rows, files, diagnostics, dataset.limit_reached)
-}
-
-/// True when the known, unfixed chunk-size dependences (see [`summary`]) are to be
-/// reported too: with `FLOWLENS_FUZZ_STRICT=1` in the environment (`scripts/fuzz.sh`
-/// sets it to replay `fuzz/regressions/`).
-fn strict() -> bool {
-    static STRICT: OnceLock<bool> = OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("FLOWLENS_FUZZ_STRICT").is_some_and(|v| v == "1"))
 }
 
 /// Runs the analysis on what was read and serialises each report as the CLI does.

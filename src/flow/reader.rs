@@ -383,6 +383,9 @@ struct LineParser {
     /// Boxed: it is taken out and put back for every line.
     current: Option<Box<Compiled>>,
     text_bytes: u64,
+    /// Text bytes before the line being read (where reading stops at the record
+    /// limit, whatever the chunks).
+    line_start: u64,
     records: u64,
     nodata: u64,
     skipdata: u64,
@@ -415,6 +418,7 @@ impl LineParser {
             max_records,
             current: None,
             text_bytes: 0,
+            line_start: 0,
             records: 0,
             nodata: 0,
             skipdata: 0,
@@ -495,12 +499,15 @@ impl LineParser {
     }
 
     fn split(&mut self, dataset: &mut Dataset, input: &[u8]) {
+        // `text_bytes` counts `input` already.
+        let base = self.text_bytes.saturating_sub(input.len() as u64);
         let mut rest = input;
         if self.skipping || !self.pending.is_empty() {
             let Some(i) = memchr::memchr(b'\n', rest) else {
                 self.hold(rest);
                 return;
             };
+            self.line_start = base.saturating_sub(self.pending.len() as u64);
             self.hold(rest.get(..i).unwrap_or(&[]));
             rest = rest.get(i + 1..).unwrap_or(&[]);
             let line = std::mem::take(&mut self.pending);
@@ -508,8 +515,10 @@ impl LineParser {
             self.pending = line;
             self.pending.clear();
         }
+        let rest_base = base + (input.len() - rest.len()) as u64;
         let mut start = 0;
         for i in memchr::memchr_iter(b'\n', rest) {
+            self.line_start = rest_base + start as u64;
             self.line(dataset, rest.get(start..i).unwrap_or(&[]));
             start = i + 1;
         }
@@ -744,6 +753,8 @@ impl LineParser {
             crate::analysis::units::int(max)
         );
         self.note(dataset, None, message);
+        // The text read is what came before this line, however the input was cut.
+        self.text_bytes = self.line_start;
         dataset.limit_reached = true;
         self.stopped = true;
         self.damaged = true;
@@ -771,6 +782,7 @@ impl LineParser {
         {
             // The last line has no final newline.
             let line = std::mem::take(&mut self.pending);
+            self.line_start = self.text_bytes.saturating_sub(line.len() as u64);
             self.line(dataset, &line);
         }
         if self.bad_lines > MAX_LISTED_BAD_LINES {
@@ -1664,6 +1676,43 @@ mod tests {
         ]);
         assert!(!ds.files[0].complete && !ds.files[1].complete);
         assert_eq!(ds.files[0].records, 3);
+    }
+
+    /// Found by the fuzzer (fuzz/regressions/text-bytes-after-record-limit): a file
+    /// stopped at the record limit counted as text only the chunks that had arrived.
+    /// It now counts the text before the line where reading stopped, in any chunks.
+    #[test]
+    fn text_read_before_the_record_limit_does_not_depend_on_chunks() {
+        let options = ReadOptions {
+            max_records: Some(3),
+            ..ReadOptions::default()
+        };
+        let body = format!("\u{feff}{HEADER}\r\n{LINE}\n{LINE}\n\n{LINE}\n{LINE}\n{LINE}");
+        // BOM, header, three records and a blank line come before line 6.
+        let before = 3 + HEADER.len() + 2 + 3 * (LINE.len() + 1) + 1;
+        for chunk in [1, 2, 7, 64, 100, 4096] {
+            let mut ds = Dataset::default();
+            let mut reader = FileReader::new(&mut ds, "a.log", &options);
+            for piece in body.as_bytes().chunks(chunk) {
+                reader.push(&mut ds, piece);
+            }
+            reader.finish(&mut ds);
+            assert_eq!(ds.records(), 3, "chunks of {chunk}");
+            assert_eq!(ds.files[0].text_bytes, before as u64, "chunks of {chunk}");
+        }
+        let gz = gzip(body.as_bytes());
+        for chunk in [1, 13, 4096] {
+            let mut ds = Dataset::default();
+            let mut reader = FileReader::new(&mut ds, "a.log.gz", &options);
+            for piece in gz.chunks(chunk) {
+                reader.push(&mut ds, piece);
+            }
+            reader.finish(&mut ds);
+            assert_eq!(
+                ds.files[0].text_bytes, before as u64,
+                "gzip in chunks of {chunk}"
+            );
+        }
     }
 
     /// Every record of `ds` in words, addresses resolved (their ids depend on the
