@@ -651,4 +651,36 @@ mod tests {
         assert_eq!(a.text("vpc-id", 0), None);
         assert_eq!(a.text("vpc-id", 1), Some("vpc-1"));
     }
+
+    #[test]
+    fn reserve_makes_room_in_every_core_column() {
+        let mut t = FlowTable::default();
+        t.reserve(1000);
+        assert_eq!(t.len(), 0);
+        for cap in [
+            t.srcaddr.capacity(),
+            t.dstaddr.capacity(),
+            t.srcport.capacity(),
+            t.dstport.capacity(),
+            t.protocol.capacity(),
+            t.packets.capacity(),
+            t.bytes.capacity(),
+            t.start.capacity(),
+            t.end.capacity(),
+            t.presence.capacity(),
+            t.status.capacity(),
+        ] {
+            assert!(cap >= 1000, "capacity {cap}");
+        }
+        // 4 + 4 + 2 + 2 + 1 + 8 + 8 + 4 + 4 + 1 + 1 = 39 bytes a record, reserved.
+        assert!(t.heap_bytes() >= 39_000);
+        // Pushing up to the reservation moves no column.
+        let v = values(&mut t, "10.0.0.1", Some(10));
+        let before = t.bytes.as_ptr();
+        for _ in 0..1000 {
+            t.push(&v);
+        }
+        assert_eq!(t.bytes.as_ptr(), before);
+        assert_eq!(t.bytes(999), Some(10));
+    }
 }
