@@ -1,13 +1,15 @@
 //! Reader throughput, natively and inside WebAssembly (issue 5): the same core reader
-//! on the same bytes, so the two figures compare.
+//! on the same bytes, so the two figures compare. A benchmark, not part of the page.
 //!
-//! Natively, `cargo run --release --bin flowlens-reader-speed -- [--scale N] [--runs N]
-//! [--reserve N|auto] [--data DIR [--files N]] [--write DIR]` prints MB/s of text for plain text, for gzip (inflate and parse) and
-//! for inflating alone. Built for wasm32, the binary exports a small [`Corpus`] API
-//! that `scripts/compare/wasm-reader.mjs` drives in headless Chromium, timing each
-//! call with `performance.now()` (`bash scripts/wasm-reader.sh` builds and runs both).
-//! The data is the example week (`flowlens::example::generate`, seed 7 and 256 KiB
-//! chunks like `benches/reader.rs`) or the files of a directory.
+//! Natively, `cargo run --release --bin flowlens-reader-speed -- [--scale N]
+//! [--runs N] [--reserve N|auto] [--data DIR [--files N]]` prints MB/s of text (median
+//! and best run) for plain text, for gzip (inflate and parse) and for inflating alone;
+//! `--write DIR` writes the example week at `--scale` as `.log.gz` files instead.
+//! Built for wasm32, the binary exports a small [`Corpus`] API that
+//! `scripts/compare/wasm-reader.mjs` drives in headless Chromium, timing each call with
+//! `performance.now()` (`bash scripts/wasm-reader.sh` builds and runs both). The data
+//! is the example week (`flowlens::example::generate`, seed 7, read in 256 KiB chunks
+//! like `benches/reader.rs`) or the `.log.gz` files of a directory.
 
 use flowlens::flow::gzip::GzipDecoder;
 use flowlens::flow::{Dataset, FileReader, ReadOptions};
