@@ -9,7 +9,7 @@
 # table (same inputs, same bytes).
 #
 # Idempotent: does nothing when the table is newer than the lock file and the flowlens
-# sources that make it (src/geo, src/bin/flowlens/geo.rs). Called by scripts/setup.sh.
+# sources that make it (src/geo, src/bin/flowlens/geo.rs, Cargo.lock). Called by scripts/setup.sh.
 # Override the output with FLOWLENS_GEO_OUT.
 set -euo pipefail
 
@@ -25,7 +25,8 @@ say() { printf 'geo: %s\n' "$*" >&2; }
 up_to_date() {
     [[ -f "$OUT" ]] || return 1
     local input
-    for input in "$GEO_DIR/package.json" "$GEO_DIR/package-lock.json" src/geo/*.rs src/bin/flowlens/geo.rs; do
+    # Cargo.lock too: the flate2 backend it pins decides the deflated bytes.
+    for input in "$GEO_DIR/package.json" "$GEO_DIR/package-lock.json" src/geo/*.rs src/bin/flowlens/geo.rs Cargo.lock; do
         [[ "$OUT" -nt "$input" ]] || return 1
     done
 }

@@ -76,6 +76,11 @@ impl Dataset {
             .fold(0, |a, f| a.saturating_add(f.bytes_read))
     }
 
+    /// Makes room for `records` more records (an estimate, e.g. from file sizes).
+    pub fn reserve(&mut self, records: usize) {
+        self.table.reserve(records);
+    }
+
     /// Notes that records from `row` on are in `format`.
     pub(crate) fn formats_push(&mut self, row: u32, format: Format) {
         if self.formats.last().is_some_and(|(_, f)| *f == format) {
