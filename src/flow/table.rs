@@ -92,7 +92,7 @@ pub struct CoreValues {
 /// Interned strings; id 0 is the missing value.
 #[derive(Clone, Debug)]
 pub struct Interner {
-    strings: Vec<Box<str>>,
+    pub(super) strings: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
 
@@ -129,9 +129,9 @@ impl Interner {
 /// A text column: interned values, run-length encoded by row.
 #[derive(Clone, Debug, Default)]
 pub struct TextColumn {
-    values: Interner,
+    pub(super) values: Interner,
     /// `(first row, value id)`, rows ascending; a run lasts until the next one.
-    runs: Vec<(u32, u32)>,
+    pub(super) runs: Vec<(u32, u32)>,
     /// Raw bytes of the last value pushed, to skip interning repeats.
     last_raw: Vec<u8>,
     last_id: u32,
@@ -218,21 +218,21 @@ impl TextColumn {
 pub struct FlowTable {
     /// Interned addresses shared by `srcaddr` and `dstaddr`.
     pub addrs: AddrTable,
-    srcaddr: Vec<AddrId>,
-    dstaddr: Vec<AddrId>,
-    srcport: Vec<u16>,
-    dstport: Vec<u16>,
-    protocol: Vec<u8>,
-    packets: Vec<u64>,
-    bytes: Vec<u64>,
-    start: Vec<u32>,
-    end: Vec<u32>,
-    presence: Vec<u8>,
+    pub(super) srcaddr: Vec<AddrId>,
+    pub(super) dstaddr: Vec<AddrId>,
+    pub(super) srcport: Vec<u16>,
+    pub(super) dstport: Vec<u16>,
+    pub(super) protocol: Vec<u8>,
+    pub(super) packets: Vec<u64>,
+    pub(super) bytes: Vec<u64>,
+    pub(super) start: Vec<u32>,
+    pub(super) end: Vec<u32>,
+    pub(super) presence: Vec<u8>,
     /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
     /// (0 none, 1 OK, 2 NODATA, 3 SKIPDATA).
-    status: Vec<u8>,
+    pub(super) status: Vec<u8>,
     /// Text columns by name, in the order first seen.
-    text: Vec<(String, TextColumn)>,
+    pub(super) text: Vec<(String, TextColumn)>,
 }
 
 impl FlowTable {

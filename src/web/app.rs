@@ -59,15 +59,24 @@ const TEST_PANIC_PARAM: &str = "flowlens-test-panic";
 
 type Bridge = Rc<RefCell<Option<WorkerBridge>>>;
 
+/// The query parameter that sets how many parse workers the worker starts (the
+/// browser tests compare 0, the worker reading alone, with several).
+const PARSERS_PARAM: &str = "flowlens-parsers";
+
 /// The value of `?flowlens-test-panic=…` in the page's URL, if any.
 fn test_panic_param() -> Option<String> {
+    query_param(TEST_PANIC_PARAM)
+}
+
+/// The value of `?{key}=…` in the page's URL, if any.
+fn query_param(key: &str) -> Option<String> {
     let url = web_sys::window()?.document()?.url().ok()?;
     let search = web_sys::Url::new(&url).ok()?.search();
     search
         .trim_start_matches('?')
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == TEST_PANIC_PARAM)
+        .find(|(k, _)| *k == key)
         .map(|(_, value)| value.to_string())
 }
 
@@ -138,6 +147,11 @@ pub fn app() -> Html {
                     Response::Ready => {
                         if let Some(url) = geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
+                        }
+                        if let Some(loader_url) = crate::web::bridge::loader_url() {
+                            let count = query_param(PARSERS_PARAM).and_then(|c| c.parse().ok());
+                            let request = Request::ParseWorkers { loader_url, count };
+                            send(&to_worker, &to_actions, &request, None);
                         }
                         if test_panic_param().as_deref() == Some("worker") {
                             send(&to_worker, &to_actions, &Request::ArmTestPanic, None);

@@ -114,13 +114,7 @@ impl Drop for WorkerBridge {
 /// worker started from a `blob:` URL inherits the page's policy, so its requests are
 /// limited like the page's (index.html allows `worker-src 'self' blob:`).
 fn loader_blob_url() -> Result<String, JsValue> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
-    let base = document
-        .base_uri()?
-        .ok_or_else(|| JsValue::from_str("the page has no base URI"))?;
-    let loader = Url::new_with_base(WORKER_URL, &base)?.href();
+    let loader = absolute_loader_url()?;
     // The URL goes into a JS string literal: JSON text is one.
     let literal = serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let source = format!("import {literal};\n");
@@ -128,6 +122,22 @@ fn loader_blob_url() -> Result<String, JsValue> {
     options.set_type("text/javascript");
     let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
     Url::create_object_url_with_blob(&blob)
+}
+
+/// The worker loader's absolute URL (resolved against the page's base URI); the
+/// worker starts its parse workers from it.
+pub fn loader_url() -> Option<String> {
+    absolute_loader_url().ok()
+}
+
+fn absolute_loader_url() -> Result<String, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let base = document
+        .base_uri()?
+        .ok_or_else(|| JsValue::from_str("the page has no base URI"))?;
+    Ok(Url::new_with_base(WORKER_URL, &base)?.href())
 }
 
 /// The message of a JS error.

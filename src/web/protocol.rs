@@ -48,6 +48,17 @@ pub enum Request {
         /// The table's URL.
         url: String,
     },
+    /// Where the worker's loader is (an absolute URL on the page's own origin, for
+    /// the same reason as [`Request::GeoSource`]), so that the worker can start parse
+    /// workers from it; sent once, when the worker is ready. Without it the worker
+    /// parses every file itself.
+    ParseWorkers {
+        /// The loader's URL.
+        loader_url: String,
+        /// How many; `None` lets the worker choose from the number of cores, 0 keeps
+        /// every file in the worker (the browser tests compare both).
+        count: Option<u32>,
+    },
 }
 
 /// Which records the answers cover.
@@ -156,6 +167,10 @@ pub struct Summary {
     pub cancelled: bool,
     /// The record limit the page keeps, when reading stopped there.
     pub record_limit: Option<u64>,
+    /// Parse workers that read files in the last reading (0: the worker read them
+    /// all itself).
+    #[serde(default)]
+    pub parse_workers: u32,
 }
 
 impl Summary {

@@ -20,6 +20,8 @@
 
 mod geo;
 mod inflate;
+mod parse;
+mod pool;
 mod reading;
 pub(crate) mod view;
 
@@ -35,6 +37,39 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
 use crate::analysis::{days, windows};
 use crate::flow::Dataset;
+
+/// Parse workers at most.
+const MAX_PARSE_WORKERS: usize = 4;
+
+/// Files handed out or waiting to be appended at most (bounds the parsed data sets
+/// held here before their turn).
+const PARSE_WINDOW: usize = 16;
+
+/// Parse workers when the page does not say: one a core, 2 to [`MAX_PARSE_WORKERS`];
+/// none on one core (a parse worker would only add copies there).
+fn default_parse_workers() -> usize {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|c| c.as_f64())
+        .unwrap_or(1.0);
+    if cores < 2.0 {
+        0
+    } else {
+        (cores as usize).min(MAX_PARSE_WORKERS)
+    }
+}
+
+/// Files larger than this are read by the reading worker itself: a parse worker's
+/// answer is the whole file's records, held twice more on their way here. gzip
+/// (by its name) holds about ten times its size of text.
+fn parallel_limit(name: &str) -> f64 {
+    if name.ends_with(".gz") {
+        16.0 * 1024.0 * 1024.0
+    } else {
+        64.0 * 1024.0 * 1024.0
+    }
+}
 
 /// One unit of reading work.
 enum Job {
@@ -76,11 +111,24 @@ struct Worker {
     inflater: RefCell<Option<Rc<inflate::Inflater>>>,
     /// The inflater could not be started: this worker decompresses itself.
     no_inflater: Cell<bool>,
+    /// Where the worker loader is and how many parse workers to start
+    /// ([`Request::ParseWorkers`]); `None` until the page says.
+    parsers: RefCell<Option<(String, usize)>>,
+    /// The parse workers ([`pool`]), started when the page says where they are.
+    pool: RefCell<Option<Rc<pool::Pool>>>,
+    /// The parse workers cannot run here: this worker parses every file itself.
+    no_pool: Cell<bool>,
+    /// Parse workers that parsed files in the current (or last) reading.
+    parse_workers_used: Cell<u32>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    if scope.name() == parse::NAME {
+        parse::start(scope);
+        return;
+    }
     install_panic_hook(scope.clone());
     let worker = Rc::new(Worker {
         scope: scope.clone(),
@@ -100,6 +148,10 @@ pub fn start() {
         pending_analysis: RefCell::new(None),
         inflater: RefCell::new(None),
         no_inflater: Cell::new(false),
+        parsers: RefCell::new(None),
+        pool: RefCell::new(None),
+        no_pool: Cell::new(false),
+        parse_workers_used: Cell::new(0),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
@@ -172,6 +224,7 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.queue.borrow_mut().clear();
+                    this.stop_pool();
                 }
             }
             Request::Clear => {
@@ -180,10 +233,17 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.clear_pending.set(true);
+                    this.stop_pool();
                 } else {
                     this.clear();
                     this.post_summary();
                 }
+            }
+            Request::ParseWorkers { loader_url, count } => {
+                let count = count.map_or_else(default_parse_workers, |c| c as usize);
+                *this.parsers.borrow_mut() = Some((loader_url, count.min(MAX_PARSE_WORKERS)));
+                // Started now, so that they are ready when the first files come.
+                let _ = this.pool();
             }
             Request::GeoSource { url } => {
                 let mut geo = this.geo.borrow_mut();
@@ -239,6 +299,10 @@ impl Worker {
             let mut progress = self.progress.borrow_mut();
             if !self.running.get() {
                 *progress = Progress::default();
+                self.parse_workers_used.set(0);
+                if let Some(pool) = self.pool.borrow().as_ref() {
+                    pool.reset_used();
+                }
             }
             match &job {
                 Job::Files(files) => {
@@ -274,30 +338,10 @@ impl Worker {
                 break;
             };
             match job {
-                Job::Files(files) => {
-                    // The inflater opens each file a few files ahead of the parsing.
-                    let mut asked = VecDeque::new();
-                    for (index, (file, name)) in files.iter().enumerate() {
-                        if self.cancel.get() {
-                            break;
-                        }
-                        let ahead = (index + asked.len()..=index + inflate::AHEAD)
-                            .filter_map(|i| files.get(i));
-                        for (file, _) in ahead {
-                            let inflater = self.inflater();
-                            asked.push_back(inflater.map(|i| {
-                                let id = i.open(file);
-                                (i, id)
-                            }));
-                        }
-                        let asked = asked.pop_front().flatten();
-                        reading::read_file(&self, file, name, asked).await;
-                    }
-                    // What was asked for and not read (after a cancel) is given back.
-                    for (inflater, id) in asked.into_iter().flatten() {
-                        inflater.close(id);
-                    }
-                }
+                Job::Files(files) => match self.pool() {
+                    Some(pool) => self.read_parallel(pool, files).await,
+                    None => self.read_sequential(files).await,
+                },
                 Job::Example => reading::read_example(&self).await,
             }
             if self.cancel.get() {
@@ -320,6 +364,174 @@ impl Worker {
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
         self.post_summary();
+    }
+
+    /// Reads `files` in this worker, in order, the inflater decompressing ahead.
+    async fn read_sequential(self: &Rc<Self>, files: Vec<(File, String)>) {
+        // The inflater opens each file a few files ahead of the parsing.
+        let mut asked = VecDeque::new();
+        for (index, (file, name)) in files.iter().enumerate() {
+            if self.cancel.get() {
+                break;
+            }
+            let ahead = (index + asked.len()..=index + inflate::AHEAD).filter_map(|i| files.get(i));
+            for (file, _) in ahead {
+                let inflater = self.inflater();
+                asked.push_back(inflater.map(|i| {
+                    let id = i.open(file);
+                    (i, id)
+                }));
+            }
+            let asked = asked.pop_front().flatten();
+            reading::read_file(self, file, name, asked).await;
+        }
+        // What was asked for and not read (after a cancel) is given back.
+        for (inflater, id) in asked.into_iter().flatten() {
+            inflater.close(id);
+        }
+    }
+
+    /// Reads `files` (and the batches of the same drop that are already queued) with
+    /// the parse workers: files are handed out as workers become free, and their data
+    /// sets appended here in file order, so the result is the same as
+    /// [`Worker::read_sequential`]'s. A file too large to send back and forth, one
+    /// that comes when no parse worker can take it and nothing else is under way, or
+    /// one whose parse worker failed, is read here. The record limit is applied here,
+    /// in file order: a file that would pass it is read again here with what is left.
+    async fn read_parallel(self: &Rc<Self>, pool: Rc<pool::Pool>, files: Vec<(File, String)>) {
+        /// A file handed out or to be read here (`id` `None`).
+        struct Entry {
+            file: File,
+            name: String,
+            id: Option<u32>,
+        }
+        let mut files: VecDeque<(File, String)> = files.into();
+        let mut ahead: VecDeque<Entry> = VecDeque::new();
+        let window = PARSE_WINDOW;
+        loop {
+            if self.cancel.get() {
+                break;
+            }
+            if pool.is_broken() && ahead.is_empty() {
+                // No parse worker left: the rest is read here.
+                self.read_sequential(files.drain(..).collect()).await;
+                break;
+            }
+            // Hand files out while there is room.
+            while ahead.len() < window {
+                if files.is_empty() {
+                    // The next batch of the same drop, when it is here already.
+                    let next = {
+                        let mut queue = self.queue.borrow_mut();
+                        match queue.front() {
+                            Some(Job::Files(_)) => queue.pop_front(),
+                            _ => None,
+                        }
+                    };
+                    match next {
+                        Some(Job::Files(more)) => files.extend(more),
+                        _ => break,
+                    }
+                }
+                let Some((file, name)) = files.pop_front() else {
+                    break;
+                };
+                let small = file.size() <= parallel_limit(&name);
+                let id = if small {
+                    pool.submit(&file, &name)
+                } else {
+                    None
+                };
+                if id.is_none() && small && !ahead.is_empty() {
+                    // Every parse worker is busy: wait for one.
+                    files.push_front((file, name));
+                    break;
+                }
+                ahead.push_back(Entry { file, name, id });
+            }
+            let Some(front) = ahead.front() else {
+                break;
+            };
+            self.progress.borrow_mut().current = front.name.clone();
+            if self.test_panic.replace(false) {
+                // NOTE: on purpose, for the browser tests (`?flowlens-test-panic=worker`).
+                panic!(
+                    "test panic while reading {} (asked for by ?flowlens-test-panic=worker)",
+                    front.name
+                );
+            }
+            let parsed = match front.id {
+                None => None,
+                Some(id) => match pool.take(id) {
+                    None => {
+                        pool.wait(&self.scope, 200).await;
+                        continue;
+                    }
+                    Some(pool::Outcome::Parsed(bytes)) => Some(bytes),
+                    Some(pool::Outcome::Lost) => None,
+                },
+            };
+            let Some(Entry { file, name, .. }) = ahead.pop_front() else {
+                break;
+            };
+            let appended = match parsed {
+                Some(bytes) => reading::append_parsed(self, &file, &bytes),
+                None => false,
+            };
+            if !appended {
+                let asked = self.inflater().map(|i| {
+                    let id = i.open(&file);
+                    (i, id)
+                });
+                if !reading::read_file(self, &file, &name, asked).await {
+                    // Cancelled in that file: it is noted, and so is what follows.
+                    ahead.clear();
+                    files.clear();
+                    break;
+                }
+            }
+            reading::breathe(self).await;
+        }
+        if let Some(front) = ahead
+            .front()
+            .map(|e| e.name.clone())
+            .or_else(|| files.front().map(|f| f.1.clone()))
+        {
+            reading::cancelled(self, &front);
+        }
+        self.parse_workers_used
+            .set(self.parse_workers_used.get().max(pool.used()));
+    }
+
+    /// Stops the parse workers (Cancel, Clear); they are started again for the next
+    /// reading.
+    fn stop_pool(&self) {
+        if let Some(pool) = self.pool.borrow_mut().take() {
+            pool.wake();
+        }
+    }
+
+    /// The parse workers, started when first needed; `None` when the page has not
+    /// said where they are, asked for none, or they cannot run here.
+    fn pool(&self) -> Option<Rc<pool::Pool>> {
+        if self.no_pool.get() {
+            return None;
+        }
+        let (url, count) = self.parsers.borrow().clone()?;
+        if count == 0 {
+            return None;
+        }
+        let mut slot = self.pool.borrow_mut();
+        if slot.as_ref().is_some_and(|p| p.is_broken()) {
+            *slot = None;
+            self.no_pool.set(true);
+            return None;
+        }
+        if slot.is_none() {
+            *slot = pool::Pool::spawn(&url, count).map(Rc::new);
+            self.no_pool.set(slot.is_none());
+        }
+        slot.clone()
     }
 
     /// The inflater, started when first needed; `None` when it cannot run here.
@@ -364,13 +576,14 @@ impl Worker {
             &self.dataset.borrow(),
             self.data_version.get(),
             self.cancelled.get(),
+            self.parse_workers_used.get(),
         );
         self.post(&Response::Read(summary));
     }
 }
 
 /// The summary of `dataset` for the page.
-fn summary(dataset: &Dataset, data_version: u32, cancelled: bool) -> Summary {
+fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers: u32) -> Summary {
     let table = &dataset.table;
     let first_start = (0..table.len()).filter_map(|r| table.start_secs(r)).min();
     let last_end = (0..table.len())
@@ -397,5 +610,6 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool) -> Summary {
         days: days(dataset),
         cancelled,
         record_limit: dataset.limit_reached.then_some(reading::MAX_RECORDS),
+        parse_workers,
     }
 }

@@ -23,7 +23,7 @@ use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritabl
 use super::inflate::{Inflater, Piece};
 use super::Worker;
 use crate::example::{generate, ExampleOptions};
-use crate::flow::{Dataset, Diagnostic, FileReader, ReadOptions};
+use crate::flow::{wire, Dataset, Diagnostic, FileReader, ReadOptions};
 
 /// Records the page keeps at most. 30 M records were measured at 2.35 GiB of wasm
 /// memory (about 84 bytes a record with the analyses' working memory), too close to the
@@ -81,16 +81,76 @@ enum Source {
 pub(super) type Asked = (Rc<Inflater>, u32);
 
 /// Reads `file` (named `name`) and appends it to the worker's data set; `asked` is
-/// set when the inflater was asked for it.
-pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, asked: Option<Asked>) {
+/// set when the inflater was asked for it. False when reading was cancelled in it.
+pub(super) async fn read_file(
+    worker: &Rc<Worker>,
+    file: &File,
+    name: &str,
+    asked: Option<Asked>,
+) -> bool {
     worker.progress.borrow_mut().current = name.to_string();
     if worker.test_panic.replace(false) {
         // NOTE: on purpose, for the browser tests (`?flowlens-test-panic=worker`).
         panic!("test panic while reading {name} (asked for by ?flowlens-test-panic=worker)");
     }
     let size = file.size() as u64;
-    let (mut dataset, options) = fresh(worker);
-    let first = match &asked {
+    let (dataset, options) = fresh(worker);
+    let read = read_into(Some(worker), dataset, &options, file, name, asked.as_ref()).await;
+    if let Some((inflater, id)) = &asked {
+        inflater.close(*id);
+    }
+    match read {
+        Some(dataset) => {
+            file_done(worker, dataset, size);
+            true
+        }
+        None => {
+            cancelled(worker, name);
+            false
+        }
+    }
+}
+
+/// Appends the data set of `file` that a parse worker sent (`bytes`, in the
+/// [`wire`] encoding). False, and nothing appended, when the file must be read here
+/// instead: the bytes cannot be decoded, or the record limit falls in or before it
+/// (the parse worker read it whole; here it is read with what is left, as when
+/// reading alone).
+pub(super) fn append_parsed(worker: &Rc<Worker>, file: &File, bytes: &Uint8Array) -> bool {
+    let (kept, spent) = {
+        let dataset = worker.dataset.borrow();
+        (dataset.records(), dataset.limit_reached)
+    };
+    let dataset = match wire::decode(&bytes.to_vec()) {
+        Ok(dataset) => dataset,
+        Err(err) => {
+            web_sys::console::warn_1(&format!("flowlens: a parse worker's answer: {err}").into());
+            return false;
+        }
+    };
+    if spent || dataset.limit_reached || dataset.records() > MAX_RECORDS.saturating_sub(kept) {
+        return false;
+    }
+    file_done(worker, dataset, file.size() as u64);
+    true
+}
+
+/// Reads `file` (named `name`) into `dataset` (a fresh one, for this file alone) and
+/// gives it back; `None` when reading was cancelled. `worker` is the reading worker
+/// (for Cancel, progress and yielding; `None` in a parse worker, which is stopped
+/// rather than cancelled); `asked` is set when the inflater was asked for the file.
+/// A read that failed is noted in the data set's diagnostics.
+pub(super) async fn read_into(
+    worker: Option<&Rc<Worker>>,
+    mut dataset: Dataset,
+    options: &ReadOptions,
+    file: &File,
+    name: &str,
+    asked: Option<&Asked>,
+) -> Option<Dataset> {
+    let spent = dataset.limit_reached;
+    let size = file.size() as u64;
+    let first = match asked {
         Some((inflater, id)) => inflater.next(*id).await,
         None => Piece::Unavailable,
     };
@@ -100,22 +160,21 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
             Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
             Ok(_) => Source::Plain,
             Err(message) => {
-                let reader = FileReader::new(&mut dataset, name, &options);
+                let reader = FileReader::new(&mut dataset, name, options);
                 dataset.diagnostics.push(Diagnostic {
                     file: name.to_string(),
                     line: None,
                     message: format!("cannot be read: {message}"),
                 });
                 reader.finish(&mut dataset);
-                file_done(worker, dataset, size);
-                return;
+                return Some(dataset);
             }
         },
         piece => Source::Inflated(piece),
     };
-    let ended = match (source, &asked) {
+    let ended = match (source, asked) {
         (Source::InflatedPlain, Some((inflater, id))) => {
-            let mut reader = FileReader::new(&mut dataset, name, &options);
+            let mut reader = FileReader::new(&mut dataset, name, options);
             let first = inflater.next(*id).await;
             let ended = pump_inflated(worker, inflater, *id, first, |bytes| {
                 reader.push(&mut dataset, bytes);
@@ -126,16 +185,16 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
             ended
         }
         (Source::Plain | Source::InflatedPlain, _) => {
-            read_raw(worker, &mut dataset, file, name, &options).await
+            read_raw(worker, &mut dataset, file, name, options).await
         }
         (source, _) => {
-            let mut reader = FileReader::new_text(&mut dataset, name, &options);
+            let mut reader = FileReader::new_text(&mut dataset, name, options);
             reader.count_input_bytes(&mut dataset, size);
             let push = |text: &[u8]| {
                 reader.push_text(&mut dataset, text);
                 !reader.is_stopped()
             };
-            let ended = match (source, &asked) {
+            let ended = match (source, asked) {
                 (Source::Inflated(first), Some((inflater, id))) => {
                     pump_inflated(worker, inflater, *id, first, push).await
                 }
@@ -149,33 +208,31 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
                 // Read it again with the core's decoder, which reports the damage as
                 // the CLI does and keeps what came before it. (Chunks went to the
                 // reader as they came, cut lines and all: what was read is dropped.)
-                dataset = fresh(worker).0;
-                read_raw(worker, &mut dataset, file, name, &options).await
+                dataset = Dataset::default();
+                dataset.limit_reached = spent;
+                read_raw(worker, &mut dataset, file, name, options).await
             } else {
                 ended
             }
         }
     };
-    if let Some((inflater, id)) = &asked {
-        inflater.close(*id);
-    }
     match ended {
-        Ended::Cancelled => cancelled(worker, name),
+        Ended::Cancelled => None,
         Ended::Failed(message) => {
             dataset.diagnostics.push(Diagnostic {
                 file: name.to_string(),
                 line: None,
                 message: format!("read failed: {message}; records before it were kept"),
             });
-            file_done(worker, dataset, size);
+            Some(dataset)
         }
-        Ended::Done | Ended::Stopped => file_done(worker, dataset, size),
+        Ended::Done | Ended::Stopped => Some(dataset),
     }
 }
 
 /// Reads the file's bytes as they are; the core's reader sniffs gzip itself.
 async fn read_raw(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     dataset: &mut Dataset,
     file: &File,
     name: &str,
@@ -201,7 +258,7 @@ fn decompressed(file: &File) -> Result<ReadableStream, String> {
 /// Feeds the inflater's chunks of file `id`, from `piece` on, to `push` (which
 /// returns false to stop), yielding to the event loop and posting progress as it goes.
 async fn pump_inflated(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     inflater: &Inflater,
     id: u32,
     mut piece: Piece,
@@ -209,7 +266,7 @@ async fn pump_inflated(
 ) -> Ended {
     let mut chunk = Vec::new();
     loop {
-        if worker.cancel.get() {
+        if worker.is_some_and(|w| w.cancel.get()) {
             return Ended::Cancelled;
         }
         match piece {
@@ -218,7 +275,9 @@ async fn pump_inflated(
                 if !push(&chunk) {
                     return Ended::Stopped;
                 }
-                breathe(worker).await;
+                if let Some(worker) = worker {
+                    breathe(worker).await;
+                }
             }
             Piece::End => return Ended::Done,
             Piece::Failed(message) => return Ended::Failed(message),
@@ -233,14 +292,14 @@ async fn pump_inflated(
 /// Feeds every chunk of `stream` to `push` (which returns false to stop), yielding
 /// to the event loop and posting progress as it goes.
 async fn pump(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     stream: ReadableStream,
     mut push: impl FnMut(&[u8]) -> bool,
 ) -> Ended {
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut chunk = Vec::new();
     loop {
-        if worker.cancel.get() {
+        if worker.is_some_and(|w| w.cancel.get()) {
             // The promise only reports the cancellation; nothing to wait for.
             let _ = reader.cancel();
             return Ended::Cancelled;
@@ -268,7 +327,9 @@ async fn pump(
             let _ = reader.cancel();
             return Ended::Stopped;
         }
-        breathe(worker).await;
+        if let Some(worker) = worker {
+            breathe(worker).await;
+        }
     }
 }
 
@@ -329,7 +390,7 @@ fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
 }
 
 /// Notes in the data set that reading stopped at `name`.
-fn cancelled(worker: &Rc<Worker>, name: &str) {
+pub(super) fn cancelled(worker: &Rc<Worker>, name: &str) {
     worker.dataset.borrow_mut().diagnostics.push(Diagnostic {
         file: name.to_string(),
         line: None,
@@ -339,7 +400,7 @@ fn cancelled(worker: &Rc<Worker>, name: &str) {
 }
 
 /// Posts progress and yields to the event loop when it is time to.
-async fn breathe(worker: &Rc<Worker>) {
+pub(super) async fn breathe(worker: &Rc<Worker>) {
     let now = js_sys::Date::now();
     if now - worker.last_progress_ms.get() >= PROGRESS_EVERY_MS {
         worker.last_progress_ms.set(now);
