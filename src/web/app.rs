@@ -142,16 +142,12 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let to_actions = dispatcher.clone();
             let to_worker = bridge.clone();
-            let spawned = WorkerBridge::spawn(move |response| {
+            let parse_workers = query_param(PARSERS_PARAM).and_then(|c| c.parse().ok());
+            let spawned = WorkerBridge::spawn(parse_workers, move |response| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
                         if let Some(url) = geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
-                        }
-                        if let Some(loader_url) = crate::web::bridge::loader_url() {
-                            let count = query_param(PARSERS_PARAM).and_then(|c| c.parse().ok());
-                            let request = Request::ParseWorkers { loader_url, count };
-                            send(&to_worker, &to_actions, &request, None);
                         }
                         if test_panic_param().as_deref() == Some("worker") {
                             send(&to_worker, &to_actions, &Request::ArmTestPanic, None);

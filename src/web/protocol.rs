@@ -48,17 +48,6 @@ pub enum Request {
         /// The table's URL.
         url: String,
     },
-    /// Where the worker's loader is (an absolute URL on the page's own origin, for
-    /// the same reason as [`Request::GeoSource`]), so that the worker can start parse
-    /// workers from it; sent once, when the worker is ready. Without it the worker
-    /// parses every file itself.
-    ParseWorkers {
-        /// The loader's URL.
-        loader_url: String,
-        /// How many; `None` lets the worker choose from the number of cores, 0 keeps
-        /// every file in the worker (the browser tests compare both).
-        count: Option<u32>,
-    },
 }
 
 /// Which records the answers cover.

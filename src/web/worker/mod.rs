@@ -3,8 +3,11 @@
 //! Life of the worker (entry point [`start`], built by Trunk as the `flowlens-worker`
 //! bin and started by the page from a `blob:` module that imports
 //! `flowlens-worker_loader.js`, so that it runs under the page's CSP):
-//! 1. it installs its panic hook and message handler, then posts [`Response::Ready`]
-//!    (messages posted before the wasm module is running would be lost);
+//! 1. it installs its panic hook and message handler, starts its parse workers
+//!    ([`pool`]; the page says from where and how many, in the global
+//!    [`crate::web::bridge::PARSE_CONFIG`]), then posts [`Response::Ready`] once they
+//!    are running too (or have failed; messages posted before the wasm module is
+//!    running would be lost, and the page is not loaded until its workers are);
 //! 2. [`Request::Read`] and [`Request::Example`] queue a job; one job runs at a time, in
 //!    an async task that yields to the event loop between chunks, so `Cancel`, `Clear`
 //!    and progress keep flowing; [`Response::Progress`] is posted every few chunks and
@@ -34,9 +37,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::bridge::PARSE_CONFIG;
 use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
 use crate::analysis::{days, windows};
 use crate::flow::Dataset;
+
+/// How long the page waits for its parse workers to start (ms).
+const PARSE_START_WAIT_MS: f64 = 10_000.0;
 
 /// Parse workers at most.
 const MAX_PARSE_WORKERS: usize = 4;
@@ -111,13 +118,9 @@ struct Worker {
     inflater: RefCell<Option<Rc<inflate::Inflater>>>,
     /// The inflater could not be started: this worker decompresses itself.
     no_inflater: Cell<bool>,
-    /// Where the worker loader is and how many parse workers to start
-    /// ([`Request::ParseWorkers`]); `None` until the page says.
-    parsers: RefCell<Option<(String, usize)>>,
-    /// The parse workers ([`pool`]), started when the page says where they are.
+    /// The parse workers ([`pool`]), started with this worker; `None` when there are
+    /// none (or none left): this worker parses every file itself.
     pool: RefCell<Option<Rc<pool::Pool>>>,
-    /// The parse workers cannot run here: this worker parses every file itself.
-    no_pool: Cell<bool>,
     /// Parse workers that parsed files in the current (or last) reading.
     parse_workers_used: Cell<u32>,
 }
@@ -148,18 +151,45 @@ pub fn start() {
         pending_analysis: RefCell::new(None),
         inflater: RefCell::new(None),
         no_inflater: Cell::new(false),
-        parsers: RefCell::new(None),
-        pool: RefCell::new(None),
-        no_pool: Cell::new(false),
+        pool: RefCell::new(start_parse_workers()),
         parse_workers_used: Cell::new(0),
     });
+    let pool = worker.pool.borrow().clone();
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // NOTE: the handler lives as long as the worker; leaking it is the intent.
     handler.forget();
-    post(&scope, &Response::Ready, None);
+    match pool {
+        Some(pool) => wasm_bindgen_futures::spawn_local(async move {
+            // The page is loaded when its parse workers are (they fetch this same
+            // code); one that takes too long is not waited for.
+            let since = js_sys::Date::now();
+            while !pool.settled() && js_sys::Date::now() - since < PARSE_START_WAIT_MS {
+                pool.wait(&scope, 100).await;
+            }
+            post(&scope, &Response::Ready, None);
+        }),
+        None => post(&scope, &Response::Ready, None),
+    }
+}
+
+/// The parse workers the page asked for (see [`crate::web::bridge::PARSE_CONFIG`]).
+fn start_parse_workers() -> Option<Rc<pool::Pool>> {
+    let config = js_sys::Reflect::get(&js_sys::global(), &PARSE_CONFIG.into()).ok()?;
+    let loader = js_sys::Reflect::get(&config, &"loader".into())
+        .ok()?
+        .as_string()?;
+    let count = js_sys::Reflect::get(&config, &"count".into())
+        .ok()
+        .and_then(|c| c.as_f64())
+        .map_or_else(default_parse_workers, |c| c.clamp(0.0, 64.0) as usize)
+        .min(MAX_PARSE_WORKERS);
+    if count == 0 {
+        return None;
+    }
+    pool::Pool::spawn(&loader, count).map(Rc::new)
 }
 
 /// Posts `response` to the page as `[json, transfer]`.
@@ -224,7 +254,7 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.queue.borrow_mut().clear();
-                    this.stop_pool();
+                    this.wake_pool();
                 }
             }
             Request::Clear => {
@@ -233,17 +263,11 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.clear_pending.set(true);
-                    this.stop_pool();
+                    this.wake_pool();
                 } else {
                     this.clear();
                     this.post_summary();
                 }
-            }
-            Request::ParseWorkers { loader_url, count } => {
-                let count = count.map_or_else(default_parse_workers, |c| c as usize);
-                *this.parsers.borrow_mut() = Some((loader_url, count.min(MAX_PARSE_WORKERS)));
-                // Started now, so that they are ready when the first files come.
-                let _ = this.pool();
             }
             Request::GeoSource { url } => {
                 let mut geo = this.geo.borrow_mut();
@@ -408,6 +432,8 @@ impl Worker {
         let mut files: VecDeque<(File, String)> = files.into();
         let mut ahead: VecDeque<Entry> = VecDeque::new();
         let window = PARSE_WINDOW;
+        // Reading was cancelled in a file read here, which noted it.
+        let mut noted = false;
         loop {
             if self.cancel.get() {
                 break;
@@ -485,51 +511,38 @@ impl Worker {
                 });
                 if !reading::read_file(self, &file, &name, asked).await {
                     // Cancelled in that file: it is noted, and so is what follows.
-                    ahead.clear();
-                    files.clear();
+                    noted = true;
                     break;
                 }
             }
             reading::breathe(self).await;
         }
-        if let Some(front) = ahead
+        // Files handed out and not appended (after a cancel) are dropped when they come.
+        pool.abandon(ahead.iter().filter_map(|e| e.id));
+        let unread = ahead
             .front()
-            .map(|e| e.name.clone())
-            .or_else(|| files.front().map(|f| f.1.clone()))
-        {
-            reading::cancelled(self, &front);
+            .map(|e| &e.name)
+            .or(files.front().map(|f| &f.1));
+        if let (false, Some(name)) = (noted, unread) {
+            reading::cancelled(self, name);
         }
         self.parse_workers_used
             .set(self.parse_workers_used.get().max(pool.used()));
     }
 
-    /// Stops the parse workers (Cancel, Clear); they are started again for the next
-    /// reading.
-    fn stop_pool(&self) {
-        if let Some(pool) = self.pool.borrow_mut().take() {
+    /// Ends the job task's wait for the parse workers (Cancel, Clear). They are not
+    /// stopped: they finish the file or two they have, which is dropped.
+    fn wake_pool(&self) {
+        if let Some(pool) = self.pool.borrow().as_ref() {
             pool.wake();
         }
     }
 
-    /// The parse workers, started when first needed; `None` when the page has not
-    /// said where they are, asked for none, or they cannot run here.
+    /// The parse workers; `None` when there are none, or none left.
     fn pool(&self) -> Option<Rc<pool::Pool>> {
-        if self.no_pool.get() {
-            return None;
-        }
-        let (url, count) = self.parsers.borrow().clone()?;
-        if count == 0 {
-            return None;
-        }
         let mut slot = self.pool.borrow_mut();
         if slot.as_ref().is_some_and(|p| p.is_broken()) {
             *slot = None;
-            self.no_pool.set(true);
-            return None;
-        }
-        if slot.is_none() {
-            *slot = pool::Pool::spawn(&url, count).map(Rc::new);
-            self.no_pool.set(slot.is_none());
         }
         slot.clone()
     }

@@ -11,7 +11,7 @@
 //! reading worker to read itself. Dropping the pool stops every parse worker.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
@@ -51,6 +51,8 @@ struct Slot {
 #[derive(Default)]
 struct Inbox {
     outcomes: HashMap<u32, Outcome>,
+    /// Files no longer wanted (a cancelled reading): dropped when they come.
+    abandoned: HashSet<u32>,
     /// Resolves the reading worker's wait for the next message.
     wake: Option<Function>,
 }
@@ -115,7 +117,9 @@ impl Pool {
                         Err(_) => Outcome::Lost,
                     };
                     let mut inbox = inbox.borrow_mut();
-                    inbox.outcomes.insert(id, outcome);
+                    if !inbox.abandoned.remove(&id) {
+                        inbox.outcomes.insert(id, outcome);
+                    }
                     inbox.wake();
                 })
             };
@@ -148,6 +152,22 @@ impl Pool {
             next_id: Cell::new(0),
             _handlers: handlers,
         })
+    }
+
+    /// True when every parse worker is running or has failed.
+    pub fn settled(&self) -> bool {
+        self.slots.iter().all(|s| s.ready.get() || s.broken.get())
+    }
+
+    /// Files `ids` are no longer wanted: what came of them is dropped, now or when it
+    /// comes.
+    pub fn abandon(&self, ids: impl Iterator<Item = u32>) {
+        let mut inbox = self.inbox.borrow_mut();
+        for id in ids {
+            if inbox.outcomes.remove(&id).is_none() {
+                inbox.abandoned.insert(id);
+            }
+        }
     }
 
     /// True when every parse worker failed.
@@ -219,7 +239,9 @@ fn fail(slot: &Slot, inbox: &RefCell<Inbox>) {
     let lost = std::mem::take(&mut *slot.waiting.borrow_mut());
     let mut inbox = inbox.borrow_mut();
     for id in lost {
-        inbox.outcomes.insert(id, Outcome::Lost);
+        if !inbox.abandoned.remove(&id) {
+            inbox.outcomes.insert(id, Outcome::Lost);
+        }
     }
     inbox.wake();
 }
