@@ -65,13 +65,16 @@ impl Inbox {
     }
 }
 
+/// A parse worker's message and error handlers (kept alive with the pool).
+type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(ErrorEvent)>);
+
 /// The running parse workers; dropping the pool stops them.
 pub struct Pool {
     slots: Vec<Rc<Slot>>,
     url: String,
     inbox: Rc<RefCell<Inbox>>,
     next_id: Cell<u32>,
-    _handlers: Vec<(Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(ErrorEvent)>)>,
+    _handlers: Vec<Handlers>,
 }
 
 impl Pool {
