@@ -7,6 +7,9 @@
 //   reports (`flowlens analyze --json`) for the comparisons;
 // - gives the files to the page through a DataTransfer drop on the drop zone, the file
 //   input and the folder input; loads the example with its button, cancels, clears;
+// - reads the example week with two parse workers and with none (?flowlens-parsers=0:
+//   the reading worker alone), and checks that both were used as asked and that the
+//   downloaded reports are the same bytes;
 // - checks the sources table, the verdict, the charts' pixels, the downloaded report
 //   (same numbers as the CLI), the downloaded Markdown summary and CSVs (the same bytes
 //   as `flowlens analyze --output md|csv|flows-csv`), the printable summary (and takes
@@ -762,6 +765,30 @@ async function main() {
       await checkCase(watch, cliReport, 'file input', null, expectedGeo);
       await checkClean(watch, 'file input');
       await watch.context.close();
+    }
+
+    // 2b. Parse workers: two read the drop in parallel (each file parsed in one of them
+    // and appended in file order by the reading worker); the report is the same bytes
+    // as when the reading worker reads every file alone (?flowlens-parsers=0).
+    if (files.length) {
+      const reports = {};
+      for (const count of [2, 0]) {
+        const how = `parse workers ${count}`;
+        const watch = await openPage(browser, `${base}?flowlens-parsers=${count}`);
+        await test(`${how}: the example week read ${count ? 'in parallel' : 'by the worker alone'}`, async () => {
+          await watch.page.setInputFiles('[data-testid="file-input"]', files);
+          await waitReady(watch.page);
+          const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
+          assert(count ? used >= 2 : used === 0, `parse workers used: ${used}`);
+          reports[count] = (await downloadText(watch.page, 'download-report')).text;
+        });
+        await checkClean(watch, how);
+        await watch.context.close();
+      }
+      await test('parse workers: the report is the same bytes with two parse workers as with none', async () => {
+        assert(reports[2] && reports[0], 'a report is missing');
+        assert(reports[2] === reports[0], `the reports differ:\n${differences(JSON.parse(reports[2]), JSON.parse(reports[0])).slice(0, 10).join('\n')}`);
+      });
     }
 
     // 3. The folder input.
