@@ -494,6 +494,28 @@ impl FlowTable {
         }
     }
 
+    /// Rows the fixed-width columns hold without growing.
+    pub fn capacity(&self) -> usize {
+        self.srcaddr.capacity()
+    }
+
+    /// Makes room for `rows` rows in all (one growth of every column, when a reader
+    /// knows about how many are coming).
+    pub fn reserve_rows(&mut self, rows: usize) {
+        let additional = rows.saturating_sub(self.len());
+        self.srcaddr.reserve_exact(additional);
+        self.dstaddr.reserve_exact(additional);
+        self.srcport.reserve_exact(additional);
+        self.dstport.reserve_exact(additional);
+        self.protocol.reserve_exact(additional);
+        self.packets.reserve_exact(additional);
+        self.bytes.reserve_exact(additional);
+        self.start.reserve_exact(additional);
+        self.end.reserve_exact(additional);
+        self.presence.reserve_exact(additional);
+        self.status.reserve_exact(additional);
+    }
+
     /// Makes room for `additional` rows, growing by a quarter rather than doubling:
     /// a data set built by appending files then peaks near 1.25× its final size.
     fn reserve_gently(&mut self, additional: usize) {

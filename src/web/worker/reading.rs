@@ -75,7 +75,16 @@ enum Source {
     Plain,
     /// Anything else, its bytes sent by the inflater.
     InflatedPlain,
+    /// Anything else, read whole at once (a parse worker, a file of bounded size).
+    Whole,
 }
+
+/// A parse worker reads a file not named gzip whole when it is at most this large.
+const WHOLE_MAX_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Bytes given to the reader at a time from a file read whole (as a `File`'s stream
+/// gives them), so that where reading stops is the same either way.
+const WHOLE_SLICE_BYTES: usize = 64 * 1024;
 
 /// A file asked of the inflater: the inflater and the file's id there.
 pub(super) type Asked = (Rc<Inflater>, u32);
@@ -161,6 +170,11 @@ pub(super) async fn read_into(
         // not gzip after all, the decompressor fails at once and the file is read
         // again by the core's reader, which sniffs the content, as below.
         Piece::Unavailable if size > 0 && name.ends_with(".gz") => Source::Gzip,
+        // In a parse worker, read at once: one round trip to the browser for the
+        // file's bytes, no first bytes first (the core's reader sniffs them).
+        Piece::Unavailable if worker.is_none() && file.size() <= WHOLE_MAX_BYTES => {
+            Source::Whole
+        }
         Piece::Unavailable => match first_bytes(file).await {
             Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
             Ok(_) => Source::Plain,
@@ -188,6 +202,27 @@ pub(super) async fn read_into(
             .await;
             reader.finish(&mut dataset);
             ended
+        }
+        (Source::Whole, _) => {
+            let mut reader = FileReader::new(&mut dataset, name, options);
+            match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    let bytes = Uint8Array::new(&buffer).to_vec();
+                    for chunk in bytes.chunks(WHOLE_SLICE_BYTES) {
+                        reader.push(&mut dataset, chunk);
+                        if reader.is_stopped() {
+                            break;
+                        }
+                    }
+                }
+                Err(err) => dataset.diagnostics.push(Diagnostic {
+                    file: name.to_string(),
+                    line: None,
+                    message: format!("cannot be read: {}", describe(&err)),
+                }),
+            };
+            reader.finish(&mut dataset);
+            Ended::Done
         }
         (Source::Plain | Source::InflatedPlain, _) => {
             read_raw(worker, &mut dataset, file, name, options).await
@@ -386,12 +421,25 @@ fn fresh(worker: &Rc<Worker>) -> (Dataset, ReadOptions) {
 
 /// Appends a finished file's data set and counts it.
 fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
-    worker.dataset.borrow_mut().append(dataset);
-    {
-        let mut progress = worker.progress.borrow_mut();
-        progress.files_done += 1;
-        progress.bytes_read += input_bytes;
+    let mut progress = worker.progress.borrow_mut();
+    progress.files_done += 1;
+    progress.bytes_read += input_bytes;
+    let mut all = worker.dataset.borrow_mut();
+    let needed = all.table.len() + dataset.table.len();
+    if all.table.capacity() < needed && progress.bytes_read < progress.bytes_total {
+        // Room for the records of every file queued, estimated from the input bytes
+        // read so far: the columns grow a few times rather than by a quarter each
+        // time (each growth copies them all). Room not used is given back when
+        // reading ends (`shrink_to_fit`, in place).
+        let estimate = needed as f64 * progress.bytes_total as f64
+            / progress.bytes_read.max(1) as f64
+            * 1.05;
+        let rows = estimate.min(MAX_RECORDS as f64) as usize;
+        if rows > needed {
+            all.table.reserve_rows(rows);
+        }
     }
+    all.append(dataset);
 }
 
 /// Notes in the data set that reading stopped at `name`.
