@@ -634,6 +634,26 @@ mod tests {
     }
 
     #[test]
+    fn reserve_rows_makes_room_once_and_keeps_the_records() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        t.push(&v);
+        t.reserve_rows(1000);
+        assert!(t.capacity() >= 1000);
+        let room = t.capacity();
+        for _ in 1..1000 {
+            t.push(&v);
+        }
+        // No growth was needed for the 999 more rows.
+        assert_eq!(t.capacity(), room);
+        assert_eq!(t.len(), 1000);
+        assert_eq!(t.core(999), v);
+        // Asking for fewer rows than there are changes nothing.
+        t.reserve_rows(10);
+        assert_eq!(t.capacity(), room);
+    }
+
+    #[test]
     fn append_remaps_addresses_and_text() {
         let mut a = FlowTable::default();
         let v = values(&mut a, "10.0.0.1", Some(10));

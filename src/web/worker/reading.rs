@@ -172,9 +172,7 @@ pub(super) async fn read_into(
         Piece::Unavailable if size > 0 && name.ends_with(".gz") => Source::Gzip,
         // In a parse worker, read at once: one round trip to the browser for the
         // file's bytes, no first bytes first (the core's reader sniffs them).
-        Piece::Unavailable if worker.is_none() && file.size() <= WHOLE_MAX_BYTES => {
-            Source::Whole
-        }
+        Piece::Unavailable if worker.is_none() && file.size() <= WHOLE_MAX_BYTES => Source::Whole,
         Piece::Unavailable => match first_bytes(file).await {
             Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
             Ok(_) => Source::Plain,
@@ -431,9 +429,8 @@ fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
         // read so far: the columns grow a few times rather than by a quarter each
         // time (each growth copies them all). Room not used is given back when
         // reading ends (`shrink_to_fit`, in place).
-        let estimate = needed as f64 * progress.bytes_total as f64
-            / progress.bytes_read.max(1) as f64
-            * 1.05;
+        let estimate =
+            needed as f64 * progress.bytes_total as f64 / progress.bytes_read.max(1) as f64 * 1.05;
         let rows = estimate.min(MAX_RECORDS as f64) as usize;
         if rows > needed {
             all.table.reserve_rows(rows);
