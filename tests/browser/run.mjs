@@ -782,6 +782,30 @@ async function main() {
           assert(count ? used >= 2 : used === 0, `parse workers used: ${used}`);
           reports[count] = (await downloadText(watch.page, 'download-report')).text;
         });
+        if (count) {
+          await test(`${how}: Cancel in a drop keeps what was read; the next drop reads it all again`, async () => {
+            const { page } = watch;
+            await page.click('[data-testid="clear"]');
+            await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+            await page.setInputFiles('[data-testid="file-input"]', files);
+            await page.click('[data-testid="cancel"]');
+            await page.waitForFunction(
+              () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
+              null,
+              { timeout: READ_TIMEOUT_MS },
+            );
+            const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
+            assert(/cancelled/.test(text), `summary: ${text}`);
+            const read = await page.$eval('[data-testid="summary"] [data-field="files"]', (e) => e.textContent);
+            assert(Number(read.replace(/,/g, '')) < files.length, `files read ${read} of ${files.length}`);
+            await page.click('[data-testid="clear"]');
+            await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+            await page.setInputFiles('[data-testid="file-input"]', files);
+            await waitReady(page);
+            const again = (await downloadText(page, 'download-report')).text;
+            assert(again === reports[count], 'the report after a cancelled drop differs');
+          });
+        }
         await checkClean(watch, how);
         await watch.context.close();
       }
