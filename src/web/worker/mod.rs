@@ -462,7 +462,9 @@ impl Worker {
                 let Some((file, name)) = files.pop_front() else {
                     break;
                 };
-                let small = file.size() <= parallel_limit(&name);
+                // Past the record limit a file is only noted, here.
+                let small = file.size() <= parallel_limit(&name)
+                    && !self.dataset.borrow().limit_reached;
                 let id = if small {
                     pool.submit(&file, &name)
                 } else {
