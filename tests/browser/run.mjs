@@ -155,8 +155,9 @@ function serve(dist = DIST) {
 // Pages.
 
 /** Opens the page in a fresh context and records errors and requests. */
-async function openPage(browser, base) {
+async function openPage(browser, base, setup = null) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  if (setup) await setup(context);
   const page = await context.newPage();
   const watch = { errors: [], requestsAfterLoad: [], loaded: false, context, page };
   page.on('console', (msg) => {
@@ -807,6 +808,25 @@ async function main() {
           });
         }
         await checkClean(watch, how);
+        await watch.context.close();
+      }
+      // Parse workers that cannot load (their requests for the worker's code fail):
+      // the page is still loaded, and the reading worker reads everything alone.
+      {
+        const how = 'parse workers that cannot load';
+        let loads = 0;
+        const watch = await openPage(browser, `${base}?flowlens-parsers=2`, (context) =>
+          context.route('**/flowlens-worker_loader.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
+        );
+        await test(`${how}: the worker reads the example week alone, with the same report`, async () => {
+          assert(loads === 3, `the worker code was asked for ${loads} times, not 3 (the worker, two parse workers)`);
+          await watch.page.setInputFiles('[data-testid="file-input"]', files);
+          await waitReady(watch.page);
+          const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
+          assert(used === 0, `parse workers used: ${used}`);
+          const report = (await downloadText(watch.page, 'download-report')).text;
+          assert(report === reports[0], 'the report differs from the one read without parse workers');
+        });
         await watch.context.close();
       }
       await test('parse workers: the report is the same bytes with two parse workers as with none', async () => {

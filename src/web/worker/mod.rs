@@ -463,8 +463,8 @@ impl Worker {
                     break;
                 };
                 // Past the record limit a file is only noted, here.
-                let small = file.size() <= parallel_limit(&name)
-                    && !self.dataset.borrow().limit_reached;
+                let small =
+                    file.size() <= parallel_limit(&name) && !self.dataset.borrow().limit_reached;
                 let id = if small {
                     pool.submit(&file, &name)
                 } else {

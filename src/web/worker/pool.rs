@@ -19,8 +19,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, ErrorEvent, File, MessageEvent, Url, Worker,
-    WorkerOptions, WorkerType,
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, ErrorEvent, Event, File, MessageEvent, Url,
+    Worker, WorkerOptions, WorkerType,
 };
 
 /// Files a parse worker may have waiting (the one it reads and the next).
@@ -66,7 +66,7 @@ impl Inbox {
 }
 
 /// A parse worker's message and error handlers (kept alive with the pool).
-type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(ErrorEvent)>);
+type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(Event)>);
 
 /// The running parse workers; dropping the pool stops them.
 pub struct Pool {
@@ -129,10 +129,16 @@ impl Pool {
             let on_error = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
+                // NOTE: a worker whose code fails to load gets a plain `Event`, not an
+                // `ErrorEvent`: its message is read only when there is one.
+                Closure::<dyn Fn(Event)>::new(move |event: Event| {
                     event.prevent_default();
+                    let message = event
+                        .dyn_ref::<ErrorEvent>()
+                        .map(ErrorEvent::message)
+                        .unwrap_or_else(|| "its code did not load".to_string());
                     web_sys::console::warn_1(
-                        &format!("flowlens: a parse worker failed: {}", event.message()).into(),
+                        &format!("flowlens: a parse worker failed: {message}").into(),
                     );
                     fail(&slot, &inbox);
                 })
