@@ -12,7 +12,10 @@
 //!    an async task that yields to the event loop between chunks, so `Cancel`, `Clear`
 //!    and progress keep flowing; [`Response::Progress`] is posted every few chunks and
 //!    [`Response::Read`] when the queue is empty and no more batches of a drop are
-//!    announced (`Read { more: true }`);
+//!    announced (`Read { more: true }`). With parse workers, a job's files (and the
+//!    batches queued behind it) are handed out to them as they become free and their
+//!    data sets appended here in file order ([`Worker::read_parallel`]); without,
+//!    this worker reads them itself ([`Worker::read_sequential`]);
 //! 3. [`Request::Analyze`] runs [`crate::analysis::analyze`] at once on the data set
 //!    as it is and posts [`Response::Analysis`]. The first one first fetches the
 //!    address table from the URL of [`Request::GeoSource`] ([`geo`]); analyses asked

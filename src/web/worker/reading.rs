@@ -4,8 +4,13 @@
 //! is complete (as the CLI does), so an analysis never sees half a file and a
 //! cancelled file leaves nothing behind but a diagnostic.
 //!
-//! gzip (recognised by its first two bytes, not by the name) is decompressed by the
-//! browser's native `DecompressionStream`, which is faster than doing it in wasm: in
+//! The same code reads files in the parse workers ([`super::parse`], [`read_into`]
+//! without a reading worker): there a file's data set is sent back rather than
+//! appended.
+//!
+//! gzip (recognised by its first two bytes, or by a `.gz` name where the first bytes
+//! are not at hand, not otherwise by the name) is decompressed by the browser's native
+//! `DecompressionStream`, which is faster than doing it in wasm: in a parse worker, in
 //! the inflater worker ([`super::inflate`]) while this one parses, or here when there
 //! is no inflater. When the browser's decompressor fails (a damaged file, or one it
 //! does not accept), what was read of the file is thrown away and the file is read
