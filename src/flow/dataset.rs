@@ -48,7 +48,7 @@ pub struct Dataset {
     /// True once reading stopped at [`super::ReadOptions::max_records`].
     pub limit_reached: bool,
     /// `(first row, format)`: the format of the records from that row on.
-    formats: Vec<(u32, Format)>,
+    pub(super) formats: Vec<(u32, Format)>,
 }
 
 impl Dataset {

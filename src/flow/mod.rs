@@ -11,6 +11,7 @@ pub mod gzip;
 pub mod reader;
 pub mod s3key;
 pub mod table;
+pub mod wire;
 
 pub use addr::{AddrClass, AddrId, Cidr};
 pub use dataset::{Dataset, FileSummary};

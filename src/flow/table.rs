@@ -92,7 +92,7 @@ pub struct CoreValues {
 /// Interned strings; id 0 is the missing value.
 #[derive(Clone, Debug)]
 pub struct Interner {
-    strings: Vec<Box<str>>,
+    pub(super) strings: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
 
@@ -129,9 +129,9 @@ impl Interner {
 /// A text column: interned values, run-length encoded by row.
 #[derive(Clone, Debug, Default)]
 pub struct TextColumn {
-    values: Interner,
+    pub(super) values: Interner,
     /// `(first row, value id)`, rows ascending; a run lasts until the next one.
-    runs: Vec<(u32, u32)>,
+    pub(super) runs: Vec<(u32, u32)>,
     /// Raw bytes of the last value pushed, to skip interning repeats.
     last_raw: Vec<u8>,
     last_id: u32,
@@ -240,21 +240,21 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 pub struct FlowTable {
     /// Interned addresses shared by `srcaddr` and `dstaddr`.
     pub addrs: AddrTable,
-    srcaddr: Vec<AddrId>,
-    dstaddr: Vec<AddrId>,
-    srcport: Vec<u16>,
-    dstport: Vec<u16>,
-    protocol: Vec<u8>,
-    packets: Vec<u64>,
-    bytes: Vec<u64>,
-    start: Vec<u32>,
-    end: Vec<u32>,
-    presence: Vec<u8>,
+    pub(super) srcaddr: Vec<AddrId>,
+    pub(super) dstaddr: Vec<AddrId>,
+    pub(super) srcport: Vec<u16>,
+    pub(super) dstport: Vec<u16>,
+    pub(super) protocol: Vec<u8>,
+    pub(super) packets: Vec<u64>,
+    pub(super) bytes: Vec<u64>,
+    pub(super) start: Vec<u32>,
+    pub(super) end: Vec<u32>,
+    pub(super) presence: Vec<u8>,
     /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
     /// (0 none, 1 OK, 2 NODATA, 3 SKIPDATA).
-    status: Vec<u8>,
+    pub(super) status: Vec<u8>,
     /// Text columns by name, in the order first seen.
-    text: Vec<(String, TextColumn)>,
+    pub(super) text: Vec<(String, TextColumn)>,
 }
 
 impl FlowTable {
@@ -532,6 +532,17 @@ impl FlowTable {
         self.status.reserve_exact(additional);
     }
 
+    /// Rows the fixed-width columns hold without growing.
+    pub fn capacity(&self) -> usize {
+        self.srcaddr.capacity()
+    }
+
+    /// Makes room for `rows` rows in all (one growth of every column, when a reader
+    /// knows about how many are coming).
+    pub fn reserve_rows(&mut self, rows: usize) {
+        self.reserve(rows.saturating_sub(self.len()));
+    }
+
     /// Makes room for `additional` rows, growing by a quarter rather than doubling:
     /// a data set built by appending files then peaks near 1.25× its final size.
     fn reserve_gently(&mut self, additional: usize) {
@@ -647,6 +658,26 @@ mod tests {
         assert_eq!(c.get(599), Some("eni-a"));
         assert_eq!(c.get(600), Some("eni-b"));
         assert_eq!(c.get(1000), None);
+    }
+
+    #[test]
+    fn reserve_rows_makes_room_once_and_keeps_the_records() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        t.push(&v);
+        t.reserve_rows(1000);
+        assert!(t.capacity() >= 1000);
+        let room = t.capacity();
+        for _ in 1..1000 {
+            t.push(&v);
+        }
+        // No growth was needed for the 999 more rows.
+        assert_eq!(t.capacity(), room);
+        assert_eq!(t.len(), 1000);
+        assert_eq!(t.core(999), v);
+        // Asking for fewer rows than there are changes nothing.
+        t.reserve_rows(10);
+        assert_eq!(t.capacity(), room);
     }
 
     #[test]

@@ -59,15 +59,24 @@ const TEST_PANIC_PARAM: &str = "flowlens-test-panic";
 
 type Bridge = Rc<RefCell<Option<WorkerBridge>>>;
 
+/// The query parameter that sets how many parse workers the worker starts (the
+/// browser tests compare 0, the worker reading alone, with several).
+const PARSERS_PARAM: &str = "flowlens-parsers";
+
 /// The value of `?flowlens-test-panic=…` in the page's URL, if any.
 fn test_panic_param() -> Option<String> {
+    query_param(TEST_PANIC_PARAM)
+}
+
+/// The value of `?{key}=…` in the page's URL, if any.
+fn query_param(key: &str) -> Option<String> {
     let url = web_sys::window()?.document()?.url().ok()?;
     let search = web_sys::Url::new(&url).ok()?.search();
     search
         .trim_start_matches('?')
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == TEST_PANIC_PARAM)
+        .find(|(k, _)| *k == key)
         .map(|(_, value)| value.to_string())
 }
 
@@ -133,7 +142,8 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let to_actions = dispatcher.clone();
             let to_worker = bridge.clone();
-            let spawned = WorkerBridge::spawn(move |response| {
+            let parse_workers = query_param(PARSERS_PARAM).and_then(|c| c.parse().ok());
+            let spawned = WorkerBridge::spawn(parse_workers, move |response| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
                         if let Some(url) = geo_url() {

@@ -17,6 +17,11 @@ const WORKER_URL: &str = "flowlens-worker_loader.js";
 /// Said when the worker is gone for good.
 const RELOAD_ADVICE: &str = "Reload the page to start again.";
 
+/// The global the worker's start module sets before it imports the loader:
+/// `{ loader, count }`, the loader's absolute URL (from which the worker starts its
+/// parse workers, themselves from `blob:` URLs) and how many (`null`: one a core).
+pub const PARSE_CONFIG: &str = "flowlensParseWorkers";
+
 /// A running worker; dropping it stops the worker.
 pub struct WorkerBridge {
     worker: Worker,
@@ -27,12 +32,17 @@ pub struct WorkerBridge {
 }
 
 impl WorkerBridge {
-    /// Starts the worker; `on_response` gets each of its messages.
-    pub fn spawn(on_response: impl Fn(Response) + 'static) -> Result<WorkerBridge, String> {
+    /// Starts the worker; `on_response` gets each of its messages. `parse_workers`
+    /// sets how many parse workers it starts (`None`: it chooses; see
+    /// [`PARSE_CONFIG`]).
+    pub fn spawn(
+        parse_workers: Option<u32>,
+        on_response: impl Fn(Response) + 'static,
+    ) -> Result<WorkerBridge, String> {
         // A module worker: its loader imports the wasm-bindgen module (`--target web`).
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let blob_url = loader_blob_url()
+        let blob_url = loader_blob_url(parse_workers)
             .map_err(|e| format!("The worker could not be started: {}", describe(&e)))?;
         let worker = match Worker::new_with_options(&blob_url, &options) {
             Ok(worker) => worker,
@@ -113,21 +123,31 @@ impl Drop for WorkerBridge {
 /// page's `<meta>` policy does not reach it, and a static host sends no header); a
 /// worker started from a `blob:` URL inherits the page's policy, so its requests are
 /// limited like the page's (index.html allows `worker-src 'self' blob:`).
-fn loader_blob_url() -> Result<String, JsValue> {
+fn loader_blob_url(parse_workers: Option<u32>) -> Result<String, JsValue> {
+    let loader = absolute_loader_url()?;
+    // The URL goes into a JS string literal: JSON text is one.
+    let literal = serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let count = parse_workers.map_or_else(|| "null".to_string(), |c| c.to_string());
+    // The configuration is set before the import runs the worker (a static import
+    // would run first), so the worker finds it when it starts.
+    let source = format!(
+        "self.{PARSE_CONFIG} = {{ loader: {literal}, count: {count} }};\nawait import({literal});\n"
+    );
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
+    Url::create_object_url_with_blob(&blob)
+}
+
+/// The worker loader's absolute URL (resolved against the page's base URI).
+fn absolute_loader_url() -> Result<String, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
     let base = document
         .base_uri()?
         .ok_or_else(|| JsValue::from_str("the page has no base URI"))?;
-    let loader = Url::new_with_base(WORKER_URL, &base)?.href();
-    // The URL goes into a JS string literal: JSON text is one.
-    let literal = serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let source = format!("import {literal};\n");
-    let options = BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
-    Url::create_object_url_with_blob(&blob)
+    Ok(Url::new_with_base(WORKER_URL, &base)?.href())
 }
 
 /// The message of a JS error.

@@ -156,6 +156,10 @@ pub struct Summary {
     pub cancelled: bool,
     /// The record limit the page keeps, when reading stopped there.
     pub record_limit: Option<u64>,
+    /// Parse workers that read files in the last reading (0: the worker read them
+    /// all itself).
+    #[serde(default)]
+    pub parse_workers: u32,
 }
 
 impl Summary {

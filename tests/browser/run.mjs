@@ -7,6 +7,9 @@
 //   reports (`flowlens analyze --json`) for the comparisons;
 // - gives the files to the page through a DataTransfer drop on the drop zone, the file
 //   input and the folder input; loads the example with its button, cancels, clears;
+// - reads the example week with two parse workers and with none (?flowlens-parsers=0:
+//   the reading worker alone), and checks that both were used as asked and that the
+//   downloaded reports are the same bytes;
 // - checks the sources table, the verdict, the charts' pixels, the downloaded report
 //   (same numbers as the CLI), the downloaded Markdown summary and CSVs (the same bytes
 //   as `flowlens analyze --output md|csv|flows-csv`), the printable summary (and takes
@@ -152,8 +155,9 @@ function serve(dist = DIST) {
 // Pages.
 
 /** Opens the page in a fresh context and records errors and requests. */
-async function openPage(browser, base) {
+async function openPage(browser, base, setup = null) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  if (setup) await setup(context);
   const page = await context.newPage();
   const watch = { errors: [], requestsAfterLoad: [], loaded: false, context, page };
   page.on('console', (msg) => {
@@ -762,6 +766,73 @@ async function main() {
       await checkCase(watch, cliReport, 'file input', null, expectedGeo);
       await checkClean(watch, 'file input');
       await watch.context.close();
+    }
+
+    // 2b. Parse workers: two read the drop in parallel (each file parsed in one of them
+    // and appended in file order by the reading worker); the report is the same bytes
+    // as when the reading worker reads every file alone (?flowlens-parsers=0).
+    if (files.length) {
+      const reports = {};
+      for (const count of [2, 0]) {
+        const how = `parse workers ${count}`;
+        const watch = await openPage(browser, `${base}?flowlens-parsers=${count}`);
+        await test(`${how}: the example week read ${count ? 'in parallel' : 'by the worker alone'}`, async () => {
+          await watch.page.setInputFiles('[data-testid="file-input"]', files);
+          await waitReady(watch.page);
+          const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
+          assert(count ? used >= 2 : used === 0, `parse workers used: ${used}`);
+          reports[count] = (await downloadText(watch.page, 'download-report')).text;
+        });
+        if (count) {
+          await test(`${how}: Cancel in a drop keeps what was read; the next drop reads it all again`, async () => {
+            const { page } = watch;
+            await page.click('[data-testid="clear"]');
+            await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+            await page.setInputFiles('[data-testid="file-input"]', files);
+            await page.click('[data-testid="cancel"]');
+            await page.waitForFunction(
+              () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
+              null,
+              { timeout: READ_TIMEOUT_MS },
+            );
+            const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
+            assert(/cancelled/.test(text), `summary: ${text}`);
+            const read = await page.$eval('[data-testid="summary"] [data-field="files"]', (e) => e.textContent);
+            assert(Number(read.replace(/,/g, '')) < files.length, `files read ${read} of ${files.length}`);
+            await page.click('[data-testid="clear"]');
+            await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
+            await page.setInputFiles('[data-testid="file-input"]', files);
+            await waitReady(page);
+            const again = (await downloadText(page, 'download-report')).text;
+            assert(again === reports[count], 'the report after a cancelled drop differs');
+          });
+        }
+        await checkClean(watch, how);
+        await watch.context.close();
+      }
+      // Parse workers that cannot load (their requests for the worker's code fail):
+      // the page is still loaded, and the reading worker reads everything alone.
+      {
+        const how = 'parse workers that cannot load';
+        let loads = 0;
+        const watch = await openPage(browser, `${base}?flowlens-parsers=2`, (context) =>
+          context.route('**/flowlens-worker_loader.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
+        );
+        await test(`${how}: the worker reads the example week alone, with the same report`, async () => {
+          assert(loads === 3, `the worker code was asked for ${loads} times, not 3 (the worker, two parse workers)`);
+          await watch.page.setInputFiles('[data-testid="file-input"]', files);
+          await waitReady(watch.page);
+          const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
+          assert(used === 0, `parse workers used: ${used}`);
+          const report = (await downloadText(watch.page, 'download-report')).text;
+          assert(report === reports[0], 'the report differs from the one read without parse workers');
+        });
+        await watch.context.close();
+      }
+      await test('parse workers: the report is the same bytes with two parse workers as with none', async () => {
+        assert(reports[2] && reports[0], 'a report is missing');
+        assert(reports[2] === reports[0], `the reports differ:\n${differences(JSON.parse(reports[2]), JSON.parse(reports[0])).slice(0, 10).join('\n')}`);
+      });
     }
 
     // 3. The folder input.

@@ -21,7 +21,7 @@ pub fn summary_panel(props: &SummaryPanelProps) -> Html {
     let s = &props.summary;
     let shown = s.diagnostics.len() as u64;
     html! {
-        <section class="panel summary" data-testid="summary">
+        <section class="panel summary" data-testid="summary" data-parse-workers={s.parse_workers.to_string()}>
             <h2>{ "What was read" }</h2>
             <dl class="facts">
                 <div><dt>{ "Files" }</dt><dd data-field="files">{ format::int(s.files) }</dd></div>

@@ -3,13 +3,19 @@
 //! Life of the worker (entry point [`start`], built by Trunk as the `flowlens-worker`
 //! bin and started by the page from a `blob:` module that imports
 //! `flowlens-worker_loader.js`, so that it runs under the page's CSP):
-//! 1. it installs its panic hook and message handler, then posts [`Response::Ready`]
-//!    (messages posted before the wasm module is running would be lost);
+//! 1. it installs its panic hook and message handler, starts its parse workers
+//!    ([`pool`]; the page says from where and how many, in the global
+//!    [`crate::web::bridge::PARSE_CONFIG`]), then posts [`Response::Ready`] once they
+//!    are running too (or have failed; messages posted before the wasm module is
+//!    running would be lost, and the page is not loaded until its workers are);
 //! 2. [`Request::Read`] and [`Request::Example`] queue a job; one job runs at a time, in
 //!    an async task that yields to the event loop between chunks, so `Cancel`, `Clear`
 //!    and progress keep flowing; [`Response::Progress`] is posted every few chunks and
 //!    [`Response::Read`] when the queue is empty and no more batches of a drop are
-//!    announced (`Read { more: true }`);
+//!    announced (`Read { more: true }`). With parse workers, a job's files (and the
+//!    batches queued behind it) are handed out to them as they become free and their
+//!    data sets appended here in file order ([`Worker::read_parallel`]); without,
+//!    this worker reads them itself ([`Worker::read_sequential`]);
 //! 3. [`Request::Analyze`] runs [`crate::analysis::analyze`] at once on the data set
 //!    as it is and posts [`Response::Analysis`]. The first one first fetches the
 //!    address table from the URL of [`Request::GeoSource`] ([`geo`]); analyses asked
@@ -20,6 +26,8 @@
 
 mod geo;
 mod inflate;
+mod parse;
+mod pool;
 mod reading;
 pub(crate) mod view;
 
@@ -32,9 +40,46 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::bridge::PARSE_CONFIG;
 use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
 use crate::analysis::{days, windows};
 use crate::flow::Dataset;
+
+/// How long the page waits for its parse workers to start (ms).
+const PARSE_START_WAIT_MS: f64 = 10_000.0;
+
+/// Parse workers at most.
+const MAX_PARSE_WORKERS: usize = 4;
+
+/// Files handed out or waiting to be appended at most (bounds the parsed data sets
+/// held here before their turn).
+const PARSE_WINDOW: usize = 16;
+
+/// Parse workers when the page does not say: one a core, 2 to [`MAX_PARSE_WORKERS`];
+/// none on one core (a parse worker would only add copies there).
+fn default_parse_workers() -> usize {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|c| c.as_f64())
+        .unwrap_or(1.0);
+    if cores < 2.0 {
+        0
+    } else {
+        (cores as usize).min(MAX_PARSE_WORKERS)
+    }
+}
+
+/// Files larger than this are read by the reading worker itself: a parse worker's
+/// answer is the whole file's records, held twice more on their way here. gzip
+/// (by its name) holds about ten times its size of text.
+fn parallel_limit(name: &str) -> f64 {
+    if name.ends_with(".gz") {
+        16.0 * 1024.0 * 1024.0
+    } else {
+        64.0 * 1024.0 * 1024.0
+    }
+}
 
 /// One unit of reading work.
 enum Job {
@@ -76,11 +121,20 @@ struct Worker {
     inflater: RefCell<Option<Rc<inflate::Inflater>>>,
     /// The inflater could not be started: this worker decompresses itself.
     no_inflater: Cell<bool>,
+    /// The parse workers ([`pool`]), started with this worker; `None` when there are
+    /// none (or none left): this worker parses every file itself.
+    pool: RefCell<Option<Rc<pool::Pool>>>,
+    /// Parse workers that parsed files in the current (or last) reading.
+    parse_workers_used: Cell<u32>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    if scope.name() == parse::NAME {
+        parse::start(scope);
+        return;
+    }
     install_panic_hook(scope.clone());
     let worker = Rc::new(Worker {
         scope: scope.clone(),
@@ -100,14 +154,45 @@ pub fn start() {
         pending_analysis: RefCell::new(None),
         inflater: RefCell::new(None),
         no_inflater: Cell::new(false),
+        pool: RefCell::new(start_parse_workers()),
+        parse_workers_used: Cell::new(0),
     });
+    let pool = worker.pool.borrow().clone();
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         Worker::on_message(&worker, &event);
     });
     scope.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // NOTE: the handler lives as long as the worker; leaking it is the intent.
     handler.forget();
-    post(&scope, &Response::Ready, None);
+    match pool {
+        Some(pool) => wasm_bindgen_futures::spawn_local(async move {
+            // The page is loaded when its parse workers are (they fetch this same
+            // code); one that takes too long is not waited for.
+            let since = js_sys::Date::now();
+            while !pool.settled() && js_sys::Date::now() - since < PARSE_START_WAIT_MS {
+                pool.wait(&scope, 100).await;
+            }
+            post(&scope, &Response::Ready, None);
+        }),
+        None => post(&scope, &Response::Ready, None),
+    }
+}
+
+/// The parse workers the page asked for (see [`crate::web::bridge::PARSE_CONFIG`]).
+fn start_parse_workers() -> Option<Rc<pool::Pool>> {
+    let config = js_sys::Reflect::get(&js_sys::global(), &PARSE_CONFIG.into()).ok()?;
+    let loader = js_sys::Reflect::get(&config, &"loader".into())
+        .ok()?
+        .as_string()?;
+    let count = js_sys::Reflect::get(&config, &"count".into())
+        .ok()
+        .and_then(|c| c.as_f64())
+        .map_or_else(default_parse_workers, |c| c.clamp(0.0, 64.0) as usize)
+        .min(MAX_PARSE_WORKERS);
+    if count == 0 {
+        return None;
+    }
+    pool::Pool::spawn(&loader, count).map(Rc::new)
 }
 
 /// Posts `response` to the page as `[json, transfer]`.
@@ -172,6 +257,7 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.queue.borrow_mut().clear();
+                    this.wake_pool();
                 }
             }
             Request::Clear => {
@@ -180,6 +266,7 @@ impl Worker {
                 if this.running.get() {
                     this.cancel.set(true);
                     this.clear_pending.set(true);
+                    this.wake_pool();
                 } else {
                     this.clear();
                     this.post_summary();
@@ -239,6 +326,10 @@ impl Worker {
             let mut progress = self.progress.borrow_mut();
             if !self.running.get() {
                 *progress = Progress::default();
+                self.parse_workers_used.set(0);
+                if let Some(pool) = self.pool.borrow().as_ref() {
+                    pool.reset_used();
+                }
             }
             match &job {
                 Job::Files(files) => {
@@ -274,30 +365,10 @@ impl Worker {
                 break;
             };
             match job {
-                Job::Files(files) => {
-                    // The inflater opens each file a few files ahead of the parsing.
-                    let mut asked = VecDeque::new();
-                    for (index, (file, name)) in files.iter().enumerate() {
-                        if self.cancel.get() {
-                            break;
-                        }
-                        let ahead = (index + asked.len()..=index + inflate::AHEAD)
-                            .filter_map(|i| files.get(i));
-                        for (file, _) in ahead {
-                            let inflater = self.inflater();
-                            asked.push_back(inflater.map(|i| {
-                                let id = i.open(file);
-                                (i, id)
-                            }));
-                        }
-                        let asked = asked.pop_front().flatten();
-                        reading::read_file(&self, file, name, asked).await;
-                    }
-                    // What was asked for and not read (after a cancel) is given back.
-                    for (inflater, id) in asked.into_iter().flatten() {
-                        inflater.close(id);
-                    }
-                }
+                Job::Files(files) => match self.pool() {
+                    Some(pool) => self.read_parallel(pool, files).await,
+                    None => self.read_sequential(files).await,
+                },
                 Job::Example => reading::read_example(&self).await,
             }
             if self.cancel.get() {
@@ -320,6 +391,165 @@ impl Worker {
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
         self.post_summary();
+    }
+
+    /// Reads `files` in this worker, in order, the inflater decompressing ahead.
+    async fn read_sequential(self: &Rc<Self>, files: Vec<(File, String)>) {
+        // The inflater opens each file a few files ahead of the parsing.
+        let mut asked = VecDeque::new();
+        for (index, (file, name)) in files.iter().enumerate() {
+            if self.cancel.get() {
+                break;
+            }
+            let ahead = (index + asked.len()..=index + inflate::AHEAD).filter_map(|i| files.get(i));
+            for (file, _) in ahead {
+                let inflater = self.inflater();
+                asked.push_back(inflater.map(|i| {
+                    let id = i.open(file);
+                    (i, id)
+                }));
+            }
+            let asked = asked.pop_front().flatten();
+            reading::read_file(self, file, name, asked).await;
+        }
+        // What was asked for and not read (after a cancel) is given back.
+        for (inflater, id) in asked.into_iter().flatten() {
+            inflater.close(id);
+        }
+    }
+
+    /// Reads `files` (and the batches of the same drop that are already queued) with
+    /// the parse workers: files are handed out as workers become free, and their data
+    /// sets appended here in file order, so the result is the same as
+    /// [`Worker::read_sequential`]'s. A file too large to send back and forth, one
+    /// that comes when no parse worker can take it and nothing else is under way, or
+    /// one whose parse worker failed, is read here. The record limit is applied here,
+    /// in file order: a file that would pass it is read again here with what is left.
+    async fn read_parallel(self: &Rc<Self>, pool: Rc<pool::Pool>, files: Vec<(File, String)>) {
+        /// A file handed out or to be read here (`id` `None`).
+        struct Entry {
+            file: File,
+            name: String,
+            id: Option<u32>,
+        }
+        let mut files: VecDeque<(File, String)> = files.into();
+        let mut ahead: VecDeque<Entry> = VecDeque::new();
+        let window = PARSE_WINDOW;
+        // Reading was cancelled in a file read here, which noted it.
+        let mut noted = false;
+        loop {
+            if self.cancel.get() {
+                break;
+            }
+            if pool.is_broken() && ahead.is_empty() {
+                // No parse worker left: the rest is read here.
+                self.read_sequential(files.drain(..).collect()).await;
+                break;
+            }
+            // Hand files out while there is room.
+            while ahead.len() < window {
+                if files.is_empty() {
+                    // The next batch of the same drop, when it is here already.
+                    let next = {
+                        let mut queue = self.queue.borrow_mut();
+                        match queue.front() {
+                            Some(Job::Files(_)) => queue.pop_front(),
+                            _ => None,
+                        }
+                    };
+                    match next {
+                        Some(Job::Files(more)) => files.extend(more),
+                        _ => break,
+                    }
+                }
+                let Some((file, name)) = files.pop_front() else {
+                    break;
+                };
+                // Past the record limit a file is only noted, here.
+                let small =
+                    file.size() <= parallel_limit(&name) && !self.dataset.borrow().limit_reached;
+                let id = if small {
+                    pool.submit(&file, &name)
+                } else {
+                    None
+                };
+                if id.is_none() && small && !ahead.is_empty() {
+                    // Every parse worker is busy: wait for one.
+                    files.push_front((file, name));
+                    break;
+                }
+                ahead.push_back(Entry { file, name, id });
+            }
+            let Some(front) = ahead.front() else {
+                break;
+            };
+            self.progress.borrow_mut().current = front.name.clone();
+            if self.test_panic.replace(false) {
+                // NOTE: on purpose, for the browser tests (`?flowlens-test-panic=worker`).
+                panic!(
+                    "test panic while reading {} (asked for by ?flowlens-test-panic=worker)",
+                    front.name
+                );
+            }
+            let parsed = match front.id {
+                None => None,
+                Some(id) => match pool.take(id) {
+                    None => {
+                        pool.wait(&self.scope, 200).await;
+                        continue;
+                    }
+                    Some(pool::Outcome::Parsed(bytes)) => Some(bytes),
+                    Some(pool::Outcome::Lost) => None,
+                },
+            };
+            let Some(Entry { file, name, .. }) = ahead.pop_front() else {
+                break;
+            };
+            let appended = match parsed {
+                Some(bytes) => reading::append_parsed(self, &file, &bytes),
+                None => false,
+            };
+            if !appended {
+                let asked = self.inflater().map(|i| {
+                    let id = i.open(&file);
+                    (i, id)
+                });
+                if !reading::read_file(self, &file, &name, asked).await {
+                    // Cancelled in that file: it is noted, and so is what follows.
+                    noted = true;
+                    break;
+                }
+            }
+            reading::breathe(self).await;
+        }
+        // Files handed out and not appended (after a cancel) are dropped when they come.
+        pool.abandon(ahead.iter().filter_map(|e| e.id));
+        let unread = ahead
+            .front()
+            .map(|e| &e.name)
+            .or(files.front().map(|f| &f.1));
+        if let (false, Some(name)) = (noted, unread) {
+            reading::cancelled(self, name);
+        }
+        self.parse_workers_used
+            .set(self.parse_workers_used.get().max(pool.used()));
+    }
+
+    /// Ends the job task's wait for the parse workers (Cancel, Clear). They are not
+    /// stopped: they finish the file or two they have, which is dropped.
+    fn wake_pool(&self) {
+        if let Some(pool) = self.pool.borrow().as_ref() {
+            pool.wake();
+        }
+    }
+
+    /// The parse workers; `None` when there are none, or none left.
+    fn pool(&self) -> Option<Rc<pool::Pool>> {
+        let mut slot = self.pool.borrow_mut();
+        if slot.as_ref().is_some_and(|p| p.is_broken()) {
+            *slot = None;
+        }
+        slot.clone()
     }
 
     /// The inflater, started when first needed; `None` when it cannot run here.
@@ -364,13 +594,14 @@ impl Worker {
             &self.dataset.borrow(),
             self.data_version.get(),
             self.cancelled.get(),
+            self.parse_workers_used.get(),
         );
         self.post(&Response::Read(summary));
     }
 }
 
 /// The summary of `dataset` for the page.
-fn summary(dataset: &Dataset, data_version: u32, cancelled: bool) -> Summary {
+fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers: u32) -> Summary {
     let table = &dataset.table;
     let first_start = (0..table.len()).filter_map(|r| table.start_secs(r)).min();
     let last_end = (0..table.len())
@@ -397,5 +628,6 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool) -> Summary {
         days: days(dataset),
         cancelled,
         record_limit: dataset.limit_reached.then_some(reading::MAX_RECORDS),
+        parse_workers,
     }
 }

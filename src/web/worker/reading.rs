@@ -4,8 +4,13 @@
 //! is complete (as the CLI does), so an analysis never sees half a file and a
 //! cancelled file leaves nothing behind but a diagnostic.
 //!
-//! gzip (recognised by its first two bytes, not by the name) is decompressed by the
-//! browser's native `DecompressionStream`, which is faster than doing it in wasm: in
+//! The same code reads files in the parse workers ([`super::parse`], [`read_into`]
+//! without a reading worker): there a file's data set is sent back rather than
+//! appended.
+//!
+//! gzip (recognised by its first two bytes, or by a `.gz` name where the first bytes
+//! are not at hand, not otherwise by the name) is decompressed by the browser's native
+//! `DecompressionStream`, which is faster than doing it in wasm: in a parse worker, in
 //! the inflater worker ([`super::inflate`]) while this one parses, or here when there
 //! is no inflater. When the browser's decompressor fails (a damaged file, or one it
 //! does not accept), what was read of the file is thrown away and the file is read
@@ -23,7 +28,7 @@ use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritabl
 use super::inflate::{Inflater, Piece};
 use super::Worker;
 use crate::example::{generate, ExampleOptions};
-use crate::flow::{Dataset, Diagnostic, FileReader, ReadOptions};
+use crate::flow::{wire, Dataset, Diagnostic, FileReader, ReadOptions};
 
 /// Records the page keeps at most. 30 M records were measured at 2.35 GiB of wasm
 /// memory (about 84 bytes a record with the analyses' working memory), too close to the
@@ -75,47 +80,123 @@ enum Source {
     Plain,
     /// Anything else, its bytes sent by the inflater.
     InflatedPlain,
+    /// Anything else, read whole at once (a parse worker, a file of bounded size).
+    Whole,
 }
+
+/// A parse worker reads a file not named gzip whole when it is at most this large.
+const WHOLE_MAX_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Bytes given to the reader at a time from a file read whole (as a `File`'s stream
+/// gives them), so that where reading stops is the same either way.
+const WHOLE_SLICE_BYTES: usize = 64 * 1024;
 
 /// A file asked of the inflater: the inflater and the file's id there.
 pub(super) type Asked = (Rc<Inflater>, u32);
 
 /// Reads `file` (named `name`) and appends it to the worker's data set; `asked` is
-/// set when the inflater was asked for it.
-pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, asked: Option<Asked>) {
+/// set when the inflater was asked for it. False when reading was cancelled in it.
+pub(super) async fn read_file(
+    worker: &Rc<Worker>,
+    file: &File,
+    name: &str,
+    asked: Option<Asked>,
+) -> bool {
     worker.progress.borrow_mut().current = name.to_string();
     if worker.test_panic.replace(false) {
         // NOTE: on purpose, for the browser tests (`?flowlens-test-panic=worker`).
         panic!("test panic while reading {name} (asked for by ?flowlens-test-panic=worker)");
     }
     let size = file.size() as u64;
-    let (mut dataset, options) = fresh(worker);
-    let first = match &asked {
+    let (dataset, options) = fresh(worker);
+    let read = read_into(Some(worker), dataset, &options, file, name, asked.as_ref()).await;
+    if let Some((inflater, id)) = &asked {
+        inflater.close(*id);
+    }
+    match read {
+        Some(dataset) => {
+            file_done(worker, dataset, size);
+            true
+        }
+        None => {
+            cancelled(worker, name);
+            false
+        }
+    }
+}
+
+/// Appends the data set of `file` that a parse worker sent (`bytes`, in the
+/// [`wire`] encoding). False, and nothing appended, when the file must be read here
+/// instead: the bytes cannot be decoded, or the record limit falls in or before it
+/// (the parse worker read it whole; here it is read with what is left, as when
+/// reading alone).
+pub(super) fn append_parsed(worker: &Rc<Worker>, file: &File, bytes: &Uint8Array) -> bool {
+    let (kept, spent) = {
+        let dataset = worker.dataset.borrow();
+        (dataset.records(), dataset.limit_reached)
+    };
+    let dataset = match wire::decode(&bytes.to_vec()) {
+        Ok(dataset) => dataset,
+        Err(err) => {
+            web_sys::console::warn_1(&format!("flowlens: a parse worker's answer: {err}").into());
+            return false;
+        }
+    };
+    if spent || dataset.limit_reached || dataset.records() > MAX_RECORDS.saturating_sub(kept) {
+        return false;
+    }
+    file_done(worker, dataset, file.size() as u64);
+    true
+}
+
+/// Reads `file` (named `name`) into `dataset` (a fresh one, for this file alone) and
+/// gives it back; `None` when reading was cancelled. `worker` is the reading worker
+/// (for Cancel, progress and yielding; `None` in a parse worker, which is stopped
+/// rather than cancelled); `asked` is set when the inflater was asked for the file.
+/// A read that failed is noted in the data set's diagnostics.
+pub(super) async fn read_into(
+    worker: Option<&Rc<Worker>>,
+    mut dataset: Dataset,
+    options: &ReadOptions,
+    file: &File,
+    name: &str,
+    asked: Option<&Asked>,
+) -> Option<Dataset> {
+    let spent = dataset.limit_reached;
+    let size = file.size() as u64;
+    let first = match asked {
         Some((inflater, id)) => inflater.next(*id).await,
         None => Piece::Unavailable,
     };
     let source = match first {
         Piece::Plain => Source::InflatedPlain,
+        // Named gzip: taken at its word, without reading its first bytes first (a
+        // slice of a `File` costs a round trip to the browser, about 1 ms). If it is
+        // not gzip after all, the decompressor fails at once and the file is read
+        // again by the core's reader, which sniffs the content, as below.
+        Piece::Unavailable if size > 0 && name.ends_with(".gz") => Source::Gzip,
+        // In a parse worker, read at once: one round trip to the browser for the
+        // file's bytes, no first bytes first (the core's reader sniffs them).
+        Piece::Unavailable if worker.is_none() && file.size() <= WHOLE_MAX_BYTES => Source::Whole,
         Piece::Unavailable => match first_bytes(file).await {
             Ok(head) if head.starts_with(&[0x1f, 0x8b]) => Source::Gzip,
             Ok(_) => Source::Plain,
             Err(message) => {
-                let reader = FileReader::new(&mut dataset, name, &options);
+                let reader = FileReader::new(&mut dataset, name, options);
                 dataset.diagnostics.push(Diagnostic {
                     file: name.to_string(),
                     line: None,
                     message: format!("cannot be read: {message}"),
                 });
                 reader.finish(&mut dataset);
-                file_done(worker, dataset, size);
-                return;
+                return Some(dataset);
             }
         },
         piece => Source::Inflated(piece),
     };
-    let ended = match (source, &asked) {
+    let ended = match (source, asked) {
         (Source::InflatedPlain, Some((inflater, id))) => {
-            let mut reader = FileReader::new(&mut dataset, name, &options);
+            let mut reader = FileReader::new(&mut dataset, name, options);
             let first = inflater.next(*id).await;
             let ended = pump_inflated(worker, inflater, *id, first, |bytes| {
                 reader.push(&mut dataset, bytes);
@@ -125,17 +206,38 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
             reader.finish(&mut dataset);
             ended
         }
+        (Source::Whole, _) => {
+            let mut reader = FileReader::new(&mut dataset, name, options);
+            match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    let bytes = Uint8Array::new(&buffer).to_vec();
+                    for chunk in bytes.chunks(WHOLE_SLICE_BYTES) {
+                        reader.push(&mut dataset, chunk);
+                        if reader.is_stopped() {
+                            break;
+                        }
+                    }
+                }
+                Err(err) => dataset.diagnostics.push(Diagnostic {
+                    file: name.to_string(),
+                    line: None,
+                    message: format!("cannot be read: {}", describe(&err)),
+                }),
+            };
+            reader.finish(&mut dataset);
+            Ended::Done
+        }
         (Source::Plain | Source::InflatedPlain, _) => {
-            read_raw(worker, &mut dataset, file, name, &options).await
+            read_raw(worker, &mut dataset, file, name, options).await
         }
         (source, _) => {
-            let mut reader = FileReader::new_text(&mut dataset, name, &options);
+            let mut reader = FileReader::new_text(&mut dataset, name, options);
             reader.count_input_bytes(&mut dataset, size);
             let push = |text: &[u8]| {
                 reader.push_text(&mut dataset, text);
                 !reader.is_stopped()
             };
-            let ended = match (source, &asked) {
+            let ended = match (source, asked) {
                 (Source::Inflated(first), Some((inflater, id))) => {
                     pump_inflated(worker, inflater, *id, first, push).await
                 }
@@ -149,33 +251,31 @@ pub(super) async fn read_file(worker: &Rc<Worker>, file: &File, name: &str, aske
                 // Read it again with the core's decoder, which reports the damage as
                 // the CLI does and keeps what came before it. (Chunks went to the
                 // reader as they came, cut lines and all: what was read is dropped.)
-                dataset = fresh(worker).0;
-                read_raw(worker, &mut dataset, file, name, &options).await
+                dataset = Dataset::default();
+                dataset.limit_reached = spent;
+                read_raw(worker, &mut dataset, file, name, options).await
             } else {
                 ended
             }
         }
     };
-    if let Some((inflater, id)) = &asked {
-        inflater.close(*id);
-    }
     match ended {
-        Ended::Cancelled => cancelled(worker, name),
+        Ended::Cancelled => None,
         Ended::Failed(message) => {
             dataset.diagnostics.push(Diagnostic {
                 file: name.to_string(),
                 line: None,
                 message: format!("read failed: {message}; records before it were kept"),
             });
-            file_done(worker, dataset, size);
+            Some(dataset)
         }
-        Ended::Done | Ended::Stopped => file_done(worker, dataset, size),
+        Ended::Done | Ended::Stopped => Some(dataset),
     }
 }
 
 /// Reads the file's bytes as they are; the core's reader sniffs gzip itself.
 async fn read_raw(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     dataset: &mut Dataset,
     file: &File,
     name: &str,
@@ -201,7 +301,7 @@ fn decompressed(file: &File) -> Result<ReadableStream, String> {
 /// Feeds the inflater's chunks of file `id`, from `piece` on, to `push` (which
 /// returns false to stop), yielding to the event loop and posting progress as it goes.
 async fn pump_inflated(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     inflater: &Inflater,
     id: u32,
     mut piece: Piece,
@@ -209,7 +309,7 @@ async fn pump_inflated(
 ) -> Ended {
     let mut chunk = Vec::new();
     loop {
-        if worker.cancel.get() {
+        if worker.is_some_and(|w| w.cancel.get()) {
             return Ended::Cancelled;
         }
         match piece {
@@ -218,7 +318,9 @@ async fn pump_inflated(
                 if !push(&chunk) {
                     return Ended::Stopped;
                 }
-                breathe(worker).await;
+                if let Some(worker) = worker {
+                    breathe(worker).await;
+                }
             }
             Piece::End => return Ended::Done,
             Piece::Failed(message) => return Ended::Failed(message),
@@ -233,14 +335,14 @@ async fn pump_inflated(
 /// Feeds every chunk of `stream` to `push` (which returns false to stop), yielding
 /// to the event loop and posting progress as it goes.
 async fn pump(
-    worker: &Rc<Worker>,
+    worker: Option<&Rc<Worker>>,
     stream: ReadableStream,
     mut push: impl FnMut(&[u8]) -> bool,
 ) -> Ended {
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut chunk = Vec::new();
     loop {
-        if worker.cancel.get() {
+        if worker.is_some_and(|w| w.cancel.get()) {
             // The promise only reports the cancellation; nothing to wait for.
             let _ = reader.cancel();
             return Ended::Cancelled;
@@ -268,7 +370,9 @@ async fn pump(
             let _ = reader.cancel();
             return Ended::Stopped;
         }
-        breathe(worker).await;
+        if let Some(worker) = worker {
+            breathe(worker).await;
+        }
     }
 }
 
@@ -320,16 +424,28 @@ fn fresh(worker: &Rc<Worker>) -> (Dataset, ReadOptions) {
 
 /// Appends a finished file's data set and counts it.
 fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
-    worker.dataset.borrow_mut().append(dataset);
-    {
-        let mut progress = worker.progress.borrow_mut();
-        progress.files_done += 1;
-        progress.bytes_read += input_bytes;
+    let mut progress = worker.progress.borrow_mut();
+    progress.files_done += 1;
+    progress.bytes_read += input_bytes;
+    let mut all = worker.dataset.borrow_mut();
+    let needed = all.table.len() + dataset.table.len();
+    if all.table.capacity() < needed && progress.bytes_read < progress.bytes_total {
+        // Room for the records of every file queued, estimated from the input bytes
+        // read so far: the columns grow a few times rather than by a quarter each
+        // time (each growth copies them all). Room not used is given back when
+        // reading ends (`shrink_to_fit`, in place).
+        let estimate =
+            needed as f64 * progress.bytes_total as f64 / progress.bytes_read.max(1) as f64 * 1.05;
+        let rows = estimate.min(MAX_RECORDS as f64) as usize;
+        if rows > needed {
+            all.table.reserve_rows(rows);
+        }
     }
+    all.append(dataset);
 }
 
 /// Notes in the data set that reading stopped at `name`.
-fn cancelled(worker: &Rc<Worker>, name: &str) {
+pub(super) fn cancelled(worker: &Rc<Worker>, name: &str) {
     worker.dataset.borrow_mut().diagnostics.push(Diagnostic {
         file: name.to_string(),
         line: None,
@@ -339,7 +455,7 @@ fn cancelled(worker: &Rc<Worker>, name: &str) {
 }
 
 /// Posts progress and yields to the event loop when it is time to.
-async fn breathe(worker: &Rc<Worker>) {
+pub(super) async fn breathe(worker: &Rc<Worker>) {
     let now = js_sys::Date::now();
     if now - worker.last_progress_ms.get() >= PROGRESS_EVERY_MS {
         worker.last_progress_ms.set(now);
