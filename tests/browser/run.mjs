@@ -60,6 +60,18 @@ function log(...args) {
   console.log(...args);
 }
 
+/** Clicks Cancel, waits for the reading to stop and checks the summary says so. */
+async function cancelReading(page) {
+  await page.click('[data-testid="cancel"]');
+  await page.waitForFunction(
+    () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
+    null,
+    { timeout: READ_TIMEOUT_MS },
+  );
+  const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
+  assert(/cancelled/.test(text), `summary: ${text}`);
+}
+
 async function test(name, fn) {
   const started = Date.now();
   try {
@@ -789,14 +801,7 @@ async function main() {
             await page.click('[data-testid="clear"]');
             await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
             await page.setInputFiles('[data-testid="file-input"]', files);
-            await page.click('[data-testid="cancel"]');
-            await page.waitForFunction(
-              () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
-              null,
-              { timeout: READ_TIMEOUT_MS },
-            );
-            const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
-            assert(/cancelled/.test(text), `summary: ${text}`);
+            await cancelReading(page);
             const read = await page.$eval('[data-testid="summary"] [data-field="files"]', (e) => e.textContent);
             assert(Number(read.replace(/,/g, '')) < files.length, `files read ${read} of ${files.length}`);
             await page.click('[data-testid="clear"]');
@@ -879,14 +884,7 @@ async function main() {
       const { page } = watch;
       await test('example: Cancel stops reading and keeps what was read', async () => {
         await page.click('[data-testid="example-button"]');
-        await page.click('[data-testid="cancel"]');
-        await page.waitForFunction(
-          () => ['ready', 'empty'].includes(document.querySelector('.app').dataset.state),
-          null,
-          { timeout: READ_TIMEOUT_MS },
-        );
-        const text = await page.$eval('[data-testid="summary"]', (e) => e.textContent);
-        assert(/cancelled/.test(text), `summary: ${text}`);
+        await cancelReading(page);
       });
       await test('example: Clear, then the example week in one click', async () => {
         await page.click('[data-testid="clear"]');
