@@ -29,7 +29,7 @@ use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, ErrorEvent, File, MessageEvent, Url, Worker};
+use web_sys::{Blob, BlobPropertyBag, ErrorEvent, Event, File, MessageEvent, Url, Worker};
 
 /// Files asked for ahead of the one being parsed.
 pub const AHEAD: usize = 3;
@@ -159,7 +159,7 @@ pub struct Inflater {
     broken: Rc<Cell<bool>>,
     next_id: Cell<u32>,
     _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_error: Closure<dyn Fn(ErrorEvent)>,
+    _on_error: Closure<dyn Fn(Event)>,
 }
 
 impl Inflater {
@@ -217,10 +217,15 @@ impl Inflater {
         let on_error = {
             let inbox = inbox.clone();
             let broken = broken.clone();
-            Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
+            // NOTE: a worker whose code fails to load gets a plain `Event`, not an
+            // `ErrorEvent`: its message is read only when there is one.
+            Closure::<dyn Fn(Event)>::new(move |event: Event| {
                 event.prevent_default();
                 broken.set(true);
-                let message = event.message();
+                let message = event
+                    .dyn_ref::<ErrorEvent>()
+                    .map(ErrorEvent::message)
+                    .unwrap_or_else(|| "its code did not load".to_string());
                 inbox.borrow_mut().end_all(|| {
                     Piece::Failed(format!("the decompressing worker stopped: {message}"))
                 });
