@@ -651,27 +651,22 @@ impl LineParser {
                 compiled.describe()
             ));
         }
-        let mut values = CoreValues::default();
-        self.text_values.clear();
-        for (i, slot) in compiled.slots.iter().enumerate() {
-            let field = (fields.get(i), fields.rest(i));
-            let span = fields.spans.get(i).copied().unwrap_or((0, 0));
-            let target = Target {
-                values: &mut values,
-                text: &mut self.text_values,
-                addr_cache: &mut self.addr_cache,
-                repeat_ok: compiled.distinct_text,
-            };
-            parse_slot(&mut dataset.table, *slot, field, target, span).map_err(|bad| {
+        let values = self
+            .parse_values(
+                dataset,
+                compiled,
+                fields.line,
+                fields.spans.iter().map(|s| s.1),
+            )
+            .map_err(|(i, bad)| {
                 let name = compiled
                     .format
                     .columns()
                     .get(i)
                     .map(Column::name)
                     .unwrap_or("?");
-                format!("field `{name}`: {}", bad.message(field.0))
+                format!("field `{name}`: {}", bad.message(fields.get(i)))
             })?;
-        }
         if self.max_records.is_some_and(|max| dataset.records() >= max) {
             self.limit_reached(dataset);
             return Ok(());
@@ -684,8 +679,9 @@ impl LineParser {
     /// number of fields (at most [`FAST_FIELDS`], their ends kept on the stack), every
     /// field is well formed and the record limit is not near; returns false otherwise,
     /// having stored nothing, and the line is read again the careful way
-    /// ([`LineParser::parse_record`]), which says what is wrong. Parsing twice has no
-    /// other effect: addresses are interned either way.
+    /// ([`LineParser::parse_record`]), which says what is wrong. Both parse with
+    /// [`LineParser::parse_values`]; parsing twice has no other effect (addresses are
+    /// interned either way).
     #[inline]
     fn parse_record_fast(
         &mut self,
@@ -700,26 +696,42 @@ impl LineParser {
         if field_ends(text, &mut ends) != Some(compiled.slots.len()) {
             return false;
         }
+        let ends = ends.iter().map(|&end| end as usize);
+        let Ok(values) = self.parse_values(dataset, compiled, text, ends) else {
+            return false;
+        };
+        self.store(dataset, &values, text);
+        true
+    }
+
+    /// Parses the fields of `line` into values and [`LineParser::text_values`], one for
+    /// each slot of `compiled`: each field ends where `ends` says and the next starts
+    /// one byte (the space) later. The index of the first bad field and what is wrong
+    /// with it otherwise.
+    #[inline]
+    fn parse_values(
+        &mut self,
+        dataset: &mut Dataset,
+        compiled: &Compiled,
+        line: &[u8],
+        ends: impl Iterator<Item = usize>,
+    ) -> Result<CoreValues, (usize, Bad)> {
         let mut values = CoreValues::default();
         self.text_values.clear();
         let mut start = 0;
-        for (slot, &end) in compiled.slots.iter().zip(&ends) {
-            let end = end as usize;
-            let rest = text.get(start..).unwrap_or(&[]);
-            let raw = rest.get(..end.saturating_sub(start)).unwrap_or(&[]);
+        for (i, (slot, end)) in compiled.slots.iter().zip(ends).enumerate() {
+            let span = (start, end);
+            start = end + 1;
+            let raw = line.get(span.0..span.1).unwrap_or(&[]);
             let target = Target {
                 values: &mut values,
                 text: &mut self.text_values,
                 addr_cache: &mut self.addr_cache,
                 repeat_ok: compiled.distinct_text,
             };
-            if parse_slot(&mut dataset.table, *slot, (raw, rest), target, (start, end)).is_err() {
-                return false;
-            }
-            start = end + 1;
+            parse_slot(&mut dataset.table, *slot, raw, target, span).map_err(|bad| (i, bad))?;
         }
-        self.store(dataset, &values, text);
-        true
+        Ok(values)
     }
 
     /// Appends a parsed record (`values` and the text values noted for `line`).
@@ -903,14 +915,6 @@ impl Fields<'_> {
             .and_then(|&(start, end)| self.line.get(start..end))
             .unwrap_or(&[])
     }
-
-    /// The line from the start of field `i` to its end.
-    fn rest(&self, i: usize) -> &[u8] {
-        self.spans
-            .get(i)
-            .and_then(|&(start, _)| self.line.get(start..))
-            .unwrap_or(&[])
-    }
 }
 
 /// A text field of the record being parsed.
@@ -940,7 +944,7 @@ struct Target<'a> {
 fn parse_slot(
     table: &mut FlowTable,
     slot: Slot,
-    (raw, rest): (&[u8], &[u8]),
+    raw: &[u8],
     target: Target<'_>,
     span: (usize, usize),
 ) -> Result<(), Bad> {
@@ -953,19 +957,13 @@ fn parse_slot(
     match slot {
         Slot::Srcaddr => values.srcaddr = addr_cache.id(table, raw)?,
         Slot::Dstaddr => values.dstaddr = addr_cache.id(table, raw)?,
-        Slot::Srcport => {
-            values.srcport = parse_small(raw, rest, u16::MAX.into())?.map(|v| v as u16)
-        }
-        Slot::Dstport => {
-            values.dstport = parse_small(raw, rest, u16::MAX.into())?.map(|v| v as u16)
-        }
-        Slot::Protocol => {
-            values.protocol = parse_small(raw, rest, u8::MAX.into())?.map(|v| v as u8)
-        }
-        Slot::Packets => values.packets = parse_u64(raw, rest)?,
-        Slot::Bytes => values.bytes = parse_u64(raw, rest)?,
-        Slot::Start => values.start_secs = parse_time(raw, rest)?,
-        Slot::End => values.end_secs = parse_time(raw, rest)?,
+        Slot::Srcport => values.srcport = parse_small(raw, u16::MAX.into())?.map(|v| v as u16),
+        Slot::Dstport => values.dstport = parse_small(raw, u16::MAX.into())?.map(|v| v as u16),
+        Slot::Protocol => values.protocol = parse_small(raw, u8::MAX.into())?.map(|v| v as u8),
+        Slot::Packets => values.packets = parse_u64(raw)?,
+        Slot::Bytes => values.bytes = parse_u64(raw)?,
+        Slot::Start => values.start_secs = parse_time(raw)?,
+        Slot::End => values.end_secs = parse_time(raw)?,
         Slot::Action => {
             values.action = match raw {
                 b"ACCEPT" => Some(Action::Accept),
@@ -999,7 +997,7 @@ fn parse_slot(
             }
             match kind {
                 FieldKind::Int => {
-                    parse_u64(raw, rest)?;
+                    parse_u64(raw)?;
                 }
                 FieldKind::Addr => {
                     if parse_addr(raw).is_none() {
@@ -1122,91 +1120,23 @@ fn intern_addr(table: &mut FlowTable, raw: &[u8]) -> Result<AddrId, Bad> {
     }
 }
 
-/// An unsigned integer or `-`; `rest` is the line from the field's start on (the
-/// field's digits are read eight at a time from it).
+/// An unsigned integer or `-`.
 #[inline]
-fn parse_u64(raw: &[u8], rest: &[u8]) -> Result<Option<u64>, Bad> {
-    match digits_value(raw.len(), rest) {
-        Some(value) => Ok(Some(value)),
-        None => parse_u64_slow(raw),
-    }
-}
-
-/// Powers of ten up to 10^8.
-const POW10: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
-
-/// The value of the `len` bytes at the start of `rest` when they are 1 to 16 ASCII
-/// digits; `None` otherwise (the careful parse then says what is wrong). No branch
-/// depends on the digits, so fields of varying length cost no mispredictions.
-#[inline(always)]
-fn digits_value(len: usize, rest: &[u8]) -> Option<u64> {
-    if len == 0 || len > rest.len() {
-        return None;
-    }
-    if len <= 8 {
-        return digits8(load8(rest, 0), len);
-    }
-    let low = len.checked_sub(8)?;
-    let pow = *POW10.get(low)?;
-    let high = digits8(load8(rest, 0), 8)?;
-    let low = digits8(load8(rest, 8), low)?;
-    Some(high * pow + low)
-}
-
-/// Eight bytes of `bytes` from `at` as a little-endian word, zero-padded past the end.
-#[inline(always)]
-fn load8(bytes: &[u8], at: usize) -> u64 {
-    let tail = bytes.get(at..).unwrap_or(&[]);
-    match tail.first_chunk::<8>() {
-        Some(word) => u64::from_le_bytes(*word),
-        None => {
-            let mut word = [0u8; 8];
-            for (w, &b) in word.iter_mut().zip(tail) {
-                *w = b;
-            }
-            u64::from_le_bytes(word)
+fn parse_u64(raw: &[u8]) -> Result<Option<u64>, Bad> {
+    // Up to 19 digits cannot overflow a u64: the common case needs no checks.
+    if !raw.is_empty() && raw.len() <= 19 {
+        let mut value: u64 = 0;
+        let mut digits = true;
+        for &b in raw {
+            let d = b.wrapping_sub(b'0');
+            digits &= d < 10;
+            value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
+        if digits {
+            return Ok(Some(value));
         }
     }
-}
-
-/// The value of the first `len` (1 to 8) bytes of `word` as ASCII digits, or `None`
-/// when one is not a digit. The digits are checked and summed eight at a time (SWAR).
-#[inline(always)]
-fn digits8(word: u64, len: usize) -> Option<u64> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
-    const SIXES: u64 = 0x0606_0606_0606_0606;
-    const PAIRS: u64 = 0x0000_00ff_0000_00ff;
-    if !(1..=8).contains(&len) {
-        return None;
-    }
-    // Bytes past the field (the space, the next field) are cleared.
-    let unused = 8 * (8 - len as u32);
-    let mask = u64::MAX >> unused;
-    // Each byte of a digit becomes its value, 0 to 9; cleared bytes stay 0.
-    let d = (word & mask) ^ (ZEROS & mask);
-    // Below 16, and below 10 (adding 6 leaves it below 16).
-    if (d & HIGH_NIBBLES) | (d.wrapping_add(SIXES) & HIGH_NIBBLES) != 0 {
-        return None;
-    }
-    // The last digit into the top byte (leading zero digits below), then the usual
-    // multiply-and-shift reduction: pairs, then fours, then all eight.
-    let v = d << unused;
-    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
-    let v = ((v & PAIRS).wrapping_mul(100 + (1_000_000 << 32)))
-        .wrapping_add(((v >> 16) & PAIRS).wrapping_mul(1 + (10_000 << 32)))
-        >> 32;
-    Some(v)
+    parse_u64_slow(raw)
 }
 
 #[cold]
@@ -1231,8 +1161,8 @@ fn parse_u64_slow(raw: &[u8]) -> Result<Option<u64>, Bad> {
 }
 
 #[inline(always)]
-fn parse_small(raw: &[u8], rest: &[u8], max: u64) -> Result<Option<u64>, Bad> {
-    match parse_u64(raw, rest)? {
+fn parse_small(raw: &[u8], max: u64) -> Result<Option<u64>, Bad> {
+    match parse_u64(raw)? {
         Some(v) if v > max => Err(Bad::OutOfRange(max)),
         other => Ok(other),
     }
@@ -1240,8 +1170,8 @@ fn parse_small(raw: &[u8], rest: &[u8], max: u64) -> Result<Option<u64>, Bad> {
 
 /// Unix seconds, or milliseconds (normalised to seconds) when above 2^31 − 1.
 #[inline(always)]
-fn parse_time(raw: &[u8], rest: &[u8]) -> Result<Option<u32>, Bad> {
-    match parse_u64(raw, rest)? {
+fn parse_time(raw: &[u8]) -> Result<Option<u32>, Bad> {
+    match parse_u64(raw)? {
         None => Ok(None),
         Some(v) => {
             let secs = if v > MAX_SECONDS { v / 1000 } else { v };
@@ -1817,19 +1747,6 @@ mod tests {
             reader.finish(&mut careful);
             proptest::prop_assert_eq!(records_in_words(&fast), records_in_words(&careful));
             proptest::prop_assert_eq!(diags(&fast), diags(&careful));
-        }
-
-        #[test]
-        fn digits_are_read_like_str_parse(value in 0u64..10_000_000_000_000_000, zeros in 0usize..4, after in "[ 0-9a-z]{0,9}") {
-            let text = format!("{}{value}", "0".repeat(zeros));
-            let line = format!("{text}{after}");
-            let expected = (text.len() <= 16).then_some(value);
-            proptest::prop_assert_eq!(digits_value(text.len(), line.as_bytes()), expected);
-        }
-
-        #[test]
-        fn digits_refuse_anything_but_digits(text in "[0-9]{0,6}[^0-9][0-9]{0,9}") {
-            proptest::prop_assert_eq!(digits_value(text.len(), text.as_bytes()), None);
         }
 
         #[test]
