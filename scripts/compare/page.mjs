@@ -4,7 +4,8 @@
 // and the CPU time of each Chromium thread meanwhile (from /proc: the reading worker
 // and the inflater show as W<tid>), which is steadier than wall time on a shared
 // machine. Given uncompressed .log files it measures the page's reader throughput
-// (text bytes / time, analysis included). With PROFILE.json, the first run is also
+// (text bytes / time): to the end of reading (data-state leaves "reading") and to
+// "ready" (analysis included). With PROFILE.json, the first run is also
 // recorded as a Chromium trace with V8 CPU samples (open it in the Performance panel
 // of DevTools; build the page with data-wasm-opt-params="-g" for wasm function names).
 //
@@ -32,6 +33,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
 const times = [];
+const reads = [];
 function threadCpu() {
   const out = new Map();
   for (const pid of fs.readdirSync('/proc')) {
@@ -62,9 +64,9 @@ for (let i = 0; i < Number(runsArg || 1); i++) {
   await page.goto(base + (process.env.QS || ''), { waitUntil: 'load' });
   await page.waitForSelector('.app[data-state="empty"]', { timeout: 60000 });
   await page.evaluate(() => {
-    const mark = { t0: null, ready: null }; window.__m = mark;
+    const mark = { t0: null, read: null, ready: null }; window.__m = mark;
     window.addEventListener('change', () => { if (mark.t0 === null) mark.t0 = performance.now(); }, true);
-    new MutationObserver(() => { const app = document.querySelector('.app'); if (mark.t0 !== null && mark.ready === null && app && app.dataset.state === 'ready') mark.ready = performance.now(); })
+    new MutationObserver(() => { const app = document.querySelector('.app'); if (mark.t0 === null || !app) return; const state = app.dataset.state; if (mark.read === null && (state === 'analysing' || state === 'ready')) mark.read = performance.now(); if (mark.ready === null && state === 'ready') mark.ready = performance.now(); })
       .observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
   });
   let tracing = false;
@@ -75,12 +77,14 @@ for (let i = 0; i < Number(runsArg || 1); i++) {
   const cpu1 = threadCpu();
   if (tracing) await browser.stopTracing();
   const m = await page.evaluate(() => window.__m);
-    const t = (m.ready - m.t0) / 1000; times.push(t);
+  const t = (m.ready - m.t0) / 1000; times.push(t);
+  const read = (m.read - m.t0) / 1000; reads.push(read);
   const cd = cpuDiff(cpu0, cpu1);
-  console.log(`run ${i + 1}: ready ${t.toFixed(2)} s cpu ${cd.total.toFixed(2)} [${cd.top}] load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`run ${i + 1}: read ${read.toFixed(2)} s, ready ${t.toFixed(2)} s cpu ${cd.total.toFixed(2)} [${cd.top}] load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   await context.close();
 }
-times.sort((a, b) => a - b);
-const median = times[Math.floor(times.length / 2)];
-console.log(`median ${median.toFixed(2)} s: ${(bytes / 1e6 / median).toFixed(0)} MB/s of input as given`);
+const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const [readMedian, readyMedian] = [median(reads), median(times)];
+console.log(`median read ${readMedian.toFixed(2)} s: ${(bytes / 1e6 / readMedian).toFixed(0)} MB/s of input as given, read`);
+console.log(`median ready ${readyMedian.toFixed(2)} s: ${(bytes / 1e6 / readyMedian).toFixed(0)} MB/s of input as given, read and analysed`);
 await browser.close(); server.close();
