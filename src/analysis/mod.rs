@@ -21,26 +21,13 @@ pub use query::{Query, TimeRange};
 pub use report::{analyze, Report};
 pub use windows::{days, windows, WINDOW_SECS};
 
-use crate::flow::table::LogStatus;
-use crate::flow::{Dataset, FlowTable};
+use crate::flow::Dataset;
 
-/// True for a row that is a flow between two known addresses (not NODATA/SKIPDATA).
-#[inline]
-pub(crate) fn is_flow(table: &FlowTable, row: usize) -> bool {
-    table.srcaddr(row).is_some()
-        && table.dstaddr(row).is_some()
-        && !matches!(
-            table.log_status(row),
-            Some(LogStatus::NoData) | Some(LogStatus::SkipData)
-        )
-}
-
-/// Rows that are flows inside `range`.
+/// Rows that are flows (between two known addresses; not NODATA or SKIPDATA) inside
+/// `range`.
 pub(crate) fn flow_rows<'a>(
     dataset: &'a Dataset,
     range: &'a TimeRange,
 ) -> impl Iterator<Item = usize> + 'a {
-    let table = &dataset.table;
-    (0..table.len())
-        .filter(move |&row| is_flow(table, row) && range.contains(table.start_secs(row)))
+    dataset.table.flow_rows(move |start| range.contains(start))
 }

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::stats::{robust, robust_in_place};
-use super::{flow_rows, is_flow, TimeRange};
+use super::{flow_rows, TimeRange};
 use crate::flow::addr::{classify, AddrClass, Cidr};
 use crate::flow::Dataset;
 
@@ -71,7 +71,7 @@ pub fn ranking(
     let mut per_dst = vec![Sums::default(); ids];
     let mut values = Vec::new();
     for row in 0..table.len() {
-        if table.srcport(row) != Some(port) || !is_flow(table, row) {
+        if table.srcport(row) != Some(port) || !table.is_flow(row) {
             continue;
         }
         let Some(bytes) = table.bytes(row) else {

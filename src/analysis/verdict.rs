@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::stats::{mean_stddev, robust_in_place};
-use super::{flow_rows, is_flow, units, TimeRange};
+use super::{flow_rows, units, TimeRange};
 use crate::flow::addr::is_private;
 use crate::flow::{AddrId, Dataset};
 
@@ -143,7 +143,7 @@ pub fn detect_service_port(dataset: &Dataset) -> Option<u16> {
 pub(crate) fn service_flows(dataset: &Dataset, port: u16) -> Vec<(AddrId, u64)> {
     let table = &dataset.table;
     (0..table.len())
-        .filter(|&row| is_flow(table, row) && table.srcport(row) == Some(port))
+        .filter(|&row| table.is_flow(row) && table.srcport(row) == Some(port))
         .filter_map(|row| Some((table.dstaddr(row), table.bytes(row)?)))
         .collect()
 }

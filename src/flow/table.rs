@@ -235,6 +235,14 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// A record between two known addresses that is not NODATA or SKIPDATA (its `status`
+/// byte as [`FlowTable`] keeps it).
+#[inline(always)]
+fn is_flow(src: AddrId, dst: AddrId, status: u8) -> bool {
+    let log_status = (status >> 2) & 3;
+    src.is_some() && dst.is_some() && log_status != 2 && log_status != 3
+}
+
 /// The records of a data set, in columns.
 #[derive(Clone, Debug, Default)]
 pub struct FlowTable {
@@ -456,6 +464,40 @@ impl FlowTable {
         }
     }
 
+    /// True when `row` is a flow (see [`is_flow`]).
+    #[inline]
+    pub fn is_flow(&self, row: usize) -> bool {
+        match (
+            self.srcaddr.get(row),
+            self.dstaddr.get(row),
+            self.status.get(row),
+        ) {
+            (Some(&src), Some(&dst), Some(&status)) => is_flow(src, dst, status),
+            _ => false,
+        }
+    }
+
+    /// Rows that are flows (both addresses known; not NODATA or SKIPDATA) and whose
+    /// start time passes `keep` (`None` when the row has none), in order. Reads the
+    /// columns as slices: the analyses' passes start from this.
+    pub fn flow_rows<'a>(
+        &'a self,
+        keep: impl Fn(Option<u32>) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.srcaddr
+            .iter()
+            .zip(&self.dstaddr)
+            .zip(self.status.iter().zip(&self.presence))
+            .zip(&self.start)
+            .enumerate()
+            .filter_map(
+                move |(row, (((&src, &dst), (&status, &present)), &start))| {
+                    let start = (present & present::START != 0).then_some(start);
+                    (is_flow(src, dst, status) && keep(start)).then_some(row)
+                },
+            )
+    }
+
     /// All core values of `row`.
     pub fn core(&self, row: usize) -> CoreValues {
         CoreValues {
@@ -629,6 +671,43 @@ mod tests {
             action: Some(Action::Reject),
             log_status: Some(LogStatus::SkipData),
         }
+    }
+
+    #[test]
+    fn flow_rows_are_the_records_between_two_addresses_with_data() {
+        let mut t = FlowTable::default();
+        let a = t.addrs.intern("10.0.0.1".parse().unwrap());
+        let b = t.addrs.intern("203.0.113.7".parse().unwrap());
+        let flow = |start: Option<u32>, status: Option<LogStatus>| CoreValues {
+            srcaddr: a,
+            dstaddr: b,
+            start_secs: start,
+            action: Some(Action::Accept),
+            log_status: status,
+            ..CoreValues::default()
+        };
+        t.push(&flow(Some(100), Some(LogStatus::Ok))); // 0: a flow
+        t.push(&flow(Some(200), Some(LogStatus::NoData))); // 1: no data
+        t.push(&flow(Some(300), Some(LogStatus::SkipData))); // 2: skipped
+        t.push(&CoreValues {
+            dstaddr: AddrId::NONE,
+            ..flow(Some(400), Some(LogStatus::Ok))
+        }); // 3: no destination
+        t.push(&CoreValues {
+            srcaddr: AddrId::NONE,
+            ..flow(Some(500), None)
+        }); // 4: no source
+        t.push(&flow(None, None)); // 5: a flow without status or start
+        t.push(&flow(Some(700), None)); // 6: a flow without status
+        let all: Vec<usize> = t.flow_rows(|_| true).collect();
+        assert_eq!(all, [0, 5, 6]);
+        let by_row: Vec<usize> = (0..t.len() + 2).filter(|&r| t.is_flow(r)).collect();
+        assert_eq!(by_row, all);
+        // `keep` sees each flow's start, or None.
+        let late: Vec<usize> = t.flow_rows(|s| s.is_some_and(|s| s >= 150)).collect();
+        assert_eq!(late, [6]);
+        let no_start: Vec<usize> = t.flow_rows(|s| s.is_none()).collect();
+        assert_eq!(no_start, [5]);
     }
 
     #[test]
