@@ -56,6 +56,51 @@ impl Sums {
     }
 }
 
+/// The whole data's flows from the service port, which every destination's baseline
+/// is computed from, whatever the range: computed once for several rankings.
+pub struct ServiceFlows {
+    port: u16,
+    /// Sums over every flow from the port.
+    total: Sums,
+    /// Sums per destination (by address id), to leave its own flows out.
+    per_dst: Vec<Sums>,
+    /// Median of the flows' bytes.
+    median: f64,
+    /// 1.4826 × their median absolute deviation.
+    scale: f64,
+}
+
+impl ServiceFlows {
+    /// Reads the flows from `port` in the whole data set.
+    pub fn new(dataset: &Dataset, port: u16) -> ServiceFlows {
+        let table = &dataset.table;
+        let mut total = Sums::default();
+        let mut per_dst = vec![Sums::default(); table.addrs.id_count()];
+        let mut values = Vec::new();
+        for row in 0..table.len() {
+            if table.srcport(row) != Some(port) || !table.is_flow(row) {
+                continue;
+            }
+            let Some(bytes) = table.bytes(row) else {
+                continue;
+            };
+            total.add(bytes);
+            values.push(bytes);
+            if let Some(s) = per_dst.get_mut(table.dstaddr(row).index()) {
+                s.add(bytes);
+            }
+        }
+        let (median, mad, _) = robust_in_place(&mut values);
+        ServiceFlows {
+            port,
+            total,
+            per_dst,
+            median,
+            scale: 1.4826 * mad,
+        }
+    }
+}
+
 /// Ranks the non-private destinations of flows from `port` inside `range`.
 pub fn ranking(
     dataset: &Dataset,
@@ -64,28 +109,26 @@ pub fn ranking(
     k: f64,
     known: &[Cidr],
 ) -> Vec<Ranked> {
+    rank(dataset, &ServiceFlows::new(dataset, port), range, k, known)
+}
+
+/// [`ranking`] against the service's flows read already.
+pub fn rank(
+    dataset: &Dataset,
+    service: &ServiceFlows,
+    range: &TimeRange,
+    k: f64,
+    known: &[Cidr],
+) -> Vec<Ranked> {
     let table = &dataset.table;
     let ids = table.addrs.id_count();
-    // Whole-data sums per destination, for the leave-one-out baselines.
-    let mut total = Sums::default();
-    let mut per_dst = vec![Sums::default(); ids];
-    let mut values = Vec::new();
-    for row in 0..table.len() {
-        if table.srcport(row) != Some(port) || !table.is_flow(row) {
-            continue;
-        }
-        let Some(bytes) = table.bytes(row) else {
-            continue;
-        };
-        total.add(bytes);
-        values.push(bytes);
-        if let Some(s) = per_dst.get_mut(table.dstaddr(row).index()) {
-            s.add(bytes);
-        }
-    }
-    let (median, mad, _) = robust_in_place(&mut values);
-    drop(values);
-    let scale = 1.4826 * mad;
+    let ServiceFlows {
+        port,
+        total,
+        ref per_dst,
+        median,
+        scale,
+    } = *service;
 
     // Candidate flows inside the range.
     let mut class_of: Vec<Option<AddrClass>> = vec![None; ids];

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::flows::{flows_to, histogram, FlowsTo, Histogram};
-use super::ranking::{ranking, Ranked};
+use super::ranking::{rank, Ranked, ServiceFlows};
 use super::sources::{sources, Source};
 use super::span::{span, Span};
 use super::verdict::{self, detect_service_port, verdict, Verdict};
@@ -89,14 +89,17 @@ pub struct Report {
 pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
     let range = query.range;
     let port = query.service_port.or_else(|| detect_service_port(dataset));
-    let ranking = match port {
-        Some(p) => ranking(dataset, &range, p, query.k, &query.known),
+    // The whole data's flows from the port, for the ranking of the range and, when
+    // nobody stands out there, of the whole data.
+    let service = port.map(|p| ServiceFlows::new(dataset, p));
+    let ranking = match &service {
+        Some(service) => rank(dataset, service, &range, query.k, &query.known),
         None => Vec::new(),
     };
     let suspect = query
         .suspect
         .or_else(|| top_suspect(&ranking))
-        .or_else(|| whole_data_suspect(dataset, query, port, &ranking));
+        .or_else(|| whole_data_suspect(dataset, query, service.as_ref(), &ranking));
     let (span, flows, hist, verdict) = match suspect {
         Some(addr) => {
             let flows = flows_to(dataset, addr, &range);
@@ -159,14 +162,13 @@ fn top_suspect(ranking: &[Ranked]) -> Option<IpAddr> {
 fn whole_data_suspect(
     dataset: &Dataset,
     query: &Query,
-    port: Option<u16>,
+    service: Option<&ServiceFlows>,
     in_range: &[Ranked],
 ) -> Option<IpAddr> {
     if query.range.is_all() || in_range.is_empty() {
         return None;
     }
-    let port = port?;
-    let whole = ranking(dataset, &TimeRange::ALL, port, query.k, &query.known);
+    let whole = rank(dataset, service?, &TimeRange::ALL, query.k, &query.known);
     let top = whole.first().filter(|r| r.score > 0.0)?;
     in_range
         .iter()
