@@ -26,7 +26,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { dataFiles, launchChromium } from './common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -72,16 +72,6 @@ function parseArgs(argv) {
 
 const log = (...a) => console.log('browser:', ...a);
 const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-
-function walk(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
-    else if (entry.name.endsWith('.log.gz')) out.push(p);
-  }
-  return out.sort();
-}
 
 // ---------------------------------------------------------------------------------------
 // The server: 127.0.0.1 only, four roots.
@@ -357,7 +347,7 @@ function cliReports(cli, dir) {
 
 async function main() {
   const args = parseArgs(process.argv);
-  const files = walk(path.resolve(args.dir));
+  const files = dataFiles(path.resolve(args.dir), ['.log.gz']);
   if (!files.length) throw new Error(`no *.log.gz under ${args.dir}`);
   const compressed = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   // Read once so both sides find the files in the page cache.
@@ -380,19 +370,7 @@ async function main() {
 
   const server = await serve(args.dist);
   const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: args.chromium,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium(args.chromium);
   result.chromium = browser.version();
   // A side that fails is recorded and not run again; the other side goes on.
   let pageOn = havePage;

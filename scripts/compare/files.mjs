@@ -14,8 +14,7 @@
 // browser installs them) and Chromium at $CHROMIUM_PATH (default /usr/bin/chromium).
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { dataFiles, launchChromium } from './common.mjs';
 
 const [data, workersArg, modeArg, runsArg] = process.argv.slice(2);
 if (!data) {
@@ -28,16 +27,7 @@ if (!['buffer', 'sync', 'stream'].includes(mode)) {
   console.error(`unknown mode ${mode}: buffer, sync or stream`);
   process.exit(2);
 }
-function walk(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else if (e.name.endsWith('.gz') || e.name.endsWith('.log')) out.push(p);
-  }
-  return out.sort();
-}
-const files = walk(data);
+const files = dataFiles(data, ['.gz', '.log']);
 const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
 console.log(`${files.length} files, ${(bytes / 1e6).toFixed(1)} MB; ${workers} workers, ${mode}`);
 
@@ -73,11 +63,7 @@ const server = http.createServer((req, res) => {
   res.end(html);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launchChromium();
 // CPU seconds of every Chromium process so far.
 function chromiumCpu() {
   let total = 0;

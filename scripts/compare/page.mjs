@@ -16,10 +16,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { dataFiles, launchChromium } from './common.mjs';
 const [dist, data, runsArg, profOut] = process.argv.slice(2);
-function walk(dir) { const out = []; for (const e of fs.readdirSync(dir, { withFileTypes: true })) { const p = path.join(dir, e.name); if (e.isDirectory()) out.push(...walk(p)); else if (e.name.endsWith('.gz') || e.name.endsWith('.log')) out.push(p); } return out.sort(); }
-const files = walk(data);
+const files = dataFiles(data, ['.gz', '.log']);
 const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
 console.log(`${files.length} files, ${(bytes / 1e6).toFixed(1)} MB as given`);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
@@ -31,7 +30,7 @@ const server = http.createServer((req, res) => {
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+const browser = await launchChromium();
 const times = [];
 const reads = [];
 function threadCpu() {

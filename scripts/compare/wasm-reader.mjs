@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { dataFiles, launchChromium } from './common.mjs';
 
 const [pkgArg, data, runsArg, reserveArg] = process.argv.slice(2);
 if (!pkgArg || !data) {
@@ -38,16 +38,8 @@ const pkgs = pkgArg.split(',').map((p) => path.resolve(p));
 const labels = pkgs.map((p) => path.basename(p));
 const runs = Number(runsArg || 3);
 const warm = Number(process.env.WARM || 4);
-function walk(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p)); else if (e.name.endsWith('.log.gz')) out.push(p);
-  }
-  return out.sort();
-}
 const limit = Number(process.env.FILES || 0);
-const files = walk(data).slice(0, limit > 0 ? limit : undefined).map((p) => {
+const files = dataFiles(data, ['.log.gz']).slice(0, limit > 0 ? limit : undefined).map((p) => {
   const gz = fs.readFileSync(p);
   return { name: path.relative(data, p), gz, text: zlib.gunzipSync(gz) };
 });
@@ -123,10 +115,7 @@ const server = http.createServer((req, res) => {
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launchChromium();
 const page = await browser.newPage();
 page.on('pageerror', (e) => console.error('page error:', e.message));
 page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()); });
