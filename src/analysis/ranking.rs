@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::stats::{robust, robust_in_place};
 use super::{flow_rows, TimeRange};
 use crate::flow::addr::{classify, AddrClass, Cidr};
-use crate::flow::Dataset;
+use crate::flow::{AddrId, Dataset};
 
 /// One ranked destination.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -73,20 +73,13 @@ pub struct ServiceFlows {
 impl ServiceFlows {
     /// Reads the flows from `port` in the whole data set.
     pub fn new(dataset: &Dataset, port: u16) -> ServiceFlows {
-        let table = &dataset.table;
         let mut total = Sums::default();
-        let mut per_dst = vec![Sums::default(); table.addrs.id_count()];
+        let mut per_dst = vec![Sums::default(); dataset.table.addrs.id_count()];
         let mut values = Vec::new();
-        for row in 0..table.len() {
-            if table.srcport(row) != Some(port) || !table.is_flow(row) {
-                continue;
-            }
-            let Some(bytes) = table.bytes(row) else {
-                continue;
-            };
+        for (dst, bytes) in service_flows(dataset, port) {
             total.add(bytes);
             values.push(bytes);
-            if let Some(s) = per_dst.get_mut(table.dstaddr(row).index()) {
+            if let Some(s) = per_dst.get_mut(dst.index()) {
                 s.add(bytes);
             }
         }
@@ -99,6 +92,19 @@ impl ServiceFlows {
             scale: 1.4826 * mad,
         }
     }
+}
+
+/// The flows from `port` in the whole data set that have a byte count, as
+/// (destination, bytes): what the ranking's and the verdict's baselines are made of.
+pub(crate) fn service_flows(
+    dataset: &Dataset,
+    port: u16,
+) -> impl Iterator<Item = (AddrId, u64)> + '_ {
+    let table = &dataset.table;
+    (0..table.len())
+        // The port first: it rules out half the rows at less cost than the flow test.
+        .filter(move |&row| table.srcport(row) == Some(port) && table.is_flow(row))
+        .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
 }
 
 /// Ranks the non-private destinations of flows from `port` inside `range`.

@@ -11,10 +11,11 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::ranking::service_flows;
 use super::stats::{mean_stddev, robust_in_place};
 use super::{flow_rows, units, TimeRange};
 use crate::flow::addr::is_private;
-use crate::flow::{AddrId, Dataset};
+use crate::flow::Dataset;
 
 /// Fewer baseline flows than this give no verdict.
 pub const MIN_BASELINE_FLOWS: u64 = 30;
@@ -140,16 +141,6 @@ pub fn detect_service_port(dataset: &Dataset) -> Option<u16> {
     (count > 0).then_some(port as u16)
 }
 
-/// Bytes of every flow from the service port (whole data set), but those to `leave_out`.
-fn service_bytes(dataset: &Dataset, port: u16, leave_out: Option<AddrId>) -> Vec<u64> {
-    let table = &dataset.table;
-    (0..table.len())
-        .filter(|&row| table.srcport(row) == Some(port) && table.is_flow(row))
-        .filter(|&row| leave_out.is_none_or(|id| table.dstaddr(row) != id))
-        .filter_map(|row| table.bytes(row))
-        .collect()
-}
-
 /// Computes the verdict for `addr`.
 pub fn verdict(
     dataset: &Dataset,
@@ -166,8 +157,11 @@ pub fn verdict(
     let name = addr.to_string();
 
     let leave_out = suspect_id.filter(|_| !include_suspect_in_baseline);
-    let mut baseline_bytes = match port {
-        Some(p) => service_bytes(dataset, p, leave_out),
+    let mut baseline_bytes: Vec<u64> = match port {
+        Some(p) => service_flows(dataset, p)
+            .filter(|&(dst, _)| leave_out != Some(dst))
+            .map(|(_, bytes)| bytes)
+            .collect(),
         None => Vec::new(),
     };
     let (mean, stddev) = mean_stddev(&baseline_bytes);
