@@ -138,13 +138,17 @@ pub struct TextColumn {
 }
 
 impl TextColumn {
+    /// True when `raw` is the last value pushed (not missing).
+    #[inline]
+    fn is_last(&self, raw: &[u8]) -> bool {
+        self.last_id != 0 && same_bytes(&self.last_raw, raw)
+    }
+
     /// Sets the value of `row` (rows must be pushed in ascending order).
     pub fn push(&mut self, row: u32, value: Option<&str>) {
         let id = match value {
             None => 0,
-            Some(v) if self.last_id != 0 && v.as_bytes() == self.last_raw.as_slice() => {
-                self.last_id
-            }
+            Some(v) if self.is_last(v.as_bytes()) => self.last_id,
             Some(v) => {
                 let id = self.values.intern(v);
                 self.last_raw.clear();
@@ -167,7 +171,7 @@ impl TextColumn {
     /// without decoding; other bytes must be UTF-8 (invalid ones count as missing).
     pub fn push_raw(&mut self, row: u32, value: Option<&[u8]>) {
         match value {
-            Some(raw) if self.last_id != 0 && raw == self.last_raw.as_slice() => {
+            Some(raw) if self.is_last(raw) => {
                 self.push_repeat(row);
             }
             Some(raw) => self.push(row, std::str::from_utf8(raw).ok()),
@@ -353,9 +357,7 @@ impl FlowTable {
     /// validated: the reader skips checking it again).
     #[inline]
     pub fn text_is_last(&self, column: usize, raw: &[u8]) -> bool {
-        self.text
-            .get(column)
-            .is_some_and(|(_, c)| c.last_id != 0 && same_bytes(&c.last_raw, raw))
+        self.text.get(column).is_some_and(|(_, c)| c.is_last(raw))
     }
 
     /// Sets text column `column` at `row` from bytes (see [`TextColumn::push_raw`]).
