@@ -29,7 +29,7 @@ use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, ErrorEvent, Event, File, MessageEvent, Url, Worker};
+use web_sys::{Blob, BlobPropertyBag, Event, File, MessageEvent, Url, Worker};
 
 /// Files asked for ahead of the one being parsed.
 pub const AHEAD: usize = 3;
@@ -217,15 +217,11 @@ impl Inflater {
         let on_error = {
             let inbox = inbox.clone();
             let broken = broken.clone();
-            // NOTE: a worker whose code fails to load gets a plain `Event`, not an
-            // `ErrorEvent`: its message is read only when there is one.
+            // An `Event`, not always an `ErrorEvent` (see `worker_error`).
             Closure::<dyn Fn(Event)>::new(move |event: Event| {
                 event.prevent_default();
                 broken.set(true);
-                let message = event
-                    .dyn_ref::<ErrorEvent>()
-                    .map(ErrorEvent::message)
-                    .unwrap_or_else(|| "its code did not load".to_string());
+                let message = super::reading::worker_error(&event);
                 inbox.borrow_mut().end_all(|| {
                     Piece::Failed(format!("the decompressing worker stopped: {message}"))
                 });

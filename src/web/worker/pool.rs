@@ -19,8 +19,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, ErrorEvent, Event, File, MessageEvent, Url,
-    Worker, WorkerOptions, WorkerType,
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker,
+    WorkerOptions, WorkerType,
 };
 
 /// Files a parse worker may have waiting (the one it reads and the next).
@@ -129,14 +129,10 @@ impl Pool {
             let on_error = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                // NOTE: a worker whose code fails to load gets a plain `Event`, not an
-                // `ErrorEvent`: its message is read only when there is one.
+                // An `Event`, not always an `ErrorEvent` (see `worker_error`).
                 Closure::<dyn Fn(Event)>::new(move |event: Event| {
                     event.prevent_default();
-                    let message = event
-                        .dyn_ref::<ErrorEvent>()
-                        .map(ErrorEvent::message)
-                        .unwrap_or_else(|| "its code did not load".to_string());
+                    let message = super::reading::worker_error(&event);
                     web_sys::console::warn_1(
                         &format!("flowlens: a parse worker failed: {message}").into(),
                     );
