@@ -13,10 +13,11 @@
 //! Without parse workers, gzip (recognised by its first two bytes, or by a `.gz` name
 //! where the first bytes are not at hand, not otherwise by the name) is decompressed by
 //! the browser's native `DecompressionStream`: in the inflater worker
-//! ([`super::inflate`]) while this one parses, or here when there is no inflater. When the browser's decompressor fails (a damaged file, or one it
-//! does not accept), what was read of the file is thrown away and the file is read
-//! again through the core's own gzip decoder: that is what the CLI does, so the
-//! records kept and the diagnostic are the CLI's.
+//! ([`super::inflate`]) while this one parses, or here when there is no inflater.
+//! When the browser's decompressor fails (a damaged file, or one it does not accept),
+//! what was read of the file is thrown away and the file is read again through the
+//! core's own gzip decoder: that is what the CLI does, so the records kept and the
+//! diagnostic are the CLI's.
 
 use std::rc::Rc;
 
