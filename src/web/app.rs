@@ -34,7 +34,7 @@ use super::state::{known_entries, Action, State};
 use super::view_link::use_view_link;
 
 /// The address table, beside the page (copied into dist/ by Trunk, see index.html);
-/// the worker fetches it with the first analysis.
+/// the worker fetches it when the first files are given.
 const GEO_FILE: &str = "flowlens-geo.bin";
 
 /// The table's absolute URL (the worker runs from a `blob:` URL and cannot resolve a
@@ -398,7 +398,7 @@ pub fn app() -> Html {
                 <SqlPanel analysis={analysis} />
             }
             <footer>
-                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (with the first analysis), and sends nothing anywhere." }</p>
+                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (when you give it files), and sends nothing anywhere." }</p>
                 <GeoFooter status={state.analysis.as_ref().map(|a| a.geo.clone())} />
             </footer>
         </div>

@@ -42,8 +42,8 @@ pub enum Request {
     ArmTestPanic,
     /// Where the address table is (an absolute URL on the page's own origin; the
     /// worker, started from a `blob:` URL, cannot resolve a relative one). Sent once,
-    /// when the worker is ready; the worker fetches it only when the first analysis
-    /// is asked for.
+    /// when the worker is ready; the worker fetches it only when the first files
+    /// are given (or the first analysis is asked for).
     GeoSource {
         /// The table's URL.
         url: String,

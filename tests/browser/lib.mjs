@@ -194,7 +194,7 @@ export async function openPage(browser, url, { waitState = 'empty', timeout = 60
   return watch;
 }
 
-/** The page's address table (beside it in dist/), fetched once with the first analysis. */
+/** The page's address table (beside it in dist/), fetched once when the first files are given. */
 export const GEO_FILE = 'flowlens-geo.bin';
 
 /** True for a request (URL or server path) for the page's own address table. */

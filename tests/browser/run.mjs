@@ -22,7 +22,7 @@
 //   and that without the address table the page still works and says so;
 // - on every page: no console error, no uncaught exception, and no request once the
 //   page has loaded (files are read from disk, the report is a blob: URL) except the
-//   one for the page's own address table, made with the first analysis.
+//   one for the page's own address table, made when the first files are given.
 // Waits only on real DOM state (data-state, data attributes), never on time.
 // Prints `N passed, N failed` last and exits non-zero when anything failed.
 //
@@ -677,7 +677,7 @@ async function main() {
         assert(inline === 0, `${inline} inline scripts`);
       });
       const hitsBefore = hits.length;
-      await test('drop: the address table is not fetched before the first analysis', async () => {
+      await test('drop: the address table is not fetched before files are given', async () => {
         const early = hits.filter((h) => h.url === `${SUB_PATH}${GEO_FILE}`);
         assert(early.length === 0, 'fetched at load');
         const state = await page.$eval('[data-testid="geo-database"]', (el) => el.dataset.state);

@@ -1,6 +1,7 @@
-//! The worker's address table: fetched from the page's own origin the first time an
-//! analysis is asked for (never before: a page that is only opened loads nothing more),
-//! then kept for the worker's life. When it cannot be had (missing file, damaged
+//! The worker's address table: fetched from the page's own origin when the first files
+//! are given (so that it arrives while they are read) or the first analysis is asked
+//! for, never before (a page that is only opened loads nothing more), then kept for
+//! the worker's life. When it cannot be had (missing file, damaged
 //! bytes), the analyses go on without it and say why.
 
 use std::rc::Rc;
@@ -19,7 +20,7 @@ pub(super) enum GeoState {
     /// Not fetched yet, and no URL from the page to fetch it from.
     #[default]
     NoSource,
-    /// Not fetched yet; fetched from this URL with the first analysis.
+    /// Not fetched yet; fetched from this URL with the first files or analysis.
     Idle(String),
     /// Being fetched; analyses asked for meanwhile wait.
     Loading,

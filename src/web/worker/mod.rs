@@ -17,9 +17,11 @@
 //!    data sets appended here in file order ([`Worker::read_parallel`]); without,
 //!    this worker reads them itself ([`Worker::read_sequential`]);
 //! 3. [`Request::Analyze`] runs [`crate::analysis::analyze`] at once on the data set
-//!    as it is and posts [`Response::Analysis`]. The first one first fetches the
-//!    address table from the URL of [`Request::GeoSource`] ([`geo`]); analyses asked
-//!    for meanwhile wait, and the latest runs when the table is there (or is not).
+//!    as it is and posts [`Response::Analysis`]. The address table is fetched from
+//!    the URL of [`Request::GeoSource`] ([`geo`]) when the first job is queued (so
+//!    that it loads while the files are read), or else with the first analysis;
+//!    analyses asked for while it loads wait, and the latest runs when the table is
+//!    there (or is not).
 //!
 //! The state sits in one `Rc<Worker>` shared by the message handler and the job task;
 //! no `RefCell` borrow is ever held across an `.await`.
@@ -282,31 +284,37 @@ impl Worker {
                 if request.data_version != this.data_version.get() {
                     return; // stale: the page will ask again for the new data
                 }
-                let url = match &*this.geo.borrow() {
-                    geo::GeoState::Loading => None,
-                    geo::GeoState::Idle(url) => Some(url.clone()),
-                    _ => {
-                        this.analyze(request);
-                        return;
-                    }
-                };
-                *this.pending_analysis.borrow_mut() = Some(request);
-                if let Some(url) = url {
-                    *this.geo.borrow_mut() = geo::GeoState::Loading;
-                    let this = Rc::clone(this);
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let state = geo::fetch(&this.scope, &url).await;
-                        *this.geo.borrow_mut() = state;
-                        let pending = this.pending_analysis.borrow_mut().take();
-                        if let Some(request) = pending {
-                            if request.data_version == this.data_version.get() {
-                                this.analyze(request);
-                            }
-                        }
-                    });
+                this.fetch_geo();
+                if matches!(*this.geo.borrow(), geo::GeoState::Loading) {
+                    *this.pending_analysis.borrow_mut() = Some(request);
+                } else {
+                    this.analyze(request);
                 }
             }
         }
+    }
+
+    /// Starts fetching the address table when it has not been asked for yet: with the
+    /// first files (so that it arrives while they are read, not after) or else the
+    /// first analysis. Once it is there (or is not), the analysis asked for meanwhile
+    /// runs.
+    fn fetch_geo(self: &Rc<Self>) {
+        let url = match &*self.geo.borrow() {
+            geo::GeoState::Idle(url) => url.clone(),
+            _ => return,
+        };
+        *self.geo.borrow_mut() = geo::GeoState::Loading;
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let state = geo::fetch(&this.scope, &url).await;
+            *this.geo.borrow_mut() = state;
+            let pending = this.pending_analysis.borrow_mut().take();
+            if let Some(request) = pending {
+                if request.data_version == this.data_version.get() {
+                    this.analyze(request);
+                }
+            }
+        });
     }
 
     fn post(&self, response: &Response) {
@@ -322,6 +330,7 @@ impl Worker {
 
     /// Queues a job and starts the job task when it is idle.
     fn enqueue(self: &Rc<Self>, job: Job) {
+        self.fetch_geo();
         {
             let mut progress = self.progress.borrow_mut();
             if !self.running.get() {
