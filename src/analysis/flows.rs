@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{flow_rows, TimeRange};
+use super::{flows, TimeRange};
+use crate::flow::table::Flow;
 use crate::flow::Dataset;
 
 /// One flow to the address.
@@ -77,12 +78,10 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
     let Some(id) = table.addrs.lookup(addr) else {
         return out;
     };
-    let mut rows: Vec<usize> = flow_rows(dataset, range)
-        .filter(|&row| table.dstaddr(row) == id)
-        .collect();
-    rows.sort_by_key(|&row| (table.start_secs(row), table.end_secs(row), row));
-    for row in rows {
-        let Some(bytes) = table.bytes(row) else {
+    let mut found: Vec<Flow> = flows(dataset, range).filter(|f| f.dst == id).collect();
+    found.sort_by_key(|f| (f.start, f.end, f.row));
+    for flow in found {
+        let Some(bytes) = flow.bytes else {
             out.bytes_missing += 1;
             continue;
         };
@@ -90,16 +89,16 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
         out.bytes_total = out.bytes_total.saturating_add(bytes);
         out.bytes_max = out.bytes_max.max(bytes);
         out.flows.push(FlowTo {
-            start: table.start_secs(row),
-            end: table.end_secs(row),
+            start: flow.start,
+            end: flow.end,
             bytes,
             srcaddr: table
                 .addrs
-                .get(table.srcaddr(row))
+                .get(flow.src)
                 .map(|a| a.to_string())
                 .unwrap_or_default(),
-            srcport: table.srcport(row),
-            dstport: table.dstport(row),
+            srcport: flow.srcport,
+            dstport: flow.dstport,
         });
     }
     out
@@ -165,17 +164,17 @@ pub fn address_flows(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> Vec<
     let Some(id) = table.addrs.lookup(addr) else {
         return Vec::new();
     };
-    let mut points: Vec<FlowPoint> = flow_rows(dataset, range)
-        .filter_map(|row| {
-            let outbound = table.srcaddr(row) == id;
-            if !outbound && table.dstaddr(row) != id {
+    let mut points: Vec<FlowPoint> = flows(dataset, range)
+        .filter_map(|flow| {
+            let outbound = flow.src == id;
+            if !outbound && flow.dst != id {
                 return None;
             }
-            let start = table.start_secs(row)?;
+            let start = flow.start?;
             Some(FlowPoint {
                 start,
-                end: table.end_secs(row).unwrap_or(start).max(start),
-                bytes: table.bytes(row).unwrap_or(0),
+                end: flow.end.unwrap_or(start).max(start),
+                bytes: flow.bytes.unwrap_or(0),
                 outbound,
             })
         })

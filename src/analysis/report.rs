@@ -184,23 +184,18 @@ fn range_out(dataset: &Dataset, range: &TimeRange) -> RangeOut {
             all: false,
         };
     }
-    let table = &dataset.table;
-    let from = (0..table.len()).filter_map(|r| table.start_secs(r)).min();
-    let to = (0..table.len())
-        .filter_map(|r| table.end_secs(r).or(table.start_secs(r)))
-        .max()
-        .map(|t| t.saturating_add(1));
+    let (from, last) = dataset.table.time_extent();
     RangeOut {
         from,
-        to,
+        to: last.map(|t| t.saturating_add(1)),
         all: true,
     }
 }
 
 fn gaps(dataset: &Dataset) -> Vec<Gap> {
     let table = &dataset.table;
-    (0..table.len())
-        .filter(|&row| table.log_status(row) == Some(LogStatus::SkipData))
+    table
+        .rows_with_status(LogStatus::SkipData)
         .map(|row| Gap {
             start: table.start_secs(row),
             end: table.end_secs(row),
