@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::stats::{robust, robust_in_place};
+use super::stats::{self, median_mad_in_place};
 use super::TimeRange;
 use crate::flow::addr::{classify, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
@@ -83,7 +83,7 @@ impl ServiceFlows {
                 s.add(bytes);
             }
         }
-        let (median, mad, _) = robust_in_place(&mut values);
+        let (median, mad) = median_mad_in_place(&mut values);
         ServiceFlows {
             port,
             total,
@@ -184,7 +184,7 @@ pub fn rank(
                 .filter(|&b| b as f64 > threshold)
                 .collect();
             let bytes_above = above.iter().fold(0u64, |a, &b| a.saturating_add(b));
-            let (own_median, _, _) = robust(list);
+            let own_median = stats::median(list);
             let robust_z = if scale > 0.0 {
                 (own_median - median) / scale
             } else {
