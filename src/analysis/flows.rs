@@ -6,8 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{flows, TimeRange};
-use crate::flow::table::Flow;
+use super::{flow_rows, TimeRange};
 use crate::flow::Dataset;
 
 /// One flow to the address.
@@ -78,10 +77,12 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
     let Some(id) = table.addrs.lookup(addr) else {
         return out;
     };
-    let mut found: Vec<Flow> = flows(dataset, range).filter(|f| f.dst == id).collect();
-    found.sort_by_key(|f| (f.start, f.end, f.row));
-    for flow in found {
-        let Some(bytes) = flow.bytes else {
+    let mut rows: Vec<usize> = flow_rows(dataset, range)
+        .filter(|&row| table.dstaddr(row) == id)
+        .collect();
+    rows.sort_by_key(|&row| (table.start_secs(row), table.end_secs(row), row));
+    for row in rows {
+        let Some(bytes) = table.bytes(row) else {
             out.bytes_missing += 1;
             continue;
         };
@@ -89,16 +90,16 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
         out.bytes_total = out.bytes_total.saturating_add(bytes);
         out.bytes_max = out.bytes_max.max(bytes);
         out.flows.push(FlowTo {
-            start: flow.start,
-            end: flow.end,
+            start: table.start_secs(row),
+            end: table.end_secs(row),
             bytes,
             srcaddr: table
                 .addrs
-                .get(flow.src)
+                .get(table.srcaddr(row))
                 .map(|a| a.to_string())
                 .unwrap_or_default(),
-            srcport: flow.srcport,
-            dstport: flow.dstport,
+            srcport: table.srcport(row),
+            dstport: table.dstport(row),
         });
     }
     out
@@ -164,17 +165,17 @@ pub fn address_flows(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> Vec<
     let Some(id) = table.addrs.lookup(addr) else {
         return Vec::new();
     };
-    let mut points: Vec<FlowPoint> = flows(dataset, range)
-        .filter_map(|flow| {
-            let outbound = flow.src == id;
-            if !outbound && flow.dst != id {
+    let mut points: Vec<FlowPoint> = flow_rows(dataset, range)
+        .filter_map(|row| {
+            let outbound = table.srcaddr(row) == id;
+            if !outbound && table.dstaddr(row) != id {
                 return None;
             }
-            let start = flow.start?;
+            let start = table.start_secs(row)?;
             Some(FlowPoint {
                 start,
-                end: flow.end.unwrap_or(start).max(start),
-                bytes: flow.bytes.unwrap_or(0),
+                end: table.end_secs(row).unwrap_or(start).max(start),
+                bytes: table.bytes(row).unwrap_or(0),
                 outbound,
             })
         })

@@ -21,16 +21,13 @@ pub use query::{Query, TimeRange};
 pub use report::{analyze, Report};
 pub use windows::{days, windows, WINDOW_SECS};
 
-use crate::flow::table::Flow;
 use crate::flow::Dataset;
 
-/// The flows (records between two known addresses; not NODATA or SKIPDATA) that start
-/// inside `range`, with their values, in order.
-pub(crate) fn flows<'a>(
+/// Rows that are flows (between two known addresses; not NODATA or SKIPDATA) inside
+/// `range`.
+pub(crate) fn flow_rows<'a>(
     dataset: &'a Dataset,
     range: &'a TimeRange,
-) -> impl Iterator<Item = Flow> + 'a {
-    dataset
-        .table
-        .flows_where(move |flow| range.contains(flow.start))
+) -> impl Iterator<Item = usize> + 'a {
+    dataset.table.flow_rows(move |start| range.contains(start))
 }

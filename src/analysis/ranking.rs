@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::stats::{self, median_mad_in_place};
-use super::TimeRange;
+use super::{flow_rows, TimeRange};
 use crate::flow::addr::{classify, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
 
@@ -100,10 +100,11 @@ pub(crate) fn service_flows(
     dataset: &Dataset,
     port: u16,
 ) -> impl Iterator<Item = (AddrId, u64)> + '_ {
-    dataset
-        .table
-        .flows_with_ports(move |source, _| source == Some(port))
-        .filter_map(|flow| Some((flow.dst, flow.bytes?)))
+    let table = &dataset.table;
+    (0..table.len())
+        // The port first: it rules out half the rows at less cost than the flow test.
+        .filter(move |&row| table.srcport(row) == Some(port) && table.is_flow(row))
+        .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
 }
 
 /// Ranks the non-private destinations of flows from `port` inside `range`.
@@ -138,14 +139,14 @@ pub fn rank(
     // Candidate flows inside the range.
     let mut class_of: Vec<Option<AddrClass>> = vec![None; ids];
     let mut flows: Vec<Vec<u64>> = vec![Vec::new(); ids];
-    for flow in super::flows(dataset, range) {
-        if flow.srcport != Some(port) {
+    for row in flow_rows(dataset, range) {
+        if table.srcport(row) != Some(port) {
             continue;
         }
-        let Some(bytes) = flow.bytes else {
+        let Some(bytes) = table.bytes(row) else {
             continue;
         };
-        let dst = flow.dst;
+        let dst = table.dstaddr(row);
         let Some(slot) = class_of.get_mut(dst.index()) else {
             continue;
         };

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{flows, TimeRange};
+use super::{flow_rows, TimeRange};
 use crate::flow::addr::{classify, AddrClass, Cidr};
 use crate::flow::Dataset;
 
@@ -62,13 +62,13 @@ pub fn sources(dataset: &Dataset, range: &TimeRange, known: &[Cidr]) -> Vec<Sour
     let table = &dataset.table;
     let mut acc = vec![Acc::default(); table.addrs.id_count()];
     let mut is_source = vec![false; table.addrs.id_count()];
-    for flow in flows(dataset, range) {
-        let (src, dst) = (flow.src.index(), flow.dst.index());
-        let (start, end) = (flow.start, flow.end);
-        let bytes = flow.bytes.unwrap_or(0);
+    for row in flow_rows(dataset, range) {
+        let (src, dst) = (table.srcaddr(row).index(), table.dstaddr(row).index());
+        let (start, end) = (table.start_secs(row), table.end_secs(row));
+        let bytes = table.bytes(row).unwrap_or(0);
         if let Some(a) = acc.get_mut(src) {
             a.flows += 1;
-            a.packets = a.packets.saturating_add(flow.packets.unwrap_or(0));
+            a.packets = a.packets.saturating_add(table.packets(row).unwrap_or(0));
             a.bytes_sent = a.bytes_sent.saturating_add(bytes);
             a.times(start, end);
         }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{TimeRange, WINDOW_SECS};
+use super::{flow_rows, TimeRange, WINDOW_SECS};
 use crate::flow::Dataset;
 
 /// First start, last end and duration.
@@ -63,13 +63,13 @@ pub fn span(
     let table = &dataset.table;
     let id = table.addrs.lookup(addr)?;
     let gap = gap_secs.unwrap_or(2 * WINDOW_SECS);
-    let mut flows: Vec<(u32, u32, u64, bool)> = super::flows(dataset, &TimeRange::ALL)
-        .filter(|flow| flow.src == id || flow.dst == id)
-        .filter_map(|flow| {
-            let start = flow.start?;
-            let end = flow.end.unwrap_or(start).max(start);
+    let mut flows: Vec<(u32, u32, u64, bool)> = flow_rows(dataset, &TimeRange::ALL)
+        .filter(|&row| table.srcaddr(row) == id || table.dstaddr(row) == id)
+        .filter_map(|row| {
+            let start = table.start_secs(row)?;
+            let end = table.end_secs(row).unwrap_or(start).max(start);
             let inside = range.contains(Some(start));
-            Some((start, end, flow.bytes.unwrap_or(0), inside))
+            Some((start, end, table.bytes(row).unwrap_or(0), inside))
         })
         .collect();
     if flows.is_empty() {

@@ -4,7 +4,7 @@
 //!
 //! Every query follows the definitions of the Rust analysis exactly:
 //! - a *flow* is a record with both addresses present whose `log_status` is neither
-//!   NODATA nor SKIPDATA ([`crate::flow::FlowTable::flows_where`]);
+//!   NODATA nor SKIPDATA ([`crate::flow::FlowTable::is_flow`]);
 //! - the range holds a record when its `start` is in `[from, to)` ([`TimeRange`]);
 //! - sources ([`super::sources`]): per srcaddr in the range, records, packets, bytes
 //!   sent; bytes received as dstaddr; first start and last end on either side;
@@ -161,7 +161,7 @@ fn text_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// The condition that a record is a flow (the same as `FlowTable::flows_where`'s). Athena reads
+/// The condition that a record is a flow (the same as `FlowTable::is_flow`). Athena reads
 /// `-` as text in string columns, the others as NULL: both are excluded.
 const FLOW: &str = "coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' \
 AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')";

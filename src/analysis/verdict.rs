@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::ranking::service_flows;
 use super::stats::{mean_stddev, robust_in_place};
-use super::{flows, units, TimeRange};
+use super::{flow_rows, units, TimeRange};
 use crate::flow::addr::is_private;
 use crate::flow::Dataset;
 
@@ -110,11 +110,15 @@ pub fn detect_service_port(dataset: &Dataset) -> Option<u16> {
     let table = &dataset.table;
     let mut private = vec![None; table.addrs.id_count()];
     let mut counts = vec![0u64; 65_536];
-    let answers = |source, destination| matches!((source, destination), (Some(s), Some(d)) if s != 0 && s < d);
-    for flow in table.flows_with_ports(answers) {
-        let (Some(sport), src) = (flow.srcport, flow.src) else {
+    for row in 0..table.len() {
+        let (Some(sport), Some(dport)) = (table.srcport(row), table.dstport(row)) else {
             continue;
         };
+        // The ports first: they rule out half the rows at less cost.
+        if sport == 0 || sport >= dport || !table.is_flow(row) {
+            continue;
+        }
+        let src = table.srcaddr(row);
         let cached = private.get(src.index()).copied().flatten();
         let is_priv = match cached {
             Some(p) => p,
@@ -186,11 +190,11 @@ pub fn verdict(
         bytes_avg: 0.0,
     };
     if let (Some(p), Some(id)) = (port, suspect_id) {
-        for flow in flows(dataset, range) {
-            if flow.dst != id || flow.srcport != Some(p) {
+        for row in flow_rows(dataset, range) {
+            if table.dstaddr(row) != id || table.srcport(row) != Some(p) {
                 continue;
             }
-            let Some(bytes) = flow.bytes else {
+            let Some(bytes) = table.bytes(row) else {
                 continue;
             };
             suspect_flows += 1;

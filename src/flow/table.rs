@@ -19,44 +19,6 @@ pub enum Action {
     Reject,
 }
 
-/// A flow as [`FlowTable::flows`] reads it (its addresses are known).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Flow {
-    /// Its row.
-    pub row: usize,
-    /// Source address id (never [`AddrId::NONE`] in a flow).
-    pub src: AddrId,
-    /// Destination address id (never [`AddrId::NONE`] in a flow).
-    pub dst: AddrId,
-    /// Source port.
-    pub srcport: Option<u16>,
-    /// Destination port.
-    pub dstport: Option<u16>,
-    /// Start (Unix seconds).
-    pub start: Option<u32>,
-    /// End (Unix seconds).
-    pub end: Option<u32>,
-    /// Packets.
-    pub packets: Option<u64>,
-    /// Bytes.
-    pub bytes: Option<u64>,
-}
-
-/// A record as [`FlowTable::records`] reads it: its values, and its status byte.
-#[derive(Clone, Copy)]
-struct Record {
-    status: u8,
-    flow: Flow,
-}
-
-impl Record {
-    /// See [`is_flow`].
-    #[inline(always)]
-    fn is_flow(&self) -> bool {
-        is_flow(self.flow.src, self.flow.dst, self.status)
-    }
-}
-
 /// `log-status` of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogStatus {
@@ -510,66 +472,36 @@ impl FlowTable {
         }
     }
 
-    /// The flows (records between two known addresses that are not NODATA or
-    /// SKIPDATA, see [`is_flow`]) that pass `test`, with their values, in order. The
-    /// analyses' passes start from this (or [`FlowTable::flows_with_ports`]).
-    pub fn flows_where<'a>(
-        &'a self,
-        test: impl Fn(&Flow) -> bool + 'a,
-    ) -> impl Iterator<Item = Flow> + 'a {
-        self.records()
-            .filter(move |r| r.is_flow() && test(&r.flow))
-            .map(|r| r.flow)
+    /// True when `row` is a flow (see [`is_flow`]).
+    #[inline]
+    pub fn is_flow(&self, row: usize) -> bool {
+        match (
+            self.srcaddr.get(row),
+            self.dstaddr.get(row),
+            self.status.get(row),
+        ) {
+            (Some(&src), Some(&dst), Some(&status)) => is_flow(src, dst, status),
+            _ => false,
+        }
     }
 
-    /// The flows whose (source, destination) ports pass `test`, with their values, in
-    /// order. The ports are tested first: a port rules out most rows at less cost than
-    /// the flow test.
-    pub fn flows_with_ports<'a>(
+    /// Rows that are flows (both addresses known; not NODATA or SKIPDATA) and whose
+    /// start time passes `keep` (`None` when the row has none), in order. Reads the
+    /// columns as slices: the analyses' passes start from this.
+    pub fn flow_rows<'a>(
         &'a self,
-        test: impl Fn(Option<u16>, Option<u16>) -> bool + 'a,
-    ) -> impl Iterator<Item = Flow> + 'a {
-        self.records()
-            .filter(move |r| test(r.flow.srcport, r.flow.dstport) && r.is_flow())
-            .map(|r| r.flow)
-    }
-
-    /// Every record's core values but action, read as slices: one pass over the
-    /// columns instead of a bounds-checked lookup for each value of each row (values
-    /// a pass does not use are not even loaded, once inlined).
-    #[inline(always)]
-    fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        let has = |present: u8, bit: u8| present & bit != 0;
+        keep: impl Fn(Option<u32>) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
         self.srcaddr
             .iter()
             .zip(&self.dstaddr)
             .zip(self.status.iter().zip(&self.presence))
-            .zip(self.srcport.iter().zip(&self.dstport))
-            .zip(self.start.iter().zip(&self.end))
-            .zip(self.packets.iter().zip(&self.bytes))
+            .zip(&self.start)
             .enumerate()
-            .map(
-                move |(
-                    row,
-                    (
-                        ((((&src, &dst), (&status, &p)), (&sport, &dport)), (&start, &end)),
-                        (&packets, &bytes),
-                    ),
-                )| {
-                    Record {
-                        status,
-                        flow: Flow {
-                            row,
-                            src,
-                            dst,
-                            srcport: has(p, present::SRCPORT).then_some(sport),
-                            dstport: has(p, present::DSTPORT).then_some(dport),
-                            start: has(p, present::START).then_some(start),
-                            end: has(p, present::END).then_some(end),
-                            packets: has(p, present::PACKETS).then_some(packets),
-                            bytes: has(p, present::BYTES).then_some(bytes),
-                        },
-                    }
+            .filter_map(
+                move |(row, (((&src, &dst), (&status, &present)), &start))| {
+                    let start = (present & present::START != 0).then_some(start);
+                    (is_flow(src, dst, status) && keep(start)).then_some(row)
                 },
             )
     }
@@ -777,7 +709,7 @@ mod tests {
     }
 
     #[test]
-    fn flows_are_the_records_between_two_addresses_with_data() {
+    fn flow_rows_are_the_records_between_two_addresses_with_data() {
         let mut t = FlowTable::default();
         let a = t.addrs.intern("10.0.0.1".parse().unwrap());
         let b = t.addrs.intern("203.0.113.7".parse().unwrap());
@@ -802,45 +734,15 @@ mod tests {
         }); // 4: no source
         t.push(&flow(None, None)); // 5: a flow without status or start
         t.push(&flow(Some(700), None)); // 6: a flow without status
-        t.push(&CoreValues {
-            srcport: Some(3306),
-            dstport: Some(50000),
-            packets: Some(4),
-            bytes: Some(1200),
-            end_secs: Some(860),
-            ..flow(Some(800), Some(LogStatus::Ok))
-        }); // 7: a flow with every value
-        let rows = |flows: &mut dyn Iterator<Item = Flow>| flows.map(|f| f.row).collect::<Vec<_>>();
-        assert_eq!(rows(&mut t.flows_where(|_| true)), [0, 5, 6, 7]);
-        assert_eq!(rows(&mut t.flows_with_ports(|_, _| true)), [0, 5, 6, 7]);
-        // `test` sees each flow's values; missing ones are None.
-        let late = rows(&mut t.flows_where(|f| f.start.is_some_and(|s| s >= 150)));
-        assert_eq!(late, [6, 7]);
-        assert_eq!(rows(&mut t.flows_where(|f| f.start.is_none())), [5]);
-        let from = rows(&mut t.flows_with_ports(|s, d| s == Some(3306) && d == Some(50000)));
-        assert_eq!(from, [7]);
-        assert_eq!(rows(&mut t.flows_with_ports(|s, _| s.is_none())), [0, 5, 6]);
-        // Each flow's values are those the accessors read row by row.
-        for f in t.flows_where(|_| true) {
-            let core = t.core(f.row);
-            let by_row = Flow {
-                row: f.row,
-                src: core.srcaddr,
-                dst: core.dstaddr,
-                srcport: core.srcport,
-                dstport: core.dstport,
-                start: core.start_secs,
-                end: core.end_secs,
-                packets: core.packets,
-                bytes: core.bytes,
-            };
-            assert_eq!(f, by_row);
-        }
-        let last = t.flows_where(|f| f.row == 7).next().unwrap();
-        assert_eq!(
-            (last.srcport, last.end, last.packets, last.bytes),
-            (Some(3306), Some(860), Some(4), Some(1200))
-        );
+        let all: Vec<usize> = t.flow_rows(|_| true).collect();
+        assert_eq!(all, [0, 5, 6]);
+        let by_row: Vec<usize> = (0..t.len() + 2).filter(|&r| t.is_flow(r)).collect();
+        assert_eq!(by_row, all);
+        // `keep` sees each flow's start, or None.
+        let late: Vec<usize> = t.flow_rows(|s| s.is_some_and(|s| s >= 150)).collect();
+        assert_eq!(late, [6]);
+        let no_start: Vec<usize> = t.flow_rows(|s| s.is_none()).collect();
+        assert_eq!(no_start, [5]);
     }
 
     #[test]
