@@ -26,7 +26,9 @@
 #
 # Prints MB/s of text for: the reader on text in memory, the reader on gzip (flate2
 # inside), flate2 inflating alone, and in Chromium also DecompressionStream alone and
-# DecompressionStream feeding the reader (scripts/compare/wasm-reader.mjs says more).
+# DecompressionStream feeding the reader (scripts/compare/wasm-reader.mjs says more),
+# and the milliseconds of the page's first two analyses (the whole data, the 02:00
+# window) on the same data, natively and in Chromium.
 # The wasm is built as the page's is: the rustflags of .cargo/config.toml, wasm-bindgen,
 # then wasm-opt with the worker's data-wasm-opt / data-wasm-opt-params from index.html.
 #

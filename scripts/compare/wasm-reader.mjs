@@ -11,6 +11,9 @@
 //             runs on the worker's own thread, so this is per core)
 //   ds+text   DecompressionStream, each chunk pushed into the reader (the page's path
 //             on one thread)
+//   analysis  the analyses the page runs first, on the text read once: the whole data
+//             and the 02:00 window (ms; what is faster natively is not always faster
+//             here, so analysis changes are worth timing in V8 too)
 // MB/s are of text (uncompressed bytes), as the median and the best of all timings (on
 // a busy machine the best is nearer what the code can do). With several builds
 // (PKG,PKG2,...), each worker loads all of them and alternates between them task by
@@ -68,7 +71,7 @@ onmessage = async ({ data: { reserve, warm, count } }) => {
     first.add(list[0], textJs[0]);
     for (let i = 0; i < 20; i++) first.read(0);
     first.free();
-    builds.push({ mod, wasm, text, gz, out: { memStart: wasm.memory.buffer.byteLength, text: [], gzip: [], inflate: [], dsText: [] } });
+    builds.push({ mod, wasm, text, gz, out: { memStart: wasm.memory.buffer.byteLength, text: [], gzip: [], inflate: [], dsText: [], whole: [], window: [] } });
   }
   for (const { wasm, text, out } of builds) {
     const [ms, r] = time(() => text.read(reserve));
@@ -84,8 +87,11 @@ onmessage = async ({ data: { reserve, warm, count } }) => {
     if (p) { p.close(); records = p.records(); p.free(); }
     return [performance.now() - t, n, records];
   };
+  for (const b of builds) b.loaded = b.text.load();
   const dsOut = { ds: [] };
   for (let i = 0; i < warm; i++) {
+    for (const { loaded, out } of builds) { const [ms, n] = time(() => loaded.analyze(false)); out.whole.push(ms); out.sources = n; }
+    for (const { loaded, out } of builds) { const [ms, n] = time(() => loaded.analyze(true)); out.window.push(ms); out.windowSources = n; }
     for (const { text, out } of builds) out.text.push(time(() => text.read(reserve))[0]);
     for (const { gz, out } of builds) { const [ms, r] = time(() => gz.read(reserve)); out.gzip.push(ms); out.gzipRecords = r[0]; }
     for (const { gz, out } of builds) { const [ms, r] = time(() => gz.inflate()); out.inflate.push(ms); out.inflated = r; }
@@ -135,7 +141,7 @@ for (let i = 0; i < runs + (reserveArg === 'auto' ? 1 : 0); i++) {
   if (reserveArg && reserveArg !== 'auto') reserve = Number(reserveArg);
   results.push(out);
   console.log(`run ${results.length} (load ${load()}): ds ${ms(out.ds)} ms`);
-  out.builds.forEach((o, b) => console.log(`  ${labels[b]}: text cold ${o.textCold.toFixed(0)} warm ${ms(o.text)}; gzip ${ms(o.gzip)}; inflate ${ms(o.inflate)}; ds+text ${ms(o.dsText)} ms; memory ${(o.memStart / 2 ** 20).toFixed(0)}→${(o.memAfterCold / 2 ** 20).toFixed(0)}→${(o.memEnd / 2 ** 20).toFixed(0)} MiB`));
+  out.builds.forEach((o, b) => console.log(`  ${labels[b]}: text cold ${o.textCold.toFixed(0)} warm ${ms(o.text)}; gzip ${ms(o.gzip)}; inflate ${ms(o.inflate)}; ds+text ${ms(o.dsText)} ms; analysis ${ms(o.whole)}, window ${ms(o.window)} ms; memory ${(o.memStart / 2 ** 20).toFixed(0)}→${(o.memAfterCold / 2 ** 20).toFixed(0)}→${(o.memEnd / 2 ** 20).toFixed(0)} MiB`));
 }
 await browser.close(); server.close();
 let bad = false;
@@ -158,12 +164,14 @@ labels.forEach((label, b) => {
   console.log(`wasm gzip${tag}: ${rate(of(b, 'gzip'))} of text`);
   console.log(`wasm inflate${tag}: ${rate(of(b, 'inflate'))} of text`);
   console.log(`DecompressionStream + wasm reader${tag}: ${rate(of(b, 'dsText'))} of text (one thread)`);
+  const msOf = (xs) => `${med(xs).toFixed(1)} ms (best ${Math.min(...xs).toFixed(1)})`;
+  console.log(`wasm analysis${tag}: whole data ${msOf(of(b, 'whole'))} (${o.sources} sources), 02:00 window ${msOf(of(b, 'window'))} (${o.windowSources} sources)`);
 });
 console.log(`DecompressionStream: ${rate(results.flatMap((r) => r.ds))} of text (one thread)`);
 // Back-to-back ratios against the first build: the median of the per-pair ratios.
 for (let b = 1; b < labels.length; b++) {
   const ratio = (k) => med(of(b, k).map((t, i) => of(0, k)[i] / t)).toFixed(2);
-  console.log(`speed of ${labels[b]} / ${labels[0]} (median of back-to-back pairs): text ${ratio('text')}, cold ${ratio('textCold')}, gzip ${ratio('gzip')}, inflate ${ratio('inflate')}, ds+text ${ratio('dsText')}`);
+  console.log(`speed of ${labels[b]} / ${labels[0]} (median of back-to-back pairs): text ${ratio('text')}, cold ${ratio('textCold')}, gzip ${ratio('gzip')}, inflate ${ratio('inflate')}, ds+text ${ratio('dsText')}, analysis ${ratio('whole')}, window ${ratio('window')}`);
 }
 console.log(`load ${load()}`);
 process.exit(bad ? 1 : 0);
