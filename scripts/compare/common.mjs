@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../tests/browser/chromium-args.mjs';
 
 // Files under `dir` (recursively) whose names end with one of `suffixes`, sorted.
 export function dataFiles(dir, suffixes) {
@@ -16,19 +17,8 @@ export function dataFiles(dir, suffixes) {
 }
 
 // Headless Chromium at `executablePath` ($CHROMIUM_PATH, else /usr/bin/chromium), with
-// background networking off: this machine refuses those connections.
+// the browser tests' flags (background networking off: this machine refuses those
+// connections).
 export function launchChromium(executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium') {
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }
