@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# The run command: builds the page (release) into dist/ and serves it on this machine
-# only, at http://127.0.0.1:8080/ (FLOWLENS_PORT=NNNN picks another port).
+# The run command: installs what building the page needs (scripts/setup.sh page), builds
+# the page (release) into dist/ and serves it on this machine only, at
+# http://127.0.0.1:8080/ (FLOWLENS_PORT=NNNN picks another port).
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LIB_NAME=serve
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 PORT="${FLOWLENS_PORT:-8080}"
 [[ "$PORT" =~ ^[0-9]+$ ]] && ((PORT > 0 && PORT < 65536)) ||
-    { echo "serve.sh: FLOWLENS_PORT must be a port number, got '$PORT'" >&2; exit 2; }
+    die "FLOWLENS_PORT must be a port number, got '$PORT'"
 
-bash scripts/setup.sh
+bash scripts/setup.sh page
 
-export PATH="$ROOT/tests/browser/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export TRUNK_SKIP_VERSION_CHECK=true
-
+say "building the page (trunk build --release)"
 trunk build --release
 
-echo "flowlens is at http://127.0.0.1:$PORT/"
+say "flowlens is at http://127.0.0.1:$PORT/ (press Load the example week)"
 exec python3 -m http.server --bind 127.0.0.1 "$PORT" --directory dist

@@ -33,13 +33,12 @@
 # then wasm-opt with the worker's data-wasm-opt / data-wasm-opt-params from index.html.
 #
 # Needs what scripts/setup.sh installs (wasm32 target, wasm-bindgen, wasm-opt in
-# tests/browser/node_modules, Chromium) and node with npm: the npm packages of
+# scripts/tools/node_modules, Chromium) and node with npm: the npm packages of
 # scripts/compare (playwright-core) are installed from its lock when missing.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-export PATH="$ROOT/tests/browser/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 data=""
 scale=2
