@@ -159,7 +159,7 @@ fi
 
 # --- flowlens -------------------------------------------------------------------------
 say "building flowlens (cargo build --release)"
-run_quiet "cargo build --release" cargo build --release --bin flowlens
+run_quiet "cargo build --release" cargo build --release -p flowlens-cli --bin flowlens
 FLOWLENS="$ROOT/target/release/flowlens"
 
 # --- the data -------------------------------------------------------------------------

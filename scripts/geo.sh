@@ -9,7 +9,7 @@
 # table (same inputs, same bytes).
 #
 # Idempotent: does nothing when the table is newer than the lock file and the flowlens
-# sources that make it (src/geo, src/bin/flowlens/geo.rs, Cargo.lock). Called by scripts/setup.sh.
+# sources that make it (crates/flowlens-core/src/geo, crates/flowlens-cli/src/geo.rs, Cargo.lock). Called by scripts/setup.sh.
 # Override the output with FLOWLENS_GEO_OUT.
 set -euo pipefail
 
@@ -26,7 +26,7 @@ up_to_date() {
     [[ -f "$OUT" ]] || return 1
     local input
     # Cargo.lock too: the flate2 backend it pins decides the deflated bytes.
-    for input in "$GEO_DIR/package.json" "$GEO_DIR/package-lock.json" src/geo/*.rs src/bin/flowlens/geo.rs Cargo.lock; do
+    for input in "$GEO_DIR/package.json" "$GEO_DIR/package-lock.json" crates/flowlens-core/src/geo/*.rs crates/flowlens-cli/src/geo.rs Cargo.lock; do
         [[ "$OUT" -nt "$input" ]] || return 1
     done
 }
@@ -47,4 +47,4 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ||
 fi
 
 say "building $OUT"
-cargo run --release --quiet --bin flowlens -- geo-build "$PACKAGES" -o "$OUT"
+cargo run --release --quiet -p flowlens-cli --bin flowlens -- geo-build "$PACKAGES" -o "$OUT"

@@ -24,7 +24,7 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 if [[ "${FLOWLENS_SKIP_BUILD:-0}" != 1 ]]; then
     trunk build --release --dist "$FLOWLENS_DIST"
-    cargo build --release --bin flowlens
+    cargo build --release -p flowlens-cli --bin flowlens
 fi
 export FLOWLENS_CLI="${FLOWLENS_CLI:-$ROOT/target/release/flowlens}"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing (scripts/setup.sh test), then
-# formatting, lints (native and wasm32), the native tests, the wasm build, the page
+# formatting, lints (native and wasm32), the native tests of every crate, the page
 # build (dist/) and the browser tests. Every check runs even after another one failed;
 # the exit status is non-zero if any failed, and the summary at the end names them.
 set -euo pipefail
@@ -42,10 +42,10 @@ step() {
 
 step "setup.sh detection (scripts/tests/setup.test.sh)" bash scripts/tests/setup.test.sh
 step "cargo fmt --check" cargo fmt --all --check
-step "cargo clippy (native, all targets)" cargo clippy --all-targets -- -D warnings
-step "cargo clippy (wasm32 lib)" cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
-step "cargo test (native)" cargo test
-step "cargo build (wasm32 lib)" cargo build --lib --target wasm32-unknown-unknown
+step "cargo clippy (native, every crate and target)" cargo clippy --workspace --all-targets -- -D warnings
+step "cargo clippy (wasm32: core, page, bench tools)" cargo clippy --target wasm32-unknown-unknown \
+    -p flowlens-core -p flowlens-web -p flowlens-bench --lib --bins -- -D warnings
+step "cargo test (native: core, CLI, the page's logic)" cargo test --workspace
 step "trunk build --release (dist/)" trunk build --release
 
 # The browser suites: each drives the built page in headless Chromium.

@@ -80,7 +80,7 @@ target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 bin="$target_dir/release/flowlens-reader-speed"
 build_native() {
     say "building flowlens-reader-speed (native, release)"
-    cargo build --release --quiet --bin flowlens-reader-speed
+    cargo build --release --quiet -p flowlens-bench --bin flowlens-reader-speed
 }
 ((native)) && build_native
 if [[ -z "$data" ]]; then
@@ -102,7 +102,7 @@ fi
 command -v wasm-bindgen >/dev/null || die "wasm-bindgen is missing: run bash scripts/setup.sh"
 command -v wasm-opt >/dev/null || die "wasm-opt is missing: run bash scripts/setup.sh"
 say "building flowlens-reader-speed (wasm32, release)"
-cargo build --release --quiet --target wasm32-unknown-unknown --bin flowlens-reader-speed
+cargo build --release --quiet --target wasm32-unknown-unknown -p flowlens-bench --bin flowlens-reader-speed
 pkg="$ROOT/target/reader-speed/$name"
 rm -rf "$pkg" && mkdir -p "$pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$pkg" \

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::analysis::WINDOW_SECS;
+use flowlens_core::analysis::WINDOW_SECS;
 
 /// Seconds in a UTC day.
 const DAY_SECS: u32 = 86_400;

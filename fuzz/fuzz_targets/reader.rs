@@ -18,8 +18,8 @@
 
 #![no_main]
 
-use flowlens::analysis::{analyze, Query, TimeRange};
-use flowlens::flow::{Dataset, FileReader, Format, ReadOptions};
+use flowlens_core::analysis::{analyze, Query, TimeRange};
+use flowlens_core::flow::{Dataset, FileReader, Format, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 
 /// The user formats that bits 1–3 of byte 0 pick from (index 1 to 7).

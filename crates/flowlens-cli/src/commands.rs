@@ -1,0 +1,436 @@
+//! The subcommands.
+
+use std::io::{self, BufWriter, Write};
+use std::net::IpAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use flowlens_core::analysis::sql::{script, Engine, SqlParams};
+use flowlens_core::analysis::{
+    address_flows, analyze, FlowPoint, Query, Report, TimeRange, WINDOW_SECS,
+};
+use flowlens_core::example::{self, ExampleOptions};
+use flowlens_core::export;
+use flowlens_core::flow::field::FieldKind;
+use flowlens_core::flow::format::Column;
+use flowlens_core::flow::{Cidr, Dataset, Field, Format, ReadOptions};
+use flowlens_core::time::parse_time;
+
+use crate::args::{
+    AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
+    SqlEngine,
+};
+use crate::load::{collect_files, load, read_files_in_order};
+use crate::text;
+
+/// Runs the command; `Err` is an I/O failure of the output (a closed pipe is
+/// success, handled by the caller).
+pub fn run(cli: Cli) -> io::Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze_cmd(args),
+        Command::Records(args) => records_cmd(args),
+        Command::Example(args) => example_cmd(args),
+        Command::Sql(args) => sql_cmd(args),
+        Command::GeoBuild(args) => crate::geo::build_cmd(args),
+    }
+}
+
+fn usage(message: &str) -> io::Result<ExitCode> {
+    eprintln!("flowlens: {message}");
+    Ok(ExitCode::from(2))
+}
+
+fn read_options(format: Option<&str>) -> Result<ReadOptions, String> {
+    Ok(ReadOptions {
+        format: format.map(Format::parse_user).transpose()?,
+        max_records: None,
+    })
+}
+
+fn secs(text: &str) -> Result<u32, String> {
+    let t = parse_time(text)?;
+    u32::try_from(t).map_err(|_| format!("`{text}` is outside the years 1970–2106"))
+}
+
+/// The range of `--window`, or of `--from`/`--to`.
+fn time_range(
+    window: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<TimeRange, String> {
+    Ok(match window {
+        Some(w) => {
+            let start = secs(w)?;
+            TimeRange::starting_at(start - start % WINDOW_SECS, WINDOW_SECS)
+        }
+        None => TimeRange {
+            from: from.map(secs).transpose()?,
+            to: to.map(secs).transpose()?,
+        },
+    })
+}
+
+fn query(args: &QueryArgs) -> Result<Query, String> {
+    let range = time_range(
+        args.window.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
+    let suspect = args
+        .suspect
+        .as_deref()
+        .map(|s| {
+            s.trim()
+                .parse::<IpAddr>()
+                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
+        })
+        .transpose()?;
+    if !args.k.is_finite() || args.k < 0.0 {
+        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
+    }
+    let known = args
+        .known
+        .iter()
+        .map(|c| Cidr::parse(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Query {
+        range,
+        suspect,
+        service_port: args.service_port,
+        k: args.k,
+        known,
+        include_suspect_in_baseline: args.include_suspect_in_baseline,
+        session_gap_secs: None,
+    })
+}
+
+/// A JSON writing error as an I/O error that keeps its kind (a closed pipe stays a
+/// `BrokenPipe`, which is success).
+fn json_error(err: serde_json::Error) -> io::Error {
+    match err.io_error_kind() {
+        Some(kind) => io::Error::new(kind, err),
+        None => io::Error::other(err),
+    }
+}
+
+fn print_diagnostics(dataset: &Dataset) {
+    let mut err = io::stderr().lock();
+    for d in &dataset.diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
+    let (options, query) = match read_options(args.query.format.as_deref())
+        .and_then(|o| Ok((o, query(&args.query)?)))
+    {
+        Ok(v) => v,
+        Err(message) => return usage(&message),
+    };
+    let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
+    let started = std::time::Instant::now();
+    let dataset = load(&args.paths, &options);
+    let loaded = started.elapsed();
+    print_diagnostics(&dataset);
+    if dataset.records() == 0 {
+        return usage("no records could be read");
+    }
+    let mut report = analyze(&dataset, &query);
+    if !args.no_geo {
+        match crate::geo::load(args.geo.as_deref()) {
+            Ok(Some((_, db))) => flowlens_core::geo::annotate(&mut report, &db),
+            Ok(None) => eprintln!(
+                "flowlens: note: no address table (country, AS) found; build it with scripts/geo.sh or give --geo FILE"
+            ),
+            Err(message) => return usage(&format!("address table: {message}")),
+        }
+    }
+    if timing {
+        eprintln!(
+            "timing: read {:.3} s, analyse {:.3} s, {} records, {} bytes held",
+            loaded.as_secs_f64(),
+            (started.elapsed() - loaded).as_secs_f64(),
+            dataset.records(),
+            dataset.table.heap_bytes()
+        );
+    }
+    let output = if args.json {
+        ReportOutput::Json
+    } else {
+        args.output
+    };
+    let timeline = || {
+        report
+            .suspect
+            .as_deref()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+            .map(|addr| address_flows(&dataset, addr, &query.range))
+            .unwrap_or_default()
+    };
+    if let Some(dir) = &args.out_dir {
+        if let Err(err) = write_out_dir(dir, &report, &timeline()) {
+            eprintln!("flowlens: cannot write into {}: {err}", dir.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    match output {
+        ReportOutput::Json => {
+            serde_json::to_writer_pretty(&mut out, &report).map_err(json_error)?;
+            writeln!(out)?;
+        }
+        ReportOutput::Text => text::write_report(&mut out, &report)?,
+        ReportOutput::Md => {
+            out.write_all(export::markdown::summary(&report, &timeline()).as_bytes())?
+        }
+        ReportOutput::Csv => out.write_all(
+            export::csv::sources(&report)
+                .map_err(io::Error::other)?
+                .as_bytes(),
+        )?,
+        ReportOutput::FlowsCsv => out.write_all(
+            export::csv::flows_to_suspect(&report)
+                .map_err(io::Error::other)?
+                .as_bytes(),
+        )?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes report.json, summary.md, sources.csv and flows-to-suspect.csv into `dir`:
+/// the same bytes as `--output json|md|csv|flows-csv` print.
+fn write_out_dir(dir: &Path, report: &Report, timeline: &[FlowPoint]) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut json = serde_json::to_string_pretty(report).map_err(json_error)?;
+    json.push('\n');
+    std::fs::write(dir.join("report.json"), json)?;
+    std::fs::write(
+        dir.join("summary.md"),
+        export::markdown::summary(report, timeline),
+    )?;
+    std::fs::write(
+        dir.join("sources.csv"),
+        export::csv::sources(report).map_err(io::Error::other)?,
+    )?;
+    std::fs::write(
+        dir.join("flows-to-suspect.csv"),
+        export::csv::flows_to_suspect(report).map_err(io::Error::other)?,
+    )?;
+    Ok(())
+}
+
+fn records_cmd(args: RecordsArgs) -> io::Result<ExitCode> {
+    let options = match read_options(args.format.as_deref()) {
+        Ok(o) => o,
+        Err(message) => return usage(&message),
+    };
+    let (files, problems) = collect_files(&args.paths);
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut total = 0u64;
+    let mut csv_columns: Option<Vec<Column>> = None;
+    read_files_in_order(&files, &options, |dataset| {
+        print_diagnostics(&dataset);
+        total += dataset.records();
+        match args.output {
+            Output::Jsonl => write_jsonl(&mut out, &dataset),
+            Output::Csv => write_csv(&mut out, &dataset, &mut csv_columns),
+        }
+    })?;
+    out.flush()?;
+    if total == 0 {
+        return usage("no records could be read");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A record's value of `column` as JSON: numbers for integer fields, `null` for `-`.
+fn value(dataset: &Dataset, row: usize, column: &Column) -> serde_json::Value {
+    use serde_json::Value;
+    let t = &dataset.table;
+    let addr = |id| {
+        t.addrs
+            .get(id)
+            .map_or(Value::Null, |a| Value::String(a.to_string()))
+    };
+    let num = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+    match column {
+        Column::Known(Field::Srcaddr) => addr(t.srcaddr(row)),
+        Column::Known(Field::Dstaddr) => addr(t.dstaddr(row)),
+        Column::Known(Field::Srcport) => num(t.srcport(row).map(u64::from)),
+        Column::Known(Field::Dstport) => num(t.dstport(row).map(u64::from)),
+        Column::Known(Field::Protocol) => num(t.protocol(row).map(u64::from)),
+        Column::Known(Field::Packets) => num(t.packets(row)),
+        Column::Known(Field::Bytes) => num(t.bytes(row)),
+        Column::Known(Field::Start) => num(t.start_secs(row).map(u64::from)),
+        Column::Known(Field::End) => num(t.end_secs(row).map(u64::from)),
+        Column::Known(Field::Action) => t.action(row).map_or(Value::Null, |a| a.as_str().into()),
+        Column::Known(Field::LogStatus) => {
+            t.log_status(row).map_or(Value::Null, |s| s.as_str().into())
+        }
+        Column::Known(field) => match t.text(field.name(), row) {
+            None => Value::Null,
+            Some(v) if field.kind() == FieldKind::Int => {
+                v.parse::<u64>().map_or_else(|_| v.into(), Value::from)
+            }
+            Some(v) => v.into(),
+        },
+        Column::Unknown(name) => t.text(name, row).map_or(Value::Null, Value::from),
+    }
+}
+
+fn write_jsonl(out: &mut impl Write, dataset: &Dataset) -> io::Result<()> {
+    for row in 0..dataset.table.len() {
+        let Some(format) = dataset.format_at(row) else {
+            continue;
+        };
+        let mut object = serde_json::Map::new();
+        for column in format.columns() {
+            object.insert(column.name().to_string(), value(dataset, row, column));
+        }
+        serde_json::to_writer(&mut *out, &object).map_err(json_error)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// CSV with the columns of the first format seen; records of a later, different
+/// format fill the columns they share and leave the rest empty.
+fn write_csv(
+    out: &mut impl Write,
+    dataset: &Dataset,
+    columns: &mut Option<Vec<Column>>,
+) -> io::Result<()> {
+    for row in 0..dataset.table.len() {
+        let Some(format) = dataset.format_at(row) else {
+            continue;
+        };
+        let columns = match columns {
+            Some(c) => &*c,
+            None => {
+                let names: Vec<&str> = format.columns().iter().map(Column::name).collect();
+                writeln!(out, "{}", names.join(","))?;
+                columns.insert(format.columns().to_vec())
+            }
+        };
+        let mut line = String::new();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            if !format.columns().contains(column) {
+                continue;
+            }
+            match value(dataset, row, column) {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => line.push_str(&csv_field(&s)),
+                other => line.push_str(&other.to_string()),
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
+    if args.scale == 0 {
+        return usage("--scale must be at least 1");
+    }
+    let options = ExampleOptions {
+        scale: args.scale,
+        seed: args.seed,
+    };
+    let mut result = Ok(());
+    let mut files = 0u64;
+    let mut text_bytes = 0u64;
+    example::generate(&options, |file| {
+        if result.is_err() {
+            return;
+        }
+        let path = args.out.join(&file.path);
+        text_bytes += file.text.len() as u64;
+        files += 1;
+        result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, example::gzip(&file.text)));
+    });
+    if let Err(err) = result {
+        eprintln!(
+            "flowlens: cannot write the example under {}: {err}",
+            args.out.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    eprintln!(
+        "wrote {files} files ({} of text) under {}",
+        flowlens_core::analysis::units::bytes(text_bytes as f64),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The parameters of `flowlens sql`: as given, the missing suspect and port from an
+/// analysis of the paths (the top of the ranking, the detected port).
+fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
+    let query = query(&args.query)?;
+    let mut suspect = query.suspect;
+    let mut port = query.service_port;
+    if suspect.is_none() || port.is_none() {
+        if args.paths.is_empty() {
+            return Err(
+                "give --suspect and --service-port, or the log files to find them in".to_string(),
+            );
+        }
+        let options = read_options(args.query.format.as_deref())?;
+        let dataset = load(&args.paths, &options);
+        print_diagnostics(&dataset);
+        if dataset.records() == 0 {
+            return Err("no records could be read".to_string());
+        }
+        let report = analyze(&dataset, &query);
+        suspect = suspect.or_else(|| report.suspect.as_deref().and_then(|s| s.parse().ok()));
+        port = port.or_else(|| report.verdict.as_ref().and_then(|v| v.service_port));
+    }
+    let suspect = suspect.ok_or("no suspect found in the files: give --suspect")?;
+    let port = port.ok_or("no service port detected in the files: give --service-port")?;
+    let files = match (&args.files, args.paths.as_slice()) {
+        (Some(files), _) => files.clone(),
+        (None, [dir]) if dir.is_dir() => format!("{}/**/*.log*", dir.display()),
+        _ => SqlParams::DEFAULT_FILES.to_string(),
+    };
+    Ok(SqlParams {
+        k: query.k,
+        include_suspect_in_baseline: query.include_suspect_in_baseline,
+        files,
+        ..SqlParams::new(query.range, suspect, port)
+    })
+}
+
+fn sql_cmd(args: SqlArgs) -> io::Result<ExitCode> {
+    let params = match sql_params(&args) {
+        Ok(p) => p,
+        Err(message) => return usage(&message),
+    };
+    let engine = match args.engine {
+        SqlEngine::Athena => Engine::Athena,
+        SqlEngine::Dremio => Engine::Dremio,
+        SqlEngine::Duckdb => Engine::DuckDb,
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(script(engine, &params).as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

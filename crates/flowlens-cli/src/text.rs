@@ -1,0 +1,221 @@
+//! The report as text for people: the five answers in the order of an investigation.
+
+use std::io::{self, Write};
+
+use flowlens_core::analysis::units;
+use flowlens_core::analysis::Report;
+use flowlens_core::time::{format_rfc3339, format_time_of_day};
+
+fn time(t: Option<u32>) -> String {
+    t.map_or_else(|| "-".to_string(), |t| format_rfc3339(i64::from(t)))
+}
+
+fn duration(secs: u32) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    if h > 0 {
+        format!("{h} h {m:02} min {s:02} s")
+    } else {
+        format!("{m} min {s:02} s")
+    }
+}
+
+/// Writes `report` as text.
+pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    let i = &r.input;
+    writeln!(
+        out,
+        "Read {} files ({}), {} records ({} NODATA, {} SKIPDATA), {} problems.",
+        units::int(i.files),
+        units::bytes(i.bytes_read as f64),
+        units::int(i.records),
+        units::int(i.nodata),
+        units::int(i.skipdata),
+        units::int(i.diagnostics.len() as u64)
+    )?;
+    for g in &r.gaps {
+        writeln!(
+            out,
+            "  Gap in the evidence: SKIPDATA {} to {}{}",
+            time(g.start),
+            time(g.end),
+            g.interface_id
+                .as_deref()
+                .map(|i| format!(" on {i}"))
+                .unwrap_or_default()
+        )?;
+    }
+    let range = if r.range.all {
+        "whole data set"
+    } else {
+        "range"
+    };
+    writeln!(
+        out,
+        "Range ({range}): {} to {}",
+        time(r.range.from),
+        time(r.range.to)
+    )?;
+
+    writeln!(
+        out,
+        "\n1. Who talked — {} source addresses",
+        r.sources.len()
+    )?;
+    writeln!(
+        out,
+        "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}",
+        "address", "class", "flows", "bytes sent", "bytes received", "first start", "last end"
+    )?;
+    for s in &r.sources {
+        writeln!(
+            out,
+            "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}{}",
+            s.addr,
+            s.class.as_str(),
+            units::int(s.flows),
+            units::int(s.bytes_sent),
+            units::int(s.bytes_received),
+            time(s.first_start),
+            time(s.last_end),
+            geo_suffix(s.geo.as_ref())
+        )?;
+    }
+
+    let Some(suspect) = &r.suspect else {
+        writeln!(out, "\nNo suspect: no non-private address received flows above the baseline from the service port.")?;
+        return write_ranking(out, r);
+    };
+    let suspect_geo = r.verdict.as_ref().and_then(|v| v.geo.as_ref());
+    writeln!(out, "\nSuspect: {suspect}{}", geo_suffix(suspect_geo))?;
+    if let Some(s) = &r.span {
+        writeln!(out, "\n2–3. How long — {suspect} across all data:")?;
+        writeln!(
+            out,
+            "  first {} , last {} : {} ({} s)",
+            format_rfc3339(i64::from(s.first_start)),
+            format_rfc3339(i64::from(s.last_end)),
+            duration(s.duration_secs),
+            s.duration_secs
+        )?;
+        if let (Some(e), false) = (&s.in_range, r.range.all) {
+            writeln!(
+                out,
+                "  in the range: {} to {} ({} s)",
+                format_time_of_day(i64::from(e.first_start)),
+                format_time_of_day(i64::from(e.last_end)),
+                e.duration_secs
+            )?;
+        }
+        writeln!(
+            out,
+            "  {} sessions (gap ≥ {} s starts a new one):",
+            s.sessions.len(),
+            s.session_gap_secs
+        )?;
+        for x in &s.sessions {
+            writeln!(
+                out,
+                "    {} – {}  {} flows, {}",
+                format_rfc3339(i64::from(x.start)),
+                format_time_of_day(i64::from(x.end)),
+                units::int(x.flows),
+                units::bytes(x.bytes as f64)
+            )?;
+        }
+    }
+    if let Some(f) = &r.flows_to_suspect {
+        writeln!(
+            out,
+            "\n4. What it took — {} flows to {suspect}, {} in total ({} bytes), largest {}",
+            units::int(f.count),
+            units::bytes(f.bytes_total as f64),
+            units::int(f.bytes_total),
+            units::bytes(f.bytes_max as f64)
+        )?;
+        if f.bytes_missing > 0 {
+            writeln!(
+                out,
+                "  ({} more records had no byte count)",
+                units::int(f.bytes_missing)
+            )?;
+        }
+        if let Some(h) = &r.histogram {
+            let max = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1);
+            for b in &h.bins {
+                let bar = "#".repeat(((b.count * 40).div_ceil(max)) as usize);
+                writeln!(
+                    out,
+                    "  {:>10} – {:<10} {:>7} {bar}",
+                    units::bytes(b.lo as f64),
+                    units::bytes(b.hi as f64),
+                    units::int(b.count)
+                )?;
+            }
+        }
+    }
+    if let Some(v) = &r.verdict {
+        let b = &v.baseline;
+        writeln!(out, "\n5. Is it abnormal? {}", v.outcome.as_str())?;
+        writeln!(out, "  {}", v.summary)?;
+        writeln!(
+            out,
+            "  baseline: port {}{}, {} flows{}, mean {}, σ {}, k {}, threshold {}; median {}, MAD {}, p99 {}",
+            v.service_port.map_or("-".to_string(), |p| p.to_string()),
+            if v.service_port_detected { " (detected)" } else { "" },
+            units::int(b.flows),
+            if b.excludes_suspect { " (suspect left out)" } else { "" },
+            units::float(b.mean, 2),
+            units::float(b.stddev, 2),
+            v.k,
+            units::float(b.threshold, 2),
+            units::float(b.median, 0),
+            units::float(b.mad, 0),
+            units::float(b.p99, 0)
+        )?;
+        writeln!(
+            out,
+            "  above the threshold: {} of {} flows, {} bytes, {} on average",
+            units::int(v.above.flows),
+            units::int(v.suspect_flows),
+            units::int(v.above.bytes_total),
+            units::bytes(v.above.bytes_avg)
+        )?;
+    }
+    write_ranking(out, r)
+}
+
+fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nRanking of non-private destinations (top 10 of {}):",
+        r.ranking.len()
+    )?;
+    for x in r.ranking.iter().take(10) {
+        writeln!(
+            out,
+            "  {:<40} score {:>6.2}  {:>7} flows, {:>10} out, {} above the threshold{}",
+            x.addr,
+            x.score,
+            units::int(x.flows),
+            units::bytes(x.bytes_out as f64),
+            units::int(x.flows_above),
+            geo_suffix(x.geo.as_ref())
+        )?;
+    }
+    if let Some(db) = &r.geo_database {
+        let names: Vec<String> = db
+            .packages
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
+        writeln!(out, "\nCountry and AS from {}.", names.join(", "))?;
+        writeln!(out, "{}", db.attribution)?;
+    }
+    Ok(())
+}
+
+/// `  (BR · AS16735 ALGAR TELECOM S/A)`, or nothing when unknown.
+fn geo_suffix(geo: Option<&flowlens_core::geo::Geo>) -> String {
+    geo.map(|g| format!("  ({})", g.label()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,21 @@
+//! flowlens-core: find data exfiltration in AWS VPC flow logs.
+//!
+//! - [`flow`]: reading — formats, fields, the push-based file reader (gzip, text,
+//!   diagnostics) and the compact columnar record table;
+//! - [`analysis`]: the five questions of an investigation and the report;
+//! - [`geo`]: the offline address table (country and autonomous system);
+//! - [`charts`] and [`export`]: the timeline and histogram for any plotters backend,
+//!   the Markdown summary and the CSV exports;
+//! - [`example`]: the honeypot week, generated.
+//!
+//! Pure Rust that compiles natively and to WebAssembly, with no browser, no I/O, no
+//! clock and no threads: the command-line tool (`crates/flowlens-cli`) and the web
+//! page (the workspace's top-level package) are thin edges around it.
+
+pub mod analysis;
+pub mod charts;
+pub mod example;
+pub mod export;
+pub mod flow;
+pub mod geo;
+pub mod time;

@@ -1,0 +1,68 @@
+//! Question 4, "what did it take?": the flows to the selected address in the range,
+//! counted, summed and binned by size, with the baseline threshold on the chart.
+
+use std::rc::Rc;
+
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::charts::histogram;
+use crate::format;
+use crate::hooks::use_window_width;
+use crate::protocol::AnalysisView;
+
+/// Props of [`HistogramPanel`].
+#[derive(Properties, PartialEq)]
+pub struct HistogramPanelProps {
+    /// The analysis (its flows to the suspect and verdict).
+    pub analysis: Rc<AnalysisView>,
+}
+
+/// The histogram panel.
+#[function_component(HistogramPanel)]
+pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
+    let canvas = use_node_ref();
+    let window_width = use_window_width();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(
+            (props.analysis.clone(), window_width),
+            move |(analysis, _)| {
+                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                    let addr = analysis.suspect.clone().unwrap_or_default();
+                    let bins = analysis
+                        .flows_to
+                        .as_ref()
+                        .map(|f| f.bins.as_slice())
+                        .unwrap_or(&[]);
+                    let threshold = analysis.verdict.as_ref().map(|v| v.threshold);
+                    if let Err(err) = histogram::draw(&element, &addr, bins, threshold) {
+                        web_sys::console::error_1(&format!("histogram: {err}").into());
+                    }
+                }
+            },
+        );
+    }
+    let a = &props.analysis;
+    let addr = a.suspect.clone().unwrap_or_default();
+    html! {
+        <section class="panel histogram">
+            <h2>{ "4. What did it take?" }</h2>
+            if let Some(f) = &a.flows_to {
+                <p class="lead" data-testid="flows-to">
+                    { format!("{} flows to ", format::int(f.count)) }<strong>{ &addr }</strong>
+                    { format!(" in this range: {} in total, the largest {}.", format::bytes(f.bytes_total), format::bytes(f.bytes_max)) }
+                </p>
+            }
+            <ul class="legend">
+                <li><span class="swatch to"></span>{ format!("flows to {addr}") }</li>
+                if let Some(v) = &a.verdict {
+                    <li><span class="swatch threshold"></span>
+                        { format!("threshold mean + {}·σ = {}", format::float(v.k, 2), format::bytes_f(v.threshold)) }</li>
+                }
+            </ul>
+            <canvas ref={canvas} class="chart" data-testid="histogram"
+                aria-label={format!("Sizes of the flows to {addr}, log-scaled bins, with the threshold")}></canvas>
+        </section>
+    }
+}

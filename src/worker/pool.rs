@@ -1,0 +1,279 @@
+//! The parse workers, seen from the reading worker: a few instances of this same
+//! worker code, started as [`super::parse`] workers, that read and parse files in
+//! parallel on the machine's other cores.
+//!
+//! The reading worker hands out files one by one ([`Pool::submit`]) to whichever parse
+//! worker has the fewest waiting ([`PER_WORKER`] at most, so that each has its next
+//! file queued when it finishes one); each file comes back as its data set in the
+//! [`flowlens_core::flow::wire`] encoding ([`Pool::take`]), which the reading worker decodes
+//! and appends in file order. A parse worker that fails (it cannot load, or panics)
+//! takes no more files; the files it had come back as [`Outcome::Lost`], for the
+//! reading worker to read itself. Dropping the pool stops every parse worker.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker,
+    WorkerOptions, WorkerType,
+};
+
+/// Files a parse worker may have waiting (the one it reads and the next).
+pub const PER_WORKER: usize = 2;
+
+/// What became of a file handed out.
+pub enum Outcome {
+    /// Its data set, encoded.
+    Parsed(Uint8Array),
+    /// The parse worker failed before sending it: read it without the pool.
+    Lost,
+}
+
+/// One parse worker as the pool sees it.
+struct Slot {
+    worker: Worker,
+    /// It said it takes files.
+    ready: Cell<bool>,
+    /// It failed: it takes no more files.
+    broken: Cell<bool>,
+    /// Ids of the files it has and has not sent back yet.
+    waiting: RefCell<Vec<u32>>,
+    /// It has parsed a file since [`Pool::reset_used`].
+    used: Cell<bool>,
+}
+
+/// What the parse workers sent that the reading worker has not taken yet.
+#[derive(Default)]
+struct Inbox {
+    outcomes: HashMap<u32, Outcome>,
+    /// Files no longer wanted (a cancelled reading): dropped when they come.
+    abandoned: HashSet<u32>,
+    /// Resolves the reading worker's wait for the next message.
+    wake: Option<Function>,
+}
+
+impl Inbox {
+    fn wake(&mut self) {
+        if let Some(wake) = self.wake.take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// A parse worker's message and error handlers (kept alive with the pool).
+type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(Event)>);
+
+/// The running parse workers; dropping the pool stops them.
+pub struct Pool {
+    slots: Vec<Rc<Slot>>,
+    url: String,
+    inbox: Rc<RefCell<Inbox>>,
+    next_id: Cell<u32>,
+    _handlers: Vec<Handlers>,
+}
+
+impl Pool {
+    /// Starts `count` parse workers from the worker loader at `loader_url` (an
+    /// absolute URL on the page's own origin); `None` when none can be started here.
+    pub fn spawn(loader_url: &str, count: usize) -> Option<Pool> {
+        let url = source_url(loader_url).ok()?;
+        let inbox: Rc<RefCell<Inbox>> = Rc::default();
+        let mut slots = Vec::new();
+        let mut handlers = Vec::new();
+        for _ in 0..count {
+            let options = WorkerOptions::new();
+            options.set_type(WorkerType::Module);
+            options.set_name(super::parse::NAME);
+            let Ok(worker) = Worker::new_with_options(&url, &options) else {
+                break;
+            };
+            let slot = Rc::new(Slot {
+                worker,
+                ready: Cell::new(false),
+                broken: Cell::new(false),
+                waiting: RefCell::new(Vec::new()),
+                used: Cell::new(false),
+            });
+            let on_message = {
+                let slot = Rc::clone(&slot);
+                let inbox = Rc::clone(&inbox);
+                Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+                    let data = Array::from(&event.data());
+                    match data.get(0).as_string().as_deref() {
+                        Some("ready") => slot.ready.set(true),
+                        Some("panic") => fail(&slot, &inbox),
+                        _ => {}
+                    }
+                    let Some(id) = data.get(0).as_f64().map(|id| id as u32) else {
+                        inbox.borrow_mut().wake();
+                        return;
+                    };
+                    slot.waiting.borrow_mut().retain(|&w| w != id);
+                    slot.used.set(true);
+                    let outcome = match data.get(2).dyn_into::<ArrayBuffer>() {
+                        Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
+                        Err(_) => Outcome::Lost,
+                    };
+                    let mut inbox = inbox.borrow_mut();
+                    if !inbox.abandoned.remove(&id) {
+                        inbox.outcomes.insert(id, outcome);
+                    }
+                    inbox.wake();
+                })
+            };
+            let on_error = {
+                let slot = Rc::clone(&slot);
+                let inbox = Rc::clone(&inbox);
+                // An `Event`, not always an `ErrorEvent` (see `worker_error`).
+                Closure::<dyn Fn(Event)>::new(move |event: Event| {
+                    event.prevent_default();
+                    let message = super::reading::worker_error(&event);
+                    web_sys::console::warn_1(
+                        &format!("flowlens: a parse worker failed: {message}").into(),
+                    );
+                    fail(&slot, &inbox);
+                })
+            };
+            slot.worker
+                .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            slot.worker
+                .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            slots.push(slot);
+            handlers.push((on_message, on_error));
+        }
+        if slots.is_empty() {
+            let _ = Url::revoke_object_url(&url);
+            return None;
+        }
+        Some(Pool {
+            slots,
+            url,
+            inbox,
+            next_id: Cell::new(0),
+            _handlers: handlers,
+        })
+    }
+
+    /// True when every parse worker is running or has failed.
+    pub fn settled(&self) -> bool {
+        self.slots.iter().all(|s| s.ready.get() || s.broken.get())
+    }
+
+    /// Files `ids` are no longer wanted: what came of them is dropped, now or when it
+    /// comes.
+    pub fn abandon(&self, ids: impl Iterator<Item = u32>) {
+        let mut inbox = self.inbox.borrow_mut();
+        for id in ids {
+            if inbox.outcomes.remove(&id).is_none() {
+                inbox.abandoned.insert(id);
+            }
+        }
+    }
+
+    /// True when every parse worker failed.
+    pub fn is_broken(&self) -> bool {
+        self.slots.iter().all(|s| s.broken.get())
+    }
+
+    /// Hands `file` (named `name`) to the ready parse worker with the fewest files
+    /// waiting; its id, or `None` when none can take it now.
+    pub fn submit(&self, file: &File, name: &str) -> Option<u32> {
+        let slot = self
+            .slots
+            .iter()
+            .filter(|s| s.ready.get() && !s.broken.get())
+            .filter(|s| s.waiting.borrow().len() < PER_WORKER)
+            .min_by_key(|s| s.waiting.borrow().len())?;
+        let id = self.next_id.get();
+        let message = Array::of4(&"parse".into(), &JsValue::from(id), file, &name.into());
+        slot.worker.post_message(&message).ok()?;
+        self.next_id.set(id.wrapping_add(1));
+        slot.waiting.borrow_mut().push(id);
+        Some(id)
+    }
+
+    /// What became of file `id`, if anything yet.
+    pub fn take(&self, id: u32) -> Option<Outcome> {
+        self.inbox.borrow_mut().outcomes.remove(&id)
+    }
+
+    /// Waits until a parse worker says something (or [`Pool::wake`], or `max_ms`).
+    pub async fn wait(&self, scope: &DedicatedWorkerGlobalScope, max_ms: i32) {
+        let promise = {
+            let mut inbox = self.inbox.borrow_mut();
+            let mut wake = None;
+            let promise = Promise::new(&mut |resolve, _reject| wake = Some(resolve));
+            if let Some(resolve) = &wake {
+                // A timer too, so that a wait never hangs on a lost message.
+                let _ =
+                    scope.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, max_ms);
+            }
+            inbox.wake = wake;
+            promise
+        };
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// Ends a [`Pool::wait`] now (Cancel, Clear).
+    pub fn wake(&self) {
+        self.inbox.borrow_mut().wake();
+    }
+
+    /// Forgets which parse workers were used.
+    pub fn reset_used(&self) {
+        for slot in &self.slots {
+            slot.used.set(false);
+        }
+    }
+
+    /// Parse workers that sent a file back since [`Pool::reset_used`].
+    pub fn used(&self) -> u32 {
+        self.slots.iter().filter(|s| s.used.get()).count() as u32
+    }
+}
+
+/// A parse worker failed: it takes no more files, and the ones it had are lost.
+fn fail(slot: &Slot, inbox: &RefCell<Inbox>) {
+    slot.broken.set(true);
+    slot.worker.terminate();
+    let lost = std::mem::take(&mut *slot.waiting.borrow_mut());
+    let mut inbox = inbox.borrow_mut();
+    for id in lost {
+        if !inbox.abandoned.remove(&id) {
+            inbox.outcomes.insert(id, Outcome::Lost);
+        }
+    }
+    inbox.wake();
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for slot in &self.slots {
+            slot.worker.set_onmessage(None);
+            slot.worker.set_onerror(None);
+            slot.worker.terminate();
+        }
+        let _ = Url::revoke_object_url(&self.url);
+        self.inbox.borrow_mut().wake();
+    }
+}
+
+/// A `blob:` URL of a module that imports the worker loader by its absolute URL: a
+/// worker started from a `blob:` URL inherits the reading worker's
+/// Content-Security-Policy (the page's), as the reading worker does (see
+/// `crate::bridge`).
+fn source_url(loader_url: &str) -> Result<String, JsValue> {
+    // The URL goes into a JS string literal: JSON text is one.
+    let literal =
+        serde_json::to_string(loader_url).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let source = format!("import {literal};\n");
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
+    Url::create_object_url_with_blob(&blob)
+}
