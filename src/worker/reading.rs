@@ -30,7 +30,7 @@ use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritabl
 use super::inflate::{Inflater, Piece};
 use super::Worker;
 use flowlens_core::example::{generate, ExampleOptions};
-use flowlens_core::flow::{wire, Dataset, Diagnostic, FileReader, ReadOptions};
+use flowlens_core::flow::{wire, Dataset, Diagnostic, DiagnosticKind, FileReader, ReadOptions};
 
 /// Records the page keeps at most. 30 M records were measured at 2.35 GiB of wasm
 /// memory (about 84 bytes a record with the analyses' working memory), too close to the
@@ -188,11 +188,12 @@ pub(super) async fn read_into(
             Ok(_) => Source::Plain,
             Err(message) => {
                 let reader = FileReader::new(&mut dataset, name, options);
-                dataset.diagnostics.push(Diagnostic {
-                    file: name.to_string(),
-                    line: None,
-                    message: format!("cannot be read: {message}"),
-                });
+                let message = format!("cannot be read: {message}");
+                dataset.diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::Unreadable,
+                    name,
+                    message,
+                ));
                 reader.finish(&mut dataset);
                 return Some(dataset);
             }
@@ -223,11 +224,11 @@ pub(super) async fn read_into(
                         }
                     }
                 }
-                Err(err) => dataset.diagnostics.push(Diagnostic {
-                    file: name.to_string(),
-                    line: None,
-                    message: format!("cannot be read: {}", describe(&err)),
-                }),
+                Err(err) => dataset.diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::Unreadable,
+                    name,
+                    format!("cannot be read: {}", describe(&err)),
+                )),
             };
             reader.finish(&mut dataset);
             Ended::Done
@@ -267,11 +268,10 @@ pub(super) async fn read_into(
     match ended {
         Ended::Cancelled => None,
         Ended::Failed(message) => {
-            dataset.diagnostics.push(Diagnostic {
-                file: name.to_string(),
-                line: None,
-                message: format!("read failed: {message}; records before it were kept"),
-            });
+            let message = format!("read failed: {message}; records before it were kept");
+            dataset
+                .diagnostics
+                .push(Diagnostic::new(DiagnosticKind::Unreadable, name, message));
             Some(dataset)
         }
         Ended::Done | Ended::Stopped => Some(dataset),
@@ -451,12 +451,15 @@ fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
 
 /// Notes in the data set that reading stopped at `name`.
 pub(super) fn cancelled(worker: &Rc<Worker>, name: &str) {
-    worker.dataset.borrow_mut().diagnostics.push(Diagnostic {
-        file: name.to_string(),
-        line: None,
-        message: "reading was cancelled here: this file and the ones after it were not read"
-            .to_string(),
-    });
+    worker
+        .dataset
+        .borrow_mut()
+        .diagnostics
+        .push(Diagnostic::new(
+            DiagnosticKind::Cancelled,
+            name,
+            "reading was cancelled here: this file and the ones after it were not read",
+        ));
 }
 
 /// Posts progress and yields to the event loop when it is time to.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use flowlens_core::flow::diagnostic::DiagnosticKind::Unreadable;
 use flowlens_core::flow::{Dataset, Diagnostic, FileReader, ReadOptions};
 
 /// Size of each read from a file.
@@ -25,10 +26,9 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
 }
 
 fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Diagnostic>) {
-    let problem = |err: io::Error| Diagnostic {
-        file: path.display().to_string(),
-        line: None,
-        message: format!("cannot be read: {err}"),
+    let problem = |err: io::Error| {
+        let file = path.display().to_string();
+        Diagnostic::new(Unreadable, &file, format!("cannot be read: {err}"))
     };
     match std::fs::metadata(path) {
         Err(err) => problems.push(problem(err)),
@@ -55,11 +55,10 @@ fn read_file(path: &Path, options: &ReadOptions) -> Dataset {
     let mut buf = vec![0u8; CHUNK_BYTES];
     match File::open(path) {
         Err(err) => {
-            dataset.diagnostics.push(Diagnostic {
-                file: name,
-                line: None,
-                message: format!("cannot be opened: {err}"),
-            });
+            let message = format!("cannot be opened: {err}");
+            dataset
+                .diagnostics
+                .push(Diagnostic::new(Unreadable, &name, message));
         }
         Ok(mut file) => loop {
             match file.read(&mut buf) {
@@ -72,11 +71,10 @@ fn read_file(path: &Path, options: &ReadOptions) -> Dataset {
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
-                    dataset.diagnostics.push(Diagnostic {
-                        file: name.clone(),
-                        line: None,
-                        message: format!("read failed: {err}; records before it were kept"),
-                    });
+                    let message = format!("read failed: {err}; records before it were kept");
+                    dataset
+                        .diagnostics
+                        .push(Diagnostic::new(Unreadable, &name, message));
                     break;
                 }
             }

@@ -110,6 +110,8 @@ fn exit_codes() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["input"]["records"], 1);
     assert_eq!(report["input"]["diagnostics"][0]["file"], "/no/such/path");
+    assert_eq!(report["input"]["diagnostics"][0]["severity"], "error");
+    assert_eq!(report["input"]["diagnostics"][0]["kind"], "unreadable");
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! damaged a moment later: the records before the damage are kept. (flate2's own
 //! write-side decoder holds up to 32 KiB of decoded text back when it meets damage.)
 
+use std::fmt;
+
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
 /// Longest gzip header accepted (file name and comment included).
@@ -19,6 +21,53 @@ enum State {
     /// A member ended; another may follow.
     Between,
 }
+
+/// What is wrong with a gzip stream. The words are flowlens's own (see `Display`), so
+/// that they never depend on the inflate library or on how the input was cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GzipError {
+    /// Bytes after a complete member that do not start another member.
+    TrailingData,
+    /// A member uses a compression method other than deflate.
+    Method(u8),
+    /// A member's header is longer than [`MAX_HEADER_BYTES`].
+    HeaderTooLong,
+    /// The deflate data is not valid.
+    Deflate,
+    /// The inflater stopped moving.
+    NoProgress,
+    /// A member's CRC or length does not match its data.
+    Checksum,
+    /// The stream stops inside a member (a cut file).
+    EndsEarly,
+}
+
+impl GzipError {
+    /// True when the data was cut short rather than damaged.
+    pub fn is_cut(self) -> bool {
+        self == GzipError::EndsEarly
+    }
+}
+
+impl fmt::Display for GzipError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GzipError::TrailingData => {
+                f.write_str("data after the end of the gzip stream is not gzip")
+            }
+            GzipError::Method(method) => write!(f, "unknown gzip compression method {method}"),
+            GzipError::HeaderTooLong => f.write_str("gzip header is too long"),
+            GzipError::Deflate => f.write_str("gzip data is damaged (not valid deflate data)"),
+            GzipError::NoProgress => {
+                f.write_str("gzip data is damaged (the decoder made no progress)")
+            }
+            GzipError::Checksum => f.write_str("gzip checksum does not match: the data is damaged"),
+            GzipError::EndsEarly => f.write_str("gzip data ends early (truncated file?)"),
+        }
+    }
+}
+
+impl std::error::Error for GzipError {}
 
 /// Decodes gzip pushed in chunks.
 pub struct GzipDecoder {
@@ -41,18 +90,18 @@ impl Default for GzipDecoder {
 
 /// Length of a complete gzip header at the start of `b`; `Ok(None)` when more bytes
 /// are needed.
-fn header_len(b: &[u8]) -> Result<Option<usize>, String> {
+fn header_len(b: &[u8]) -> Result<Option<usize>, GzipError> {
     let (Some(&id1), Some(&id2)) = (b.first(), b.get(1)) else {
         return Ok(None);
     };
     if id1 != 0x1f || id2 != 0x8b {
-        return Err("data after the end of the gzip stream is not gzip".to_string());
+        return Err(GzipError::TrailingData);
     }
     let Some(&method) = b.get(2) else {
         return Ok(None);
     };
     if method != 8 {
-        return Err(format!("unknown gzip compression method {method}"));
+        return Err(GzipError::Method(method));
     }
     let Some(&flags) = b.get(3) else {
         return Ok(None);
@@ -89,7 +138,7 @@ fn header_len(b: &[u8]) -> Result<Option<usize>, String> {
 impl GzipDecoder {
     /// Decodes `input`, appending text to `out`. On an error, `out` still holds all
     /// text decoded before it; nothing more should be pushed.
-    pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), GzipError> {
         while !input.is_empty() {
             match self.state {
                 State::Header | State::Between => {
@@ -110,7 +159,7 @@ impl GzipDecoder {
                             self.state = State::Body;
                         }
                         None if self.pending.len() >= MAX_HEADER_BYTES => {
-                            return Err("gzip header is too long".to_string());
+                            return Err(GzipError::HeaderTooLong);
                         }
                         None => {}
                     }
@@ -132,7 +181,7 @@ impl GzipDecoder {
 
     /// Inflates from `input`; returns the bytes used. Moves on to the trailer (and
     /// reads it from the rest of `input` when it is there).
-    fn body(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
+    fn body(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, GzipError> {
         let mut used = 0;
         while used < input.len() && self.state == State::Body {
             out.reserve(64 * 1024);
@@ -144,7 +193,7 @@ impl GzipDecoder {
                 // distance too far back") only to the call that met it, and when that
                 // call also gave text a later call hears "repeated call with bad state":
                 // which one we see would depend on how the input was cut.
-                .map_err(|_| "gzip data is damaged (not valid deflate data)".to_string());
+                .map_err(|_| GzipError::Deflate);
             let consumed = (self.inflate.total_in() - in_before) as usize;
             used += consumed;
             self.crc.update(out.get(out_before..).unwrap_or(&[]));
@@ -154,7 +203,7 @@ impl GzipDecoder {
                     self.pending.clear();
                 }
                 _ if consumed == 0 && out.len() == out_before => {
-                    return Err("gzip data is damaged (the decoder made no progress)".to_string());
+                    return Err(GzipError::NoProgress);
                 }
                 _ => {}
             }
@@ -168,7 +217,7 @@ impl GzipDecoder {
         Ok(used)
     }
 
-    fn check_trailer(&mut self) -> Result<(), String> {
+    fn check_trailer(&mut self) -> Result<(), GzipError> {
         if self.pending.len() < 8 {
             return Ok(());
         }
@@ -181,7 +230,7 @@ impl GzipDecoder {
             ])
         };
         if word(0) != self.crc.sum() || word(4) != self.crc.amount() {
-            return Err("gzip checksum does not match: the data is damaged".to_string());
+            return Err(GzipError::Checksum);
         }
         self.pending.clear();
         self.state = State::Between;
@@ -189,10 +238,10 @@ impl GzipDecoder {
     }
 
     /// Ends the stream: an error when it stopped inside a member.
-    pub fn finish(&self) -> Result<(), String> {
+    pub fn finish(&self) -> Result<(), GzipError> {
         match self.state {
             State::Between => Ok(()),
-            _ => Err("gzip data ends early (truncated file?)".to_string()),
+            _ => Err(GzipError::EndsEarly),
         }
     }
 }
@@ -208,7 +257,7 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn decode(input: &[u8], chunk: usize) -> (Vec<u8>, Result<(), String>) {
+    fn decode(input: &[u8], chunk: usize) -> (Vec<u8>, Result<(), GzipError>) {
         let mut d = GzipDecoder::default();
         let mut out = Vec::new();
         for c in input.chunks(chunk.max(1)) {
@@ -254,10 +303,7 @@ mod tests {
             0x74, 0xcf, 0x24, 0x22, 0x6c, 0xf9, 0xf9, 0x0d, 0xa6, 0x91, 0xc4, 0xc6, 8, 0, 0,
         ];
         let whole = decode(&damaged, usize::MAX);
-        assert_eq!(
-            whole.1,
-            Err("gzip data is damaged (not valid deflate data)".to_string())
-        );
+        assert_eq!(whole.1, Err(GzipError::Deflate));
         for chunk in 1..=damaged.len() {
             assert_eq!(decode(&damaged, chunk), whole, "chunks of {chunk}");
         }
@@ -274,10 +320,7 @@ mod tests {
         let cut = gz.len() * 3 / 4;
         let truncated = &gz[..cut];
         let (whole, end) = decode(truncated, usize::MAX);
-        assert_eq!(
-            end,
-            Err("gzip data ends early (truncated file?)".to_string())
-        );
+        assert_eq!(end, Err(GzipError::EndsEarly));
         assert!(text.starts_with(&whole) && whole.len() > text.len() / 2);
         for chunk in [1, 13, 1000] {
             assert_eq!(decode(truncated, chunk).0, whole, "chunk {chunk}");
@@ -295,9 +338,6 @@ mod tests {
         let trailing = [gzip(b"a\n"), b"junk".to_vec()].concat();
         let (out, end) = decode(&trailing, 2);
         assert_eq!(out, b"a\n");
-        assert_eq!(
-            end,
-            Err("data after the end of the gzip stream is not gzip".to_string())
-        );
+        assert_eq!(end, Err(GzipError::TrailingData));
     }
 }

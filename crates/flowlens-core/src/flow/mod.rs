@@ -15,7 +15,7 @@ pub mod wire;
 
 pub use addr::{AddrClass, AddrId, Cidr};
 pub use dataset::{Dataset, FileSummary};
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use field::Field;
 pub use format::Format;
 pub use reader::{read_bytes, FileReader, ReadOptions};

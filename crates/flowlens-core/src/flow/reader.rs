@@ -14,10 +14,10 @@
 
 use super::addr::{parse_addr, AddrId};
 use super::dataset::{Dataset, FileSummary};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::field::{Field, FieldKind};
 use super::format::{Column, Format};
-use super::gzip::GzipDecoder;
+use super::gzip::{GzipDecoder, GzipError};
 use super::s3key::window_stamp;
 use super::table::{Action, CoreValues, FlowTable, LogStatus};
 
@@ -181,7 +181,7 @@ impl FileReader {
         if dataset.limit_reached {
             lines.note(
                 dataset,
-                None,
+                DiagnosticKind::RecordLimit,
                 "not read: the record limit was reached before this file".to_string(),
             );
             lines.stopped = true;
@@ -264,7 +264,7 @@ impl FileReader {
                     // Once the text was refused (binary, record limit), damage after it
                     // is moot: reporting it would depend on where the chunks end.
                     if !self.lines.stopped {
-                        self.gzip_failed(dataset, &reason);
+                        self.gzip_failed(dataset, reason);
                     }
                 }
             }
@@ -277,11 +277,11 @@ impl FileReader {
 
     fn decide(&mut self, dataset: &mut Dataset, first: &[u8]) {
         let stop_with = |dataset: &mut Dataset, message: &str| {
-            dataset.diagnostics.push(Diagnostic {
-                file: self.lines.name.clone(),
-                line: None,
-                message: message.to_string(),
-            });
+            dataset.diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unsupported,
+                &self.lines.name,
+                message,
+            ));
         };
         if first.starts_with(&[0x1f, 0x8b]) {
             if let Some(f) = dataset.files.get_mut(self.file) {
@@ -308,23 +308,21 @@ impl FileReader {
         self.consume(dataset, first);
     }
 
-    fn gzip_failed(&mut self, dataset: &mut Dataset, reason: &str) {
+    fn gzip_failed(&mut self, dataset: &mut Dataset, reason: GzipError) {
         let text_bytes = self.decoded_bytes;
         // The last line before the damage may be cut: it is dropped.
-        let what = if reason.contains("ends early") {
-            "cut"
+        let (what, kind) = if reason.is_cut() {
+            ("cut", DiagnosticKind::Truncated)
         } else {
-            "damage"
+            ("damage", DiagnosticKind::Damaged)
         };
         let message = format!(
             "{reason} after {text_bytes} bytes of text; records before the {what} were kept, the cut line was dropped"
         );
         self.lines.flush_head(dataset);
-        dataset.diagnostics.push(Diagnostic {
-            file: self.lines.name.clone(),
-            line: None,
-            message,
-        });
+        dataset
+            .diagnostics
+            .push(Diagnostic::new(kind, &self.lines.name, message).at_byte(text_bytes));
         self.stop(dataset);
     }
 
@@ -343,7 +341,8 @@ impl FileReader {
         if let Container::Sniffing(seen) = &mut self.container {
             let seen = std::mem::take(seen);
             if seen.is_empty() {
-                self.lines.note(dataset, None, "empty file".to_string());
+                self.lines
+                    .note(dataset, DiagnosticKind::Empty, "empty file".to_string());
                 self.container = Container::Stopped;
             } else {
                 self.decide(dataset, &seen);
@@ -351,7 +350,7 @@ impl FileReader {
         }
         if let Container::Gzip(decoder) = &self.container {
             if let Err(reason) = decoder.finish() {
-                self.gzip_failed(dataset, &reason);
+                self.gzip_failed(dataset, reason);
             }
         }
         self.lines.finish(dataset, self.file);
@@ -433,18 +432,27 @@ impl LineParser {
         }
     }
 
-    fn note(&mut self, dataset: &mut Dataset, line: Option<u64>, message: String) {
-        dataset.diagnostics.push(Diagnostic {
-            file: self.name.clone(),
-            line,
-            message,
-        });
+    /// A diagnostic about the whole file.
+    fn note(&mut self, dataset: &mut Dataset, kind: DiagnosticKind, message: String) {
+        dataset
+            .diagnostics
+            .push(Diagnostic::new(kind, &self.name, message));
     }
 
-    fn bad_line(&mut self, dataset: &mut Dataset, line: u64, message: String) {
+    /// A line that could not be used (listed up to [`MAX_LISTED_BAD_LINES`]).
+    fn bad_line(
+        &mut self,
+        dataset: &mut Dataset,
+        kind: DiagnosticKind,
+        line: u64,
+        message: String,
+    ) {
         self.bad_lines += 1;
         if self.bad_lines <= MAX_LISTED_BAD_LINES {
-            self.note(dataset, Some(line), message);
+            let diagnostic = Diagnostic::new(kind, &self.name, message)
+                .at_line(line)
+                .at_byte(self.line_start);
+            dataset.diagnostics.push(diagnostic);
         }
     }
 
@@ -488,7 +496,7 @@ impl LineParser {
         if looks_binary(body) {
             self.note(
                 dataset,
-                None,
+                DiagnosticKind::Binary,
                 "is binary data, not flow-log text: not read".to_string(),
             );
             self.stopped = true;
@@ -548,7 +556,7 @@ impl LineParser {
         let too_long = std::mem::take(&mut self.skipping) || raw.len() > MAX_LINE_BYTES;
         if too_long {
             let message = format!("line is longer than {} KiB: skipped", MAX_LINE_BYTES / 1024);
-            self.bad_line(dataset, line, message);
+            self.bad_line(dataset, DiagnosticKind::LineTooLong, line, message);
             return;
         }
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -582,6 +590,7 @@ impl LineParser {
         if spans.len() > MAX_FIELDS {
             self.bad_line(
                 dataset,
+                DiagnosticKind::TooManyFields,
                 line,
                 format!("line has more than {MAX_FIELDS} fields: skipped"),
             );
@@ -622,7 +631,7 @@ impl LineParser {
                     "line has {count} fields and no header line names the format; \
                      the default format has 14: give the format (--format)"
                 );
-                self.bad_line(dataset, line, message);
+                self.bad_line(dataset, DiagnosticKind::NoFormat, line, message);
                 return;
             }
         }
@@ -631,8 +640,8 @@ impl LineParser {
         };
         let result = self.parse_record(dataset, &compiled, fields);
         self.current = Some(compiled);
-        if let Err(message) = result {
-            self.bad_line(dataset, line, message);
+        if let Err((kind, message)) = result {
+            self.bad_line(dataset, kind, line, message);
         }
     }
 
@@ -642,14 +651,15 @@ impl LineParser {
         dataset: &mut Dataset,
         compiled: &Compiled,
         fields: &Fields<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<(), (DiagnosticKind, String)> {
         let count = fields.len();
         if count != compiled.slots.len() {
-            return Err(format!(
+            let message = format!(
                 "expected {} fields ({}), found {count}",
                 compiled.slots.len(),
                 compiled.describe()
-            ));
+            );
+            return Err((DiagnosticKind::FieldCount, message));
         }
         let values = self
             .parse_values(
@@ -665,7 +675,8 @@ impl LineParser {
                     .get(i)
                     .map(Column::name)
                     .unwrap_or("?");
-                format!("field `{name}`: {}", bad.message(fields.get(i)))
+                let message = format!("field `{name}`: {}", bad.message(fields.get(i)));
+                (DiagnosticKind::BadField, message)
             })?;
         if self.max_records.is_some_and(|max| dataset.records() >= max) {
             self.limit_reached(dataset);
@@ -764,7 +775,7 @@ impl LineParser {
             self.line_no,
             crate::analysis::units::int(max)
         );
-        self.note(dataset, None, message);
+        self.note(dataset, DiagnosticKind::RecordLimit, message);
         // The text read is what came before this line, however the input was cut.
         self.text_bytes = self.line_start;
         dataset.limit_reached = true;
@@ -799,24 +810,28 @@ impl LineParser {
         }
         if self.bad_lines > MAX_LISTED_BAD_LINES {
             let more = self.bad_lines - MAX_LISTED_BAD_LINES;
-            self.note(dataset, None, format!("{more} more bad lines not listed"));
+            let message = format!("{more} more bad lines not listed");
+            self.note(dataset, DiagnosticKind::MoreBadLines, message);
         }
         let empty_text = self.text_bytes == 0 && !self.stopped;
         if self.records == 0 && !self.stopped {
-            let message = if empty_text {
-                "empty file".to_string()
+            let (kind, message) = if empty_text {
+                (DiagnosticKind::Empty, "empty file")
             } else if self.headers > 0 && self.bad_lines == 0 {
-                "has a header line but no records".to_string()
+                (
+                    DiagnosticKind::HeaderOnly,
+                    "has a header line but no records",
+                )
             } else {
-                "no records could be read".to_string()
+                (DiagnosticKind::NoRecords, "no records could be read")
             };
             // An empty file was reported already when nothing at all arrived.
             let already = dataset
                 .diagnostics
                 .last()
-                .is_some_and(|d| d.file == self.name && d.message == message);
+                .is_some_and(|d| d.file == self.name && d.kind == kind);
             if !already {
-                self.note(dataset, None, message);
+                self.note(dataset, kind, message.to_string());
             }
         }
         if let Some(f) = dataset.files.get_mut(file) {
@@ -1229,8 +1244,10 @@ pub fn read_bytes(dataset: &mut Dataset, name: &str, bytes: &[u8], options: &Rea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::diagnostic::Severity;
     use crate::flow::table::LogStatus;
     use std::io::Write;
+    use DiagnosticKind::*;
 
     const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
     const LINE: &str = "2 123456789012 eni-0a1b2c 172.30.0.10 201.48.16.81 3306 49152 6 10 2100 1600221687 1600221747 ACCEPT OK";
@@ -1267,8 +1284,8 @@ mod tests {
         input: Vec<u8>,
         format: Option<&'static str>,
         records: usize,
-        /// Each expected diagnostic as (line, a part of its message).
-        diagnostics: Vec<(Option<u64>, &'static str)>,
+        /// Each expected diagnostic as (line, kind, a part of its message).
+        diagnostics: Vec<(Option<u64>, DiagnosticKind, &'static str)>,
     }
 
     fn text(s: &str) -> Vec<u8> {
@@ -1316,51 +1333,51 @@ mod tests {
             Case {
                 name: "too few fields",
                 input: text(&format!("{HEADER}\n{LINE}\n2 123 eni-1 10.0.0.1\n{LINE}\n")),
-                format: None, records: 2, diagnostics: vec![(Some(3), "expected 14 fields (the header on line 1 names 14 fields), found 4")],
+                format: None, records: 2, diagnostics: vec![(Some(3), FieldCount, "expected 14 fields (the header on line 1 names 14 fields), found 4")],
             },
             Case {
                 name: "too many fields",
                 input: text(&format!("{HEADER}\n{LINE} extra\n")),
-                format: None, records: 0, diagnostics: vec![(Some(2), "found 15"), (None, "no records could be read")],
+                format: None, records: 0, diagnostics: vec![(Some(2), FieldCount, "found 15"), (None, NoRecords, "no records could be read")],
             },
             Case {
                 name: "non-numeric counter",
                 input: text(&format!("{LINE}\n{}\n", LINE.replace(" 2100 ", " lots "))),
-                format: None, records: 1, diagnostics: vec![(Some(2), "field `bytes`: `lots` is not a number")],
+                format: None, records: 1, diagnostics: vec![(Some(2), BadField, "field `bytes`: `lots` is not a number")],
             },
             Case {
                 name: "bad address",
                 input: text(&format!("{LINE}\n{}\n", LINE.replace("201.48.16.81", "201.48.16.999"))),
-                format: None, records: 1, diagnostics: vec![(Some(2), "field `dstaddr`: `201.48.16.999` is not an IP address")],
+                format: None, records: 1, diagnostics: vec![(Some(2), BadField, "field `dstaddr`: `201.48.16.999` is not an IP address")],
             },
             Case {
                 name: "port out of range",
                 input: text(&LINE.replace(" 3306 ", " 70000 ")),
-                format: None, records: 0, diagnostics: vec![(Some(1), "field `srcport`: 70000 is out of range (0 to 65535)"), (None, "no records")],
+                format: None, records: 0, diagnostics: vec![(Some(1), BadField, "field `srcport`: 70000 is out of range (0 to 65535)"), (None, NoRecords, "no records")],
             },
             Case {
                 name: "bad action",
                 input: text(&format!("{LINE}\n{}", LINE.replace("ACCEPT", "MAYBE"))),
-                format: None, records: 1, diagnostics: vec![(Some(2), "field `action`: `MAYBE` is not ACCEPT or REJECT")],
+                format: None, records: 1, diagnostics: vec![(Some(2), BadField, "field `action`: `MAYBE` is not ACCEPT or REJECT")],
             },
             Case {
                 name: "no header and not 14 fields",
                 input: text("10.0.0.1 10.0.0.2 500\n"),
-                format: None, records: 0, diagnostics: vec![(Some(1), "line has 3 fields and no header line"), (None, "no records")],
+                format: None, records: 0, diagnostics: vec![(Some(1), NoFormat, "line has 3 fields and no header line"), (None, NoRecords, "no records")],
             },
-            Case { name: "empty file", input: vec![], format: None, records: 0, diagnostics: vec![(None, "empty file")] },
-            Case { name: "header only", input: text(&format!("{HEADER}\n")), format: None, records: 0, diagnostics: vec![(None, "has a header line but no records")] },
+            Case { name: "empty file", input: vec![], format: None, records: 0, diagnostics: vec![(None, Empty, "empty file")] },
+            Case { name: "header only", input: text(&format!("{HEADER}\n")), format: None, records: 0, diagnostics: vec![(None, HeaderOnly, "has a header line but no records")] },
             Case {
                 name: "binary junk",
                 input: (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
-                format: None, records: 0, diagnostics: vec![(None, "is binary data")],
+                format: None, records: 0, diagnostics: vec![(None, Binary, "is binary data")],
             },
-            Case { name: "zip", input: b"PK\x03\x04rest".to_vec(), format: None, records: 0, diagnostics: vec![(None, "ZIP archive")] },
-            Case { name: "parquet", input: b"PAR1\x00\x00".to_vec(), format: None, records: 0, diagnostics: vec![(None, "Parquet")] },
+            Case { name: "zip", input: b"PK\x03\x04rest".to_vec(), format: None, records: 0, diagnostics: vec![(None, Unsupported, "ZIP archive")] },
+            Case { name: "parquet", input: b"PAR1\x00\x00".to_vec(), format: None, records: 0, diagnostics: vec![(None, Unsupported, "Parquet")] },
             Case {
                 name: "very long line",
                 input: text(&format!("{LINE}\n{}\n{LINE}\n", "9".repeat(3 * 1024 * 1024))),
-                format: None, records: 2, diagnostics: vec![(Some(2), "line is longer than 64 KiB")],
+                format: None, records: 2, diagnostics: vec![(Some(2), LineTooLong, "line is longer than 64 KiB")],
             },
             Case {
                 name: "truncated gzip keeps records before the cut",
@@ -1369,12 +1386,12 @@ mod tests {
                     let gz = gzip(body.as_bytes());
                     gz[..gz.len() / 2].to_vec()
                 },
-                format: None, records: usize::MAX, diagnostics: vec![(None, "gzip data ends early")],
+                format: None, records: usize::MAX, diagnostics: vec![(None, Truncated, "gzip data ends early")],
             },
             Case {
                 name: "gzip header only",
                 input: vec![0x1f, 0x8b],
-                format: None, records: 0, diagnostics: vec![(None, "gzip data")],
+                format: None, records: 0, diagnostics: vec![(None, Truncated, "gzip data")],
             },
         ]
     }
@@ -1401,9 +1418,11 @@ mod tests {
                 case.name,
                 diags(&ds)
             );
-            for (d, (line, part)) in ds.diagnostics.iter().zip(&case.diagnostics) {
+            for (d, (line, kind, part)) in ds.diagnostics.iter().zip(&case.diagnostics) {
                 assert_eq!(d.file, "case.log", "{}", case.name);
                 assert_eq!(d.line, *line, "{}: {:?}", case.name, diags(&ds));
+                assert_eq!(d.kind, *kind, "{}: {:?}", case.name, diags(&ds));
+                assert_eq!(d.severity, kind.severity(), "{}", case.name);
                 assert!(
                     d.message.contains(part),
                     "{}: {:?} lacks {part:?}",
@@ -1493,6 +1512,34 @@ mod tests {
         // The bad lines sit after records 0, 50, …: line 1 is the header.
         assert_eq!(whole.diagnostics[0].line, Some(3));
         assert_eq!(whole.diagnostics[1].line, Some(54));
+    }
+
+    /// A bad line's diagnostic says where it is: its line and the byte its text starts
+    /// at (the BOM and CRLF counted), whatever the chunks; a file with a header only is a
+    /// note, a bad line a warning, a cut gzip an error with the text bytes before it.
+    #[test]
+    fn diagnostics_carry_their_position_and_severity() {
+        let body = format!("\u{feff}{HEADER}\r\n{LINE}\nbad line\n{LINE}\n");
+        let at = (3 + HEADER.len() + 2 + LINE.len() + 1) as u64;
+        for chunk in [1, 5, 4096] {
+            let mut ds = Dataset::default();
+            let mut r = FileReader::new(&mut ds, "f.log", &ReadOptions::default());
+            for c in body.as_bytes().chunks(chunk) {
+                r.push(&mut ds, c);
+            }
+            r.finish(&mut ds);
+            let d = &ds.diagnostics[0];
+            assert_eq!((d.kind, d.severity), (FieldCount, Severity::Warning));
+            assert_eq!((d.line, d.byte), (Some(3), Some(at)), "chunks of {chunk}");
+        }
+        let ds = read("h.log", format!("{HEADER}\n").as_bytes(), None);
+        assert_eq!(ds.diagnostics[0].severity, Severity::Note);
+        assert!(!ds.diagnostics[0].is_problem());
+        let gz = gzip(format!("{HEADER}\n{LINE}\n").as_bytes());
+        let ds = read("c.log.gz", &gz[..gz.len() - 4], None);
+        let d = &ds.diagnostics[0];
+        assert_eq!((d.kind, d.severity), (Truncated, Severity::Error));
+        assert_eq!(d.byte, Some(ds.files[0].text_bytes));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the data set, as a transferred `ArrayBuffer`).
 //!
 //! The layout is the table's own columnar one, little-endian, no compression:
-//! `FLW1`, then the table (row count, addresses in id order, the eleven fixed-width
+//! `FLW2`, then the table (row count, addresses in id order, the eleven fixed-width
 //! columns one after the other, the text columns with their values and runs), the file
 //! summaries, the diagnostics, the record-limit flag and the format changes. Strings
 //! are a `u32` length and UTF-8 bytes.
@@ -19,13 +19,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::AddrId;
 use super::dataset::{Dataset, FileSummary};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use super::field::Field;
 use super::format::{Column, Format};
 use super::table::{FlowTable, TextColumn};
 
 /// The first bytes of every encoding (the `1` is the layout's version).
-const MAGIC: &[u8; 4] = b"FLW1";
+const MAGIC: &[u8; 4] = b"FLW2";
 
 /// Bytes that cannot be decoded, with where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,13 +135,18 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
     }
     put_u32(&mut out, dataset.diagnostics.len() as u32);
     for d in &dataset.diagnostics {
+        let kind = DiagnosticKind::ALL.iter().position(|k| *k == d.kind);
+        out.push(kind.unwrap_or(0) as u8);
+        out.push(d.severity as u8);
         put_str(&mut out, &d.file);
-        match d.line {
-            Some(line) => {
-                out.push(1);
-                put_u64(&mut out, line);
+        for position in [d.line, d.byte] {
+            match position {
+                Some(at) => {
+                    out.push(1);
+                    put_u64(&mut out, at);
+                }
+                None => out.push(0),
             }
-            None => out.push(0),
         }
         put_str(&mut out, &d.message);
     }
@@ -276,14 +281,27 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             first_row,
         });
     }
-    let diagnostic_count = r.count(9)?;
+    let diagnostic_count = r.count(12)?;
     for _ in 0..diagnostic_count {
+        let kind = *DiagnosticKind::ALL
+            .get(usize::from(r.u8()?))
+            .ok_or_else(|| r.error("unknown diagnostic kind"))?;
+        let severity = match r.u8()? {
+            0 => Severity::Note,
+            1 => Severity::Warning,
+            2 => Severity::Error,
+            _ => return Err(r.error("unknown severity")),
+        };
         let file = r.string()?;
         let line = if r.flag()? { Some(r.u64()?) } else { None };
+        let byte = if r.flag()? { Some(r.u64()?) } else { None };
         let message = r.string()?;
         dataset.diagnostics.push(Diagnostic {
+            severity,
+            kind,
             file,
             line,
+            byte,
             message,
         });
     }
