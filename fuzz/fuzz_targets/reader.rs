@@ -12,9 +12,13 @@
 //! - byte 0, bits 6–7 and byte 1: the chunk size, `byte 1 + 1` times 1, 16 or 256, or
 //!   the whole file in one push.
 //!
-//! Besides "no panic" it checks one promise of the reader (`src/flow/reader.rs`):
-//! where the chunk boundaries fall does not change what is read. The chunked read is
-//! compared with a read of the same bytes in one push.
+//! Besides "no panic" it checks two promises of the reader
+//! (`crates/flowlens-core/src/flow/reader.rs`), strictly:
+//! - where the chunk boundaries fall does not change what is read: the chunked read is
+//!   compared with a read of the same bytes in one push, records, file summaries
+//!   (`text_bytes` included) and diagnostics (kind, line and byte position included);
+//! - a plain-text file read to its end counts every byte as text (`text_bytes` equals
+//!   `bytes_read`).
 
 #![no_main]
 
@@ -184,6 +188,15 @@ fuzz_target!(|data: &[u8]| {
     let (mode, body) = Mode::split(data);
     let dataset = read_all(body, &mode, mode.chunk_bytes);
     analyse(&dataset, data.len());
+
+    for file in &dataset.files {
+        if file.complete && !file.gzip && !mode.text {
+            assert_eq!(
+                file.text_bytes, file.bytes_read,
+                "{mode:?}: a plain file read to its end counts all its bytes as text"
+            );
+        }
+    }
 
     if mode.chunk_bytes.is_some_and(|n| n < body.len()) {
         let whole = read_all(body, &mode, None);

@@ -385,6 +385,9 @@ struct LineParser {
     /// Text bytes before the line being read (where reading stops at the record
     /// limit, whatever the chunks).
     line_start: u64,
+    /// Text bytes before the line held in `pending` (or skipped as too long): where
+    /// it starts, whatever was kept of it.
+    pending_start: u64,
     records: u64,
     nodata: u64,
     skipdata: u64,
@@ -418,6 +421,7 @@ impl LineParser {
             current: None,
             text_bytes: 0,
             line_start: 0,
+            pending_start: 0,
             records: 0,
             nodata: 0,
             skipdata: 0,
@@ -515,7 +519,7 @@ impl LineParser {
                 self.hold(rest);
                 return;
             };
-            self.line_start = base.saturating_sub(self.pending.len() as u64);
+            self.line_start = self.pending_start;
             self.hold(rest.get(..i).unwrap_or(&[]));
             rest = rest.get(i + 1..).unwrap_or(&[]);
             let line = std::mem::take(&mut self.pending);
@@ -530,6 +534,8 @@ impl LineParser {
             self.line(dataset, rest.get(start..i).unwrap_or(&[]));
             start = i + 1;
         }
+        // A new line starts here (its end is in a later chunk).
+        self.pending_start = rest_base + start as u64;
         self.hold(rest.get(start..).unwrap_or(&[]));
     }
 
@@ -802,7 +808,7 @@ impl LineParser {
         {
             // The last line has no final newline.
             let line = std::mem::take(&mut self.pending);
-            self.line_start = self.text_bytes.saturating_sub(line.len() as u64);
+            self.line_start = self.pending_start;
             self.line(dataset, &line);
         }
         if self.bad_lines > MAX_LISTED_BAD_LINES {
@@ -1556,6 +1562,39 @@ mod tests {
         let d = &ds.diagnostics[0];
         assert_eq!((d.kind, d.severity), (Truncated, Severity::Error));
         assert_eq!(d.byte, Some(ds.files[0].text_bytes));
+    }
+
+    /// A line too long to keep, and a last line with no newline, are placed where they
+    /// start, however the input was cut (the start of a line held over from an earlier
+    /// chunk was once taken from what was kept of it, which a skipped line has not).
+    #[test]
+    fn positions_of_held_and_skipped_lines_do_not_depend_on_chunks() {
+        let long = "9".repeat(MAX_LINE_BYTES + 10);
+        let body = format!("{HEADER}\n{LINE}\n{long}\n{LINE}\nbad");
+        let long_at = (HEADER.len() + 1 + LINE.len() + 1) as u64;
+        let last_at = long_at + long.len() as u64 + 1 + LINE.len() as u64 + 1;
+        for chunk in [1, 3, 1000, 4096, 70_000, body.len()] {
+            let mut ds = Dataset::default();
+            let mut r = FileReader::new(&mut ds, "f.log", &ReadOptions::default());
+            for c in body.as_bytes().chunks(chunk) {
+                r.push(&mut ds, c);
+            }
+            r.finish(&mut ds);
+            let at: Vec<_> = ds
+                .diagnostics
+                .iter()
+                .map(|d| (d.kind, d.line, d.byte))
+                .collect();
+            assert_eq!(
+                at,
+                [
+                    (LineTooLong, Some(3), Some(long_at)),
+                    (FieldCount, Some(5), Some(last_at))
+                ],
+                "chunks of {chunk}"
+            );
+            assert_eq!(ds.files[0].text_bytes, body.len() as u64);
+        }
     }
 
     #[test]
