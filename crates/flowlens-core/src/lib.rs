@@ -6,7 +6,9 @@
 //! - [`geo`]: the offline address table (country and autonomous system);
 //! - [`charts`] and [`export`]: the timeline and histogram for any plotters backend,
 //!   the Markdown summary and the CSV exports;
-//! - [`example`]: the honeypot week, generated.
+//! - [`example`]: the honeypot week, generated;
+//! - [`time`] and [`units`]: times and numbers in words for people (leaves: every
+//!   layer may use them).
 //!
 //! Pure Rust that compiles natively and to WebAssembly, with no browser, no I/O, no
 //! clock and no threads: the command-line tool (`crates/flowlens-cli`) and the web
@@ -19,3 +21,4 @@ pub mod export;
 pub mod flow;
 pub mod geo;
 pub mod time;
+pub mod units;

@@ -12,7 +12,9 @@ pub mod sources;
 pub mod span;
 pub mod sql;
 pub mod stats;
-pub mod units;
+/// Numbers for people, kept at the crate root (the reader words numbers too); here as
+/// before for the analysis and its edges.
+pub use crate::units;
 pub mod verdict;
 pub mod windows;
 
