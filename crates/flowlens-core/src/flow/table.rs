@@ -258,24 +258,172 @@ fn is_flow(src: AddrId, dst: AddrId, status: u8) -> bool {
     src.is_some() && dst.is_some() && log_status != 2 && log_status != 3
 }
 
+/// Presence bits of a record's numeric values.
+fn presence_bits(v: &CoreValues) -> u8 {
+    let bit = |value: bool, bit: u8| if value { bit } else { 0 };
+    bit(v.srcport.is_some(), present::SRCPORT)
+        | bit(v.dstport.is_some(), present::DSTPORT)
+        | bit(v.protocol.is_some(), present::PROTOCOL)
+        | bit(v.packets.is_some(), present::PACKETS)
+        | bit(v.bytes.is_some(), present::BYTES)
+        | bit(v.start_secs.is_some(), present::START)
+        | bit(v.end_secs.is_some(), present::END)
+}
+
+/// A record's status byte: action in bits 0–1, log-status in bits 2–3.
+fn status_byte(v: &CoreValues) -> u8 {
+    let action = match v.action {
+        None => 0,
+        Some(Action::Accept) => 1,
+        Some(Action::Reject) => 2,
+    };
+    action | (v.log_status.map_or(0, LogStatus::code) << 2)
+}
+
+/// A value of a fixed-width column as the wire encoding writes it: little-endian,
+/// [`ColumnValue::BYTES`] bytes.
+pub(super) trait ColumnValue: Copy {
+    /// Bytes of one value.
+    const BYTES: usize;
+    /// Appends the value's bytes.
+    fn put(self, out: &mut Vec<u8>);
+    /// The value of [`ColumnValue::BYTES`] bytes (missing bytes read as 0).
+    fn get(bytes: &[u8]) -> Self;
+}
+
+macro_rules! column_value {
+    ($($ty:ty),*) => {$(
+        impl ColumnValue for $ty {
+            const BYTES: usize = std::mem::size_of::<$ty>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> Self {
+                let mut a = [0; std::mem::size_of::<$ty>()];
+                for (to, from) in a.iter_mut().zip(bytes) {
+                    *to = *from;
+                }
+                <$ty>::from_le_bytes(a)
+            }
+        }
+    )*};
+}
+column_value!(u8, u16, u32, u64);
+
+impl ColumnValue for AddrId {
+    const BYTES: usize = 4;
+    fn put(self, out: &mut Vec<u8>) {
+        self.0.put(out);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        AddrId(u32::get(bytes))
+    }
+}
+
+/// Declares the fixed-width columns once, each with its type and how a record's
+/// [`CoreValues`] (`$v`) fill it, and the operations that walk them all: push,
+/// extend, reserve, grow, shrink, heap bytes and the wire encoding. Adding a column
+/// is one line in the list below (and a getter on [`FlowTable`]).
+macro_rules! fixed_columns {
+    ($( $(#[$doc:meta])* $name:ident: $ty:ty = |$v:ident| $from:expr; )*) => {
+        /// The fixed-width columns of a [`FlowTable`], one `Vec` each, all as long as
+        /// the table.
+        #[derive(Clone, Debug, Default)]
+        pub(super) struct Columns {
+            $( $(#[$doc])* pub(super) $name: Vec<$ty>, )*
+        }
+
+        impl Columns {
+            /// Bytes of one record in the fixed-width columns.
+            pub(super) const ROW_BYTES: usize = 0 $( + <$ty as ColumnValue>::BYTES )*;
+
+            fn push(&mut self, values: &CoreValues) {
+                $( self.$name.push({ let $v = values; $from }); )*
+            }
+
+            fn extend(&mut self, other: &Columns) {
+                $( self.$name.extend_from_slice(&other.$name); )*
+            }
+
+            fn reserve_exact(&mut self, additional: usize) {
+                $( self.$name.reserve_exact(additional); )*
+            }
+
+            /// Makes room for `additional` rows, growing by a quarter rather than
+            /// doubling: a data set built by appending files then peaks near 1.25×
+            /// its final size.
+            fn grow(&mut self, additional: usize) {
+                $(
+                    if self.$name.capacity() - self.$name.len() < additional {
+                        let len = self.$name.len();
+                        self.$name.reserve_exact(additional.max(len / 4));
+                    }
+                )*
+            }
+
+            fn shrink_to_fit(&mut self) {
+                $( self.$name.shrink_to_fit(); )*
+            }
+
+            fn heap_bytes(&self) -> usize {
+                0 $( + self.$name.capacity() * <$ty as ColumnValue>::BYTES )*
+            }
+
+            /// Appends every column, one after the other, little-endian.
+            pub(super) fn encode(&self, out: &mut Vec<u8>) {
+                $( self.$name.iter().for_each(|value| value.put(out)); )*
+            }
+
+            /// Reads `rows` rows of every column as [`Columns::encode`] wrote them,
+            /// each column's bytes from `take(bytes)`.
+            pub(super) fn decode<'a, E>(
+                rows: usize,
+                mut take: impl FnMut(usize) -> Result<&'a [u8], E>,
+            ) -> Result<Columns, E> {
+                Ok(Columns {
+                    $( $name: take(rows * <$ty as ColumnValue>::BYTES)?
+                        .chunks_exact(<$ty as ColumnValue>::BYTES)
+                        .map(<$ty as ColumnValue>::get)
+                        .collect(), )*
+                })
+            }
+        }
+    };
+}
+
+fixed_columns! {
+    /// Source address ids.
+    srcaddr: AddrId = |v| v.srcaddr;
+    /// Destination address ids.
+    dstaddr: AddrId = |v| v.dstaddr;
+    /// Source ports.
+    srcport: u16 = |v| v.srcport.unwrap_or(0);
+    /// Destination ports.
+    dstport: u16 = |v| v.dstport.unwrap_or(0);
+    /// IANA protocol numbers.
+    protocol: u8 = |v| v.protocol.unwrap_or(0);
+    /// Packets.
+    packets: u64 = |v| v.packets.unwrap_or(0);
+    /// Bytes.
+    bytes: u64 = |v| v.bytes.unwrap_or(0);
+    /// `start`, Unix seconds.
+    start: u32 = |v| v.start_secs.unwrap_or(0);
+    /// `end`, Unix seconds.
+    end: u32 = |v| v.end_secs.unwrap_or(0);
+    /// Which of the numeric values above are present (see `present`).
+    presence: u8 = |v| presence_bits(v);
+    /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
+    /// (0 none, 1 OK, 2 NODATA, 3 SKIPDATA).
+    status: u8 = |v| status_byte(v);
+}
+
 /// The records of a data set, in columns.
 #[derive(Clone, Debug, Default)]
 pub struct FlowTable {
     /// Interned addresses shared by `srcaddr` and `dstaddr`.
     pub addrs: AddrTable,
-    pub(super) srcaddr: Vec<AddrId>,
-    pub(super) dstaddr: Vec<AddrId>,
-    pub(super) srcport: Vec<u16>,
-    pub(super) dstport: Vec<u16>,
-    pub(super) protocol: Vec<u8>,
-    pub(super) packets: Vec<u64>,
-    pub(super) bytes: Vec<u64>,
-    pub(super) start: Vec<u32>,
-    pub(super) end: Vec<u32>,
-    pub(super) presence: Vec<u8>,
-    /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
-    /// (0 none, 1 OK, 2 NODATA, 3 SKIPDATA).
-    pub(super) status: Vec<u8>,
+    /// The fixed-width columns (see [`Columns`]).
+    pub(super) cols: Columns,
     /// Text columns by name, in the order first seen.
     pub(super) text: Vec<(String, TextColumn)>,
 }
@@ -283,64 +431,19 @@ pub struct FlowTable {
 impl FlowTable {
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.srcaddr.len()
+        self.cols.srcaddr.len()
     }
 
     /// True when there are no records.
     pub fn is_empty(&self) -> bool {
-        self.srcaddr.is_empty()
+        self.cols.srcaddr.is_empty()
     }
 
     /// Appends one record's core values; returns its row.
     pub fn push(&mut self, v: &CoreValues) -> u32 {
-        let row = self.srcaddr.len() as u32;
-        let mut bits = 0;
-        let mut flag = |value: bool, bit: u8| {
-            if value {
-                bits |= bit;
-            }
-        };
-        flag(v.srcport.is_some(), present::SRCPORT);
-        flag(v.dstport.is_some(), present::DSTPORT);
-        flag(v.protocol.is_some(), present::PROTOCOL);
-        flag(v.packets.is_some(), present::PACKETS);
-        flag(v.bytes.is_some(), present::BYTES);
-        flag(v.start_secs.is_some(), present::START);
-        flag(v.end_secs.is_some(), present::END);
-        self.srcaddr.push(v.srcaddr);
-        self.dstaddr.push(v.dstaddr);
-        self.srcport.push(v.srcport.unwrap_or(0));
-        self.dstport.push(v.dstport.unwrap_or(0));
-        self.protocol.push(v.protocol.unwrap_or(0));
-        self.packets.push(v.packets.unwrap_or(0));
-        self.bytes.push(v.bytes.unwrap_or(0));
-        self.start.push(v.start_secs.unwrap_or(0));
-        self.end.push(v.end_secs.unwrap_or(0));
-        self.presence.push(bits);
-        let action = match v.action {
-            None => 0,
-            Some(Action::Accept) => 1,
-            Some(Action::Reject) => 2,
-        };
-        let status = v.log_status.map_or(0, LogStatus::code);
-        self.status.push(action | (status << 2));
+        let row = self.len() as u32;
+        self.cols.push(v);
         row
-    }
-
-    /// Removes every record from `row` on (used when a line turns out bad after its
-    /// core values were pushed).
-    pub fn truncate(&mut self, row: usize) {
-        self.srcaddr.truncate(row);
-        self.dstaddr.truncate(row);
-        self.srcport.truncate(row);
-        self.dstport.truncate(row);
-        self.protocol.truncate(row);
-        self.packets.truncate(row);
-        self.bytes.truncate(row);
-        self.start.truncate(row);
-        self.end.truncate(row);
-        self.presence.truncate(row);
-        self.status.truncate(row);
     }
 
     /// The text column named `name`, created (missing for all earlier rows) if new.
@@ -397,65 +500,69 @@ impl FlowTable {
     /// Source address id of `row`.
     #[inline]
     pub fn srcaddr(&self, row: usize) -> AddrId {
-        self.srcaddr.get(row).copied().unwrap_or(AddrId::NONE)
+        self.cols.srcaddr.get(row).copied().unwrap_or(AddrId::NONE)
     }
 
     /// Destination address id of `row`.
     #[inline]
     pub fn dstaddr(&self, row: usize) -> AddrId {
-        self.dstaddr.get(row).copied().unwrap_or(AddrId::NONE)
+        self.cols.dstaddr.get(row).copied().unwrap_or(AddrId::NONE)
     }
 
     #[inline]
     fn has(&self, row: usize, bit: u8) -> bool {
-        self.presence.get(row).is_some_and(|p| p & bit != 0)
+        self.cols.presence.get(row).is_some_and(|p| p & bit != 0)
     }
 
     /// Source port of `row`.
     #[inline]
     pub fn srcport(&self, row: usize) -> Option<u16> {
-        self.has(row, present::SRCPORT).then(|| self.srcport[row])
+        self.has(row, present::SRCPORT)
+            .then(|| self.cols.srcport[row])
     }
 
     /// Destination port of `row`.
     #[inline]
     pub fn dstport(&self, row: usize) -> Option<u16> {
-        self.has(row, present::DSTPORT).then(|| self.dstport[row])
+        self.has(row, present::DSTPORT)
+            .then(|| self.cols.dstport[row])
     }
 
     /// Protocol of `row`.
     #[inline]
     pub fn protocol(&self, row: usize) -> Option<u8> {
-        self.has(row, present::PROTOCOL).then(|| self.protocol[row])
+        self.has(row, present::PROTOCOL)
+            .then(|| self.cols.protocol[row])
     }
 
     /// Packets of `row`.
     #[inline]
     pub fn packets(&self, row: usize) -> Option<u64> {
-        self.has(row, present::PACKETS).then(|| self.packets[row])
+        self.has(row, present::PACKETS)
+            .then(|| self.cols.packets[row])
     }
 
     /// Bytes of `row`.
     #[inline]
     pub fn bytes(&self, row: usize) -> Option<u64> {
-        self.has(row, present::BYTES).then(|| self.bytes[row])
+        self.has(row, present::BYTES).then(|| self.cols.bytes[row])
     }
 
     /// Start (Unix seconds) of `row`.
     #[inline]
     pub fn start_secs(&self, row: usize) -> Option<u32> {
-        self.has(row, present::START).then(|| self.start[row])
+        self.has(row, present::START).then(|| self.cols.start[row])
     }
 
     /// End (Unix seconds) of `row`.
     #[inline]
     pub fn end_secs(&self, row: usize) -> Option<u32> {
-        self.has(row, present::END).then(|| self.end[row])
+        self.has(row, present::END).then(|| self.cols.end[row])
     }
 
     /// Action of `row`.
     pub fn action(&self, row: usize) -> Option<Action> {
-        match self.status.get(row).map(|s| s & 3) {
+        match self.cols.status.get(row).map(|s| s & 3) {
             Some(1) => Some(Action::Accept),
             Some(2) => Some(Action::Reject),
             _ => None,
@@ -464,7 +571,7 @@ impl FlowTable {
 
     /// Log status of `row`.
     pub fn log_status(&self, row: usize) -> Option<LogStatus> {
-        match self.status.get(row).map(|s| (s >> 2) & 3) {
+        match self.cols.status.get(row).map(|s| (s >> 2) & 3) {
             Some(1) => Some(LogStatus::Ok),
             Some(2) => Some(LogStatus::NoData),
             Some(3) => Some(LogStatus::SkipData),
@@ -476,9 +583,9 @@ impl FlowTable {
     #[inline]
     pub fn is_flow(&self, row: usize) -> bool {
         match (
-            self.srcaddr.get(row),
-            self.dstaddr.get(row),
-            self.status.get(row),
+            self.cols.srcaddr.get(row),
+            self.cols.dstaddr.get(row),
+            self.cols.status.get(row),
         ) {
             (Some(&src), Some(&dst), Some(&status)) => is_flow(src, dst, status),
             _ => false,
@@ -492,11 +599,12 @@ impl FlowTable {
         &'a self,
         keep: impl Fn(Option<u32>) -> bool + 'a,
     ) -> impl Iterator<Item = usize> + 'a {
-        self.srcaddr
+        self.cols
+            .srcaddr
             .iter()
-            .zip(&self.dstaddr)
-            .zip(self.status.iter().zip(&self.presence))
-            .zip(&self.start)
+            .zip(&self.cols.dstaddr)
+            .zip(self.cols.status.iter().zip(&self.cols.presence))
+            .zip(&self.cols.start)
             .enumerate()
             .filter_map(
                 move |(row, (((&src, &dst), (&status, &present)), &start))| {
@@ -511,7 +619,13 @@ impl FlowTable {
     pub fn time_extent(&self) -> (Option<u32>, Option<u32>) {
         // Without branches, so that it runs as vector code.
         let (mut first, mut last, mut seen) = (u32::MAX, 0, 0);
-        for ((&start, &end), &present) in self.start.iter().zip(&self.end).zip(&self.presence) {
+        for ((&start, &end), &present) in self
+            .cols
+            .start
+            .iter()
+            .zip(&self.cols.end)
+            .zip(&self.cols.presence)
+        {
             let has_start = present & present::START != 0;
             let has_end = present & present::END != 0;
             first = first.min(if has_start { start } else { u32::MAX });
@@ -527,7 +641,8 @@ impl FlowTable {
     /// Rows whose log-status is `status`, in order, read as a slice.
     pub fn rows_with_status(&self, status: LogStatus) -> impl Iterator<Item = usize> + '_ {
         let code = status.code();
-        self.status
+        self.cols
+            .status
             .iter()
             .enumerate()
             .filter_map(move |(row, &s)| ((s >> 2) & 3 == code).then_some(row))
@@ -560,18 +675,16 @@ impl FlowTable {
             .collect();
         let offset = self.len() as u32;
         self.reserve_gently(other.len());
-        let map = |id: AddrId| remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
-        self.srcaddr.extend(other.srcaddr.iter().map(|&a| map(a)));
-        self.dstaddr.extend(other.dstaddr.iter().map(|&a| map(a)));
-        self.srcport.extend_from_slice(&other.srcport);
-        self.dstport.extend_from_slice(&other.dstport);
-        self.protocol.extend_from_slice(&other.protocol);
-        self.packets.extend_from_slice(&other.packets);
-        self.bytes.extend_from_slice(&other.bytes);
-        self.start.extend_from_slice(&other.start);
-        self.end.extend_from_slice(&other.end);
-        self.presence.extend_from_slice(&other.presence);
-        self.status.extend_from_slice(&other.status);
+        self.cols.extend(&other.cols);
+        // The appended rows' addresses are ids of `other`'s table: remapped to ours.
+        let map = |id: &mut AddrId| *id = remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
+        for column in [&mut self.cols.srcaddr, &mut self.cols.dstaddr] {
+            column
+                .get_mut(offset as usize..)
+                .into_iter()
+                .flatten()
+                .for_each(map);
+        }
         // Columns `self` has but `other` lacks are missing for the appended rows.
         if !other.is_empty() {
             for (name, col) in &mut self.text {
@@ -596,22 +709,12 @@ impl FlowTable {
     /// Makes room for `additional` more records in every core column at once (an
     /// estimate made before reading saves the copies of growing column by column).
     pub fn reserve(&mut self, additional: usize) {
-        self.srcaddr.reserve_exact(additional);
-        self.dstaddr.reserve_exact(additional);
-        self.srcport.reserve_exact(additional);
-        self.dstport.reserve_exact(additional);
-        self.protocol.reserve_exact(additional);
-        self.packets.reserve_exact(additional);
-        self.bytes.reserve_exact(additional);
-        self.start.reserve_exact(additional);
-        self.end.reserve_exact(additional);
-        self.presence.reserve_exact(additional);
-        self.status.reserve_exact(additional);
+        self.cols.reserve_exact(additional);
     }
 
     /// Rows the fixed-width columns hold without growing.
     pub fn capacity(&self) -> usize {
-        self.srcaddr.capacity()
+        self.cols.srcaddr.capacity()
     }
 
     /// Makes room for `rows` rows in all (one growth of every column, when a reader
@@ -623,22 +726,7 @@ impl FlowTable {
     /// Makes room for `additional` rows, growing by a quarter rather than doubling:
     /// a data set built by appending files then peaks near 1.25× its final size.
     fn reserve_gently(&mut self, additional: usize) {
-        fn grow<T>(v: &mut Vec<T>, additional: usize) {
-            if v.capacity() - v.len() < additional {
-                v.reserve_exact(additional.max(v.len() / 4));
-            }
-        }
-        grow(&mut self.srcaddr, additional);
-        grow(&mut self.dstaddr, additional);
-        grow(&mut self.srcport, additional);
-        grow(&mut self.dstport, additional);
-        grow(&mut self.protocol, additional);
-        grow(&mut self.packets, additional);
-        grow(&mut self.bytes, additional);
-        grow(&mut self.start, additional);
-        grow(&mut self.end, additional);
-        grow(&mut self.presence, additional);
-        grow(&mut self.status, additional);
+        self.cols.grow(additional);
     }
 
     /// Marks every text column not in `keep` as missing from `row` on (a new format
@@ -653,35 +741,14 @@ impl FlowTable {
 
     /// Approximate heap bytes held by the records (columns, addresses, text).
     pub fn heap_bytes(&self) -> usize {
-        let fixed = self.srcaddr.capacity() * 4
-            + self.dstaddr.capacity() * 4
-            + self.srcport.capacity() * 2
-            + self.dstport.capacity() * 2
-            + self.protocol.capacity()
-            + self.packets.capacity() * 8
-            + self.bytes.capacity() * 8
-            + self.start.capacity() * 4
-            + self.end.capacity() * 4
-            + self.presence.capacity()
-            + self.status.capacity();
-        let addrs = self.addrs.id_count() * 64;
+        let addrs = self.addrs.heap_bytes();
         let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum();
-        fixed + addrs + text
+        self.cols.heap_bytes() + addrs + text
     }
 
     /// Releases spare capacity (after reading finishes).
     pub fn shrink_to_fit(&mut self) {
-        self.srcaddr.shrink_to_fit();
-        self.dstaddr.shrink_to_fit();
-        self.srcport.shrink_to_fit();
-        self.dstport.shrink_to_fit();
-        self.protocol.shrink_to_fit();
-        self.packets.shrink_to_fit();
-        self.bytes.shrink_to_fit();
-        self.start.shrink_to_fit();
-        self.end.shrink_to_fit();
-        self.presence.shrink_to_fit();
-        self.status.shrink_to_fit();
+        self.cols.shrink_to_fit();
         for (_, c) in &mut self.text {
             c.runs.shrink_to_fit();
         }
@@ -852,29 +919,30 @@ mod tests {
         t.reserve(1000);
         assert_eq!(t.len(), 0);
         for cap in [
-            t.srcaddr.capacity(),
-            t.dstaddr.capacity(),
-            t.srcport.capacity(),
-            t.dstport.capacity(),
-            t.protocol.capacity(),
-            t.packets.capacity(),
-            t.bytes.capacity(),
-            t.start.capacity(),
-            t.end.capacity(),
-            t.presence.capacity(),
-            t.status.capacity(),
+            t.cols.srcaddr.capacity(),
+            t.cols.dstaddr.capacity(),
+            t.cols.srcport.capacity(),
+            t.cols.dstport.capacity(),
+            t.cols.protocol.capacity(),
+            t.cols.packets.capacity(),
+            t.cols.bytes.capacity(),
+            t.cols.start.capacity(),
+            t.cols.end.capacity(),
+            t.cols.presence.capacity(),
+            t.cols.status.capacity(),
         ] {
             assert!(cap >= 1000, "capacity {cap}");
         }
         // 4 + 4 + 2 + 2 + 1 + 8 + 8 + 4 + 4 + 1 + 1 = 39 bytes a record, reserved.
+        assert_eq!(Columns::ROW_BYTES, 39);
         assert!(t.heap_bytes() >= 39_000);
         // Pushing up to the reservation moves no column.
         let v = values(&mut t, "10.0.0.1", Some(10));
-        let before = t.bytes.as_ptr();
+        let before = t.cols.bytes.as_ptr();
         for _ in 0..1000 {
             t.push(&v);
         }
-        assert_eq!(t.bytes.as_ptr(), before);
+        assert_eq!(t.cols.bytes.as_ptr(), before);
         assert_eq!(t.bytes(999), Some(10));
     }
 }

@@ -22,7 +22,7 @@ use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use super::field::Field;
 use super::format::{Column, Format};
-use super::table::{FlowTable, TextColumn};
+use super::table::{Columns, FlowTable, TextColumn};
 
 /// The first bytes of every encoding (the `1` is the layout's version).
 const MAGIC: &[u8; 4] = b"FLW2";
@@ -52,8 +52,8 @@ impl std::error::Error for WireError {}
 pub fn encode(dataset: &Dataset) -> Vec<u8> {
     let table = &dataset.table;
     let rows = table.len();
-    // The fixed columns are 39 bytes a record; the rest is small.
-    let mut out = Vec::with_capacity(64 + rows * 39 + table.addrs.id_count() * 17);
+    // The fixed columns dominate; the rest is small.
+    let mut out = Vec::with_capacity(64 + rows * Columns::ROW_BYTES + table.addrs.id_count() * 17);
     out.extend_from_slice(MAGIC);
     put_u32(&mut out, rows as u32);
     // Addresses, ids 1.. in order (0 is the missing address).
@@ -72,33 +72,7 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
             None => out.push(0),
         }
     }
-    put_all(&mut out, &table.srcaddr, |a, o| {
-        o.extend_from_slice(&a.0.to_le_bytes())
-    });
-    put_all(&mut out, &table.dstaddr, |a, o| {
-        o.extend_from_slice(&a.0.to_le_bytes())
-    });
-    put_all(&mut out, &table.srcport, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    put_all(&mut out, &table.dstport, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    out.extend_from_slice(&table.protocol);
-    put_all(&mut out, &table.packets, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    put_all(&mut out, &table.bytes, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    put_all(&mut out, &table.start, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    put_all(&mut out, &table.end, |v, o| {
-        o.extend_from_slice(&v.to_le_bytes())
-    });
-    out.extend_from_slice(&table.presence);
-    out.extend_from_slice(&table.status);
+    table.cols.encode(&mut out);
     put_u32(&mut out, table.text.len() as u32);
     for (name, column) in &table.text {
         put_str(&mut out, name);
@@ -191,33 +165,17 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             return Err(r.error("an address appears twice"));
         }
     }
+    // Check the whole fixed part is there before allocating any column.
+    if r.left() / Columns::ROW_BYTES < rows {
+        return Err(r.error("fewer bytes than the row count needs"));
+    }
+    table.cols = Columns::decode(rows, |n| r.take(n))?;
     let ids = table.addrs.id_count() as u32;
-    let addr_ids = |r: &mut Reader| -> Result<Vec<AddrId>, WireError> {
-        let raw = r.take(
-            rows.checked_mul(4)
-                .ok_or_else(|| r.error("too many rows"))?,
-        )?;
-        let column: Vec<AddrId> = raw.chunks_exact(4).map(|c| AddrId(le_u32(c))).collect();
+    for column in [&table.cols.srcaddr, &table.cols.dstaddr] {
         if column.iter().any(|a| a.0 >= ids) {
             return Err(r.error("an address id beyond the address table"));
         }
-        Ok(column)
-    };
-    // Check the whole fixed part is there before allocating any column.
-    if r.left() / 39 < rows {
-        return Err(r.error("fewer bytes than the row count needs"));
     }
-    table.srcaddr = addr_ids(&mut r)?;
-    table.dstaddr = addr_ids(&mut r)?;
-    table.srcport = r.take(rows * 2)?.chunks_exact(2).map(le_u16).collect();
-    table.dstport = r.take(rows * 2)?.chunks_exact(2).map(le_u16).collect();
-    table.protocol = r.take(rows)?.to_vec();
-    table.packets = r.take(rows * 8)?.chunks_exact(8).map(le_u64).collect();
-    table.bytes = r.take(rows * 8)?.chunks_exact(8).map(le_u64).collect();
-    table.start = r.take(rows * 4)?.chunks_exact(4).map(le_u32).collect();
-    table.end = r.take(rows * 4)?.chunks_exact(4).map(le_u32).collect();
-    table.presence = r.take(rows)?.to_vec();
-    table.status = r.take(rows)?.to_vec();
     let text_count = r.count(12)?;
     for _ in 0..text_count {
         let name = r.string()?;
@@ -347,31 +305,6 @@ fn put_u64(out: &mut Vec<u8>, v: u64) {
 fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u32(out, s.len() as u32);
     out.extend_from_slice(s.as_bytes());
-}
-
-fn put_all<T: Copy>(out: &mut Vec<u8>, values: &[T], put: impl Fn(T, &mut Vec<u8>)) {
-    for &v in values {
-        put(v, out);
-    }
-}
-
-/// Little-endian integers from chunks that `chunks_exact` sized.
-fn le_u16(c: &[u8]) -> u16 {
-    let mut a = [0; 2];
-    a.copy_from_slice(c);
-    u16::from_le_bytes(a)
-}
-
-fn le_u32(c: &[u8]) -> u32 {
-    let mut a = [0; 4];
-    a.copy_from_slice(c);
-    u32::from_le_bytes(a)
-}
-
-fn le_u64(c: &[u8]) -> u64 {
-    let mut a = [0; 8];
-    a.copy_from_slice(c);
-    u64::from_le_bytes(a)
 }
 
 /// Reads the encoding front to back, checking every length.
