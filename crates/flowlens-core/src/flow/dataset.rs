@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::diagnostic::Diagnostic;
+use super::form::{Form, FormatSource};
 use super::format::Format;
 use super::table::FlowTable;
 
@@ -19,6 +20,10 @@ pub struct FileSummary {
     pub text_bytes: u64,
     /// True when the content was gzip.
     pub gzip: bool,
+    /// The form the records came in.
+    pub form: Form,
+    /// Where the format of its records came from (a header, or assumed).
+    pub format_source: FormatSource,
     /// Records kept (every log-status).
     pub records: u64,
     /// Records with log-status NODATA.

@@ -246,6 +246,79 @@ impl GzipDecoder {
     }
 }
 
+/// gzip that may hold gzip again: a CloudWatch Logs subscription's Firehose object
+/// is gzip members (one a batch), and Firehose may compress the whole object once
+/// more. The first layer's output is looked at: when it starts with gzip's magic
+/// bytes, a second decoder reads it. Two layers at most (a third would be binary).
+#[derive(Default)]
+pub struct GzipLayers {
+    outer: GzipDecoder,
+    /// The second layer, once its magic bytes were seen.
+    inner: Option<Box<GzipDecoder>>,
+    /// The first layer's first output, held until two bytes tell whether it is gzip.
+    held: Vec<u8>,
+    decided: bool,
+    /// The first layer's output of the current push, reused.
+    between: Vec<u8>,
+}
+
+impl GzipLayers {
+    /// Decodes `input`, appending text to `out`; on an error `out` holds all text
+    /// decoded before it.
+    pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), GzipError> {
+        let mut between = std::mem::take(&mut self.between);
+        between.clear();
+        let outer = self.outer.push(input, &mut between);
+        let inner = self.pass(&between, out);
+        self.between = between;
+        outer.and(inner)
+    }
+
+    /// Hands the first layer's output on, through the second layer when there is one.
+    fn pass(&mut self, decoded: &[u8], out: &mut Vec<u8>) -> Result<(), GzipError> {
+        if !self.decided {
+            self.held.extend_from_slice(decoded);
+            if self.held.len() < 2 {
+                return Ok(());
+            }
+            return self.decide(out);
+        }
+        match &mut self.inner {
+            Some(inner) => inner.push(decoded, out),
+            None => {
+                out.extend_from_slice(decoded);
+                Ok(())
+            }
+        }
+    }
+
+    fn decide(&mut self, out: &mut Vec<u8>) -> Result<(), GzipError> {
+        self.decided = true;
+        let held = std::mem::take(&mut self.held);
+        if held.starts_with(&[0x1f, 0x8b]) {
+            self.inner = Some(Box::default());
+        }
+        self.pass(&held, out)
+    }
+
+    /// Ends the stream: the held bytes are handed on, and every layer must be complete.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), GzipError> {
+        if !self.decided {
+            self.decide(out)?;
+        }
+        self.outer.finish()?;
+        match &self.inner {
+            Some(inner) => inner.finish(),
+            None => Ok(()),
+        }
+    }
+
+    /// True when the content was gzipped twice.
+    pub fn is_nested(&self) -> bool {
+        self.inner.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +365,34 @@ mod tests {
             decode(&named.finish().unwrap(), 3),
             (b"hello\n".to_vec(), Ok(()))
         );
+    }
+
+    #[test]
+    fn a_second_layer_is_found_and_read_in_any_chunking() {
+        let text: Vec<u8> = (0..5_000u32)
+            .flat_map(|i| format!("record {i}\n").into_bytes())
+            .collect();
+        let members = [gzip(&text[..100]), gzip(&text[100..])].concat();
+        let twice = gzip(&members);
+        for (input, nested) in [(&gzip(&text), false), (&members, false), (&twice, true)] {
+            for chunk in [1, 2, 7, 4096, usize::MAX] {
+                let mut layers = GzipLayers::default();
+                let mut out = Vec::new();
+                for c in input.chunks(chunk.min(input.len())) {
+                    layers.push(c, &mut out).unwrap();
+                }
+                layers.finish(&mut out).unwrap();
+                assert_eq!(out, text, "chunks of {chunk}");
+                assert_eq!(layers.is_nested(), nested);
+            }
+        }
+        // A cut inner layer is a cut.
+        let mut layers = GzipLayers::default();
+        let mut out = Vec::new();
+        let cut = gzip(&gzip(&text)[..500]);
+        layers.push(&cut, &mut out).unwrap();
+        assert_eq!(layers.finish(&mut out), Err(GzipError::EndsEarly));
+        assert!(text.starts_with(&out) && !out.is_empty());
     }
 
     /// Found by the fuzzer after the move to zlib-rs: the same damaged member (these

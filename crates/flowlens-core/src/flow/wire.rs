@@ -21,6 +21,7 @@ use super::addr::AddrId;
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use super::field::Field;
+use super::form::{Form, FormatSource};
 use super::format::{Column, Format};
 use super::table::{Columns, FlowTable, TextColumn};
 
@@ -93,6 +94,8 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         put_u64(&mut out, f.bytes_read);
         put_u64(&mut out, f.text_bytes);
         out.push(u8::from(f.gzip));
+        out.push(f.form.code());
+        out.push(f.format_source.code());
         put_u64(&mut out, f.records);
         put_u64(&mut out, f.nodata);
         put_u64(&mut out, f.skipdata);
@@ -209,12 +212,15 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         table,
         ..Dataset::default()
     };
-    let file_count = r.count(48)?;
+    let file_count = r.count(50)?;
     for _ in 0..file_count {
         let name = r.string()?;
         let bytes_read = r.u64()?;
         let text_bytes = r.u64()?;
         let gzip = r.flag()?;
+        let form = Form::from_code(r.u8()?).ok_or_else(|| r.error("unknown form"))?;
+        let format_source =
+            FormatSource::from_code(r.u8()?).ok_or_else(|| r.error("unknown format source"))?;
         let records = r.u64()?;
         let nodata = r.u64()?;
         let skipdata = r.u64()?;
@@ -230,6 +236,8 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             bytes_read,
             text_bytes,
             gzip,
+            form,
+            format_source,
             records,
             nodata,
             skipdata,

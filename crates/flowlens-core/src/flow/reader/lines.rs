@@ -4,18 +4,63 @@
 //! diagnostics about lines are kept here.
 
 use super::addr_cache::AddrCache;
+use super::json::{self, JsonValues, Value};
 use super::record::{Compiled, TextValue};
 use super::sniff::{looks_binary, BINARY_SNIFF_BYTES};
 use super::split::{split_fields, Fields};
 use super::MAX_LINE_BYTES;
 use crate::flow::dataset::Dataset;
 use crate::flow::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::flow::form::{Form, FormatSource};
 use crate::units;
 
 /// Most fields a line may have (the longest real format has 58).
 pub(super) const MAX_FIELDS: usize = 256;
 /// Bad lines listed one by one per file; the rest are counted in one diagnostic.
-pub(super) const MAX_LISTED_BAD_LINES: u64 = 50;
+const MAX_LISTED_BAD_LINES: u64 = 50;
+
+/// How the text's lines hold records (decided from the text's first bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TextForm {
+    /// A record a line (S3 text).
+    FlowLog,
+    /// `<ISO time> <record>` a line (a CloudWatch Logs export): the time is dropped.
+    CloudWatchExport,
+    /// CSV with a `timestamp,message` header (a console download).
+    ConsoleCsv,
+    /// JSON values holding records (Firehose objects, the CLI's output).
+    Json,
+}
+
+/// Length of a CloudWatch Logs export line's time and the space after it
+/// (`2020-09-16T02:01:27.000Z `), if `line` starts with one.
+pub(super) fn cloudwatch_stamp_len(line: &[u8]) -> Option<usize> {
+    let space = memchr::memchr(b' ', line.get(..line.len().min(40))?)?;
+    let stamp = line.get(..space)?;
+    let shape = stamp.len() >= 20
+        && stamp.get(4) == Some(&b'-')
+        && stamp.get(7) == Some(&b'-')
+        && stamp.get(10) == Some(&b'T')
+        && stamp.get(13) == Some(&b':')
+        && stamp.last() == Some(&b'Z')
+        && stamp
+            .get(..4)
+            .is_some_and(|y| y.iter().all(u8::is_ascii_digit));
+    shape.then_some(space + 1)
+}
+
+/// True for the header line of a console CSV download.
+fn is_csv_header(line: &[u8]) -> bool {
+    if line.len() > 64 {
+        return false;
+    }
+    let line: Vec<u8> = line
+        .iter()
+        .filter(|&&b| b != b'"' && b != b'\r')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    line.trim_ascii() == b"timestamp,message"
+}
 
 /// Splits text into lines and fields and parses each record into the table.
 ///
@@ -61,6 +106,16 @@ pub(super) struct LineParser {
     /// Text columns of the record being parsed with their values, reused between
     /// records.
     pub(super) text_values: Vec<(usize, TextValue)>,
+    /// How lines hold records.
+    pub(super) text_form: TextForm,
+    /// The form the file turned out to be.
+    pub(super) form: Form,
+    /// Where the format of the first record came from.
+    pub(super) format_source: FormatSource,
+    /// JSON values being found (with [`TextForm::Json`]).
+    pub(super) json: Option<Box<JsonValues>>,
+    /// A console CSV line's message, unquoted, reused.
+    pub(super) unquoted: Vec<u8>,
     /// Tests compare the fast way of reading records with the careful way alone.
     #[cfg(test)]
     pub(super) careful_only: bool,
@@ -91,6 +146,11 @@ impl LineParser {
             first_row: 0,
             stopped: false,
             text_values: Vec::new(),
+            text_form: TextForm::FlowLog,
+            form: Form::Unread,
+            format_source: FormatSource::None,
+            json: None,
+            unquoted: Vec::new(),
             #[cfg(test)]
             careful_only: false,
         }
@@ -141,7 +201,62 @@ impl LineParser {
             return;
         }
         self.text_bytes += text.len() as u64;
-        self.split(dataset, text);
+        self.text(dataset, text);
+    }
+
+    /// Text after the head: lines, or JSON values.
+    fn text(&mut self, dataset: &mut Dataset, text: &[u8]) {
+        if self.text_form == TextForm::Json {
+            self.json_text(dataset, text);
+        } else {
+            self.split(dataset, text);
+        }
+    }
+
+    /// Finds JSON values in `text` and reads the records they hold.
+    fn json_text(&mut self, dataset: &mut Dataset, text: &[u8]) {
+        let Some(mut values) = self.json.take() else {
+            return;
+        };
+        let result = values.push(text, |value, at| self.json_value(dataset, value, at));
+        self.json = Some(values);
+        if result.is_err() {
+            let message = format!(
+                "a JSON value is longer than {} MiB: the rest of the file was not read",
+                json::MAX_VALUE_BYTES / (1024 * 1024)
+            );
+            self.note(dataset, DiagnosticKind::Damaged, message);
+            self.stopped = true;
+        }
+    }
+
+    /// One complete JSON value at text offset `at`.
+    fn json_value(&mut self, dataset: &mut Dataset, value: &[u8], at: u64) {
+        if self.stopped {
+            return;
+        }
+        match json::read_value(value) {
+            Value::Messages(form, messages) => {
+                if self.form == Form::Unread {
+                    self.form = form;
+                }
+                for message in messages {
+                    // A record a message; a delimiter Firehose may have added is
+                    // dropped (and a message of several lines read line by line).
+                    for line in message.split('\n') {
+                        self.line_start = at;
+                        self.line(dataset, line.as_bytes());
+                    }
+                }
+            }
+            Value::Control => {}
+            Value::Unknown(why) => {
+                self.line_no += 1;
+                self.line_start = at;
+                let line = self.line_no;
+                self.bad_line(dataset, DiagnosticKind::BadField, line, format!("is {why}"));
+            }
+        }
     }
 
     /// Reads the held-back start of the text now (before a damage report).
@@ -167,7 +282,29 @@ impl LineParser {
             return;
         }
         self.text_bytes += head.len() as u64;
-        self.split(dataset, body);
+        self.text_form = if json::looks_like_json(body) {
+            // Offsets count the BOM: the scanner starts after it.
+            let mut values = JsonValues::default();
+            values.skip((head.len() - body.len()) as u64);
+            self.json = Some(Box::new(values));
+            TextForm::Json
+        } else {
+            let first = body
+                .split(|&b| b == b'\n')
+                .find(|line| !line.trim_ascii().is_empty())
+                .unwrap_or(&[]);
+            if cloudwatch_stamp_len(first).is_some() {
+                self.form = Form::CloudwatchExport;
+                TextForm::CloudWatchExport
+            } else if is_csv_header(first) {
+                self.form = Form::ConsoleCsv;
+                TextForm::ConsoleCsv
+            } else {
+                self.form = Form::S3Text;
+                TextForm::FlowLog
+            }
+        };
+        self.text(dataset, body);
     }
 
     pub(super) fn split(&mut self, dataset: &mut Dataset, input: &[u8]) {
@@ -225,10 +362,65 @@ impl LineParser {
             self.bad_line(dataset, DiagnosticKind::LineTooLong, line, message);
             return;
         }
-        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if text.is_empty() {
             return;
         }
+        match self.text_form {
+            TextForm::FlowLog | TextForm::Json => {}
+            TextForm::CloudWatchExport => {
+                if let Some(stamp) = cloudwatch_stamp_len(text) {
+                    text = text.get(stamp..).unwrap_or(&[]);
+                }
+            }
+            TextForm::ConsoleCsv => {
+                self.csv_line(dataset, line, text);
+                return;
+            }
+        }
+        self.record(dataset, line, text);
+    }
+
+    /// A console CSV line: the header, or `<timestamp>,<message>` with the message
+    /// maybe in quotes.
+    fn csv_line(&mut self, dataset: &mut Dataset, line: u64, text: &[u8]) {
+        if is_csv_header(text) {
+            self.headers += 1;
+            return;
+        }
+        let message = match memchr::memchr(b',', text) {
+            Some(comma) => text.get(comma + 1..).unwrap_or(&[]),
+            None => text,
+        };
+        let mut unquoted = std::mem::take(&mut self.unquoted);
+        unquoted.clear();
+        match message
+            .trim_ascii()
+            .strip_prefix(b"\"")
+            .and_then(|m| m.strip_suffix(b"\""))
+        {
+            Some(inner) => {
+                let mut quote = false;
+                for &b in inner {
+                    // `""` inside quotes is one `"`.
+                    if b == b'"' && !quote {
+                        quote = true;
+                        continue;
+                    }
+                    quote = false;
+                    unquoted.push(b);
+                }
+            }
+            None => unquoted.extend_from_slice(message),
+        }
+        if !unquoted.is_empty() {
+            self.record(dataset, line, &unquoted);
+        }
+        self.unquoted = unquoted;
+    }
+
+    /// Line number `line`, `text` (not empty): a record or a header line.
+    fn record(&mut self, dataset: &mut Dataset, line: u64, text: &[u8]) {
         // A record of the current format (not a header line, which starts with a
         // lowercase letter): the fast way first.
         #[cfg(test)]
@@ -315,7 +507,13 @@ impl LineParser {
             };
             self.note(dataset, kind, message.to_string());
         }
+        if self.json.as_ref().is_some_and(|j| j.unfinished()) && !self.stopped {
+            let message = "the JSON ends inside a value (a cut file?): that value was not read";
+            self.note(dataset, DiagnosticKind::Truncated, message.to_string());
+        }
         if let Some(f) = dataset.files.get_mut(file) {
+            f.form = self.form;
+            f.format_source = self.format_source;
             f.text_bytes = self.text_bytes;
             f.records = self.records;
             f.nodata = self.nodata;

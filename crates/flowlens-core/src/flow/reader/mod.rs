@@ -19,6 +19,7 @@
 //! damage, the record limit) is kept in one place, [`lines::LineParser::stopped`].
 
 mod addr_cache;
+mod json;
 mod lines;
 mod record;
 mod sniff;
@@ -31,7 +32,7 @@ use self::sniff::{sniff, Sniffed, SNIFF_BYTES};
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::format::Format;
-use super::gzip::{GzipDecoder, GzipError};
+use super::gzip::{GzipError, GzipLayers};
 use super::s3key::window_stamp;
 
 /// Longest line kept; longer lines are reported and skipped.
@@ -53,8 +54,8 @@ enum Container {
     Sniffing(Vec<u8>),
     /// Plain text.
     Text,
-    /// gzip; decompressed output collects in the inner `Vec`.
-    Gzip(Box<GzipDecoder>),
+    /// gzip (maybe gzipped twice).
+    Gzip(Box<GzipLayers>),
 }
 
 /// Reads one file into a [`Dataset`]; see the module documentation.
@@ -100,11 +101,11 @@ impl FileReader {
         }
     }
 
-    /// Starts reading a file whose content is already decompressed text (the browser
-    /// may decompress with its native `DecompressionStream`).
+    /// Starts reading a file whose content was decompressed outside the reader (the
+    /// browser may decompress with its native `DecompressionStream`). What came out is
+    /// sniffed like any file's bytes (it may be gzip again, or JSON).
     pub fn new_text(dataset: &mut Dataset, name: &str, options: &ReadOptions) -> FileReader {
-        let mut reader = FileReader::new(dataset, name, options);
-        reader.container = Container::Text;
+        let reader = FileReader::new(dataset, name, options);
         if let Some(f) = dataset.files.get_mut(reader.file) {
             f.gzip = true;
         }
@@ -234,10 +235,17 @@ impl FileReader {
                 self.decide(dataset, &seen);
             }
         }
-        if let Container::Gzip(decoder) = &self.container {
+        if let Container::Gzip(decoder) = &mut self.container {
             if !self.lines.stopped {
-                if let Err(reason) = decoder.finish() {
-                    self.gzip_failed(dataset, reason);
+                let mut text = std::mem::take(&mut self.text);
+                text.clear();
+                let result = decoder.finish(&mut text);
+                self.decoded_bytes += text.len() as u64;
+                self.lines.feed(dataset, &text);
+                if let Err(reason) = result {
+                    if !self.lines.stopped {
+                        self.gzip_failed(dataset, reason);
+                    }
                 }
             }
         }
@@ -258,6 +266,7 @@ mod tests {
     use crate::flow::addr::AddrId;
     use crate::flow::diagnostic::Severity;
     use crate::flow::field::{Field, FieldKind};
+    use crate::flow::form::{Form, FormatSource};
     use crate::flow::table::{Action, LogStatus};
     use std::io::Write;
     use DiagnosticKind::*;
@@ -444,6 +453,157 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The records of the exact shapes AWS writes (from AWS's documentation and the
+    /// examples it ships with the CLI and in its services' test data), in every
+    /// form: each gives the same records as the S3 text of the same lines.
+    #[test]
+    fn every_form_reads_the_same_records_as_its_text() {
+        const R1: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+        const R2: &str = "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK";
+        const NODATA: &str =
+            "2 627286350134 eni-0eb1e4178af74336c - - - - - - - 1742570569 1742570622 - NODATA";
+        let text = read(
+            "s3.log",
+            format!("{HEADER}\n{R1}\n{R2}\n{NODATA}\n").as_bytes(),
+            None,
+        );
+        let envelope = |kind: &str, events: &str| {
+            format!(
+                r#"{{"messageType":"{kind}","owner":"123456789010","logGroup":"/aws/vpc/flowlogs","logStream":"eni-1235b8ca123456789","subscriptionFilters":["MyFlowLogSubscription"],"logEvents":[{events}]}}"#
+            )
+        };
+        let event = |id: u32, message: &str| {
+            format!(r#"{{"id":"eventId{id}","timestamp":1418530010000,"message":"{message}"}}"#)
+        };
+        let cwl = [
+            envelope("DATA_MESSAGE", &[event(1, R1), event(2, R2)].join(",")),
+            envelope(
+                "CONTROL_MESSAGE",
+                &event(
+                    0,
+                    "CWL CONTROL MESSAGE: Checking health of destination Firehose.",
+                ),
+            ),
+            envelope("DATA_MESSAGE", &event(3, NODATA)),
+        ];
+        // Firehose: one gzip member a batch, back to back, no suffix; and gzipped again.
+        let members: Vec<u8> = cwl.iter().flat_map(|e| gzip(e.as_bytes())).collect();
+        let vpc: String = [R1, R2, NODATA]
+            .iter()
+            .map(|r| format!(r#"{{"message":"{r}"}}"#))
+            .collect();
+        let cli = format!(
+            "{{\n    \"events\": [\n        {{\"logStreamName\": \"eni-1235b8ca123456789-all\", \"timestamp\": 1418530010000, \"message\": \"{R1}\", \"ingestionTime\": 1418530070000, \"eventId\": \"1\"}},\n        {{\"timestamp\": 1418530010000, \"message\": \"{R2}\"}}\n    ],\n    \"searchedLogStreams\": []\n}}\n{{\"nextForwardToken\": \"f/3\", \"events\": [{{\"ingestionTime\": 1, \"timestamp\": 1742570569000, \"message\": \"{NODATA}\"}}], \"nextBackwardToken\": \"b/3\"}}"
+        );
+        let export = format!("2014-12-14T04:06:50.000Z {R1}\n2014-12-14T04:06:50.000Z {R2}\n2025-03-21T15:22:49.000Z {NODATA}\n");
+        let csv = format!("timestamp,message\n1418530010000,{R1}\n1418530010000,\"{R2}\"\n1742570569000,{NODATA}\n");
+        let cases: Vec<(&str, Vec<u8>, Form, bool)> = vec![
+            (
+                "firehose-cwl",
+                members.clone(),
+                Form::FirehoseCloudwatch,
+                true,
+            ),
+            (
+                "firehose-cwl-twice",
+                gzip(&members),
+                Form::FirehoseCloudwatch,
+                true,
+            ),
+            (
+                "firehose-cwl-plain",
+                cwl.concat().into_bytes(),
+                Form::FirehoseCloudwatch,
+                false,
+            ),
+            (
+                "firehose-vpc",
+                vpc.clone().into_bytes(),
+                Form::FirehoseVpc,
+                false,
+            ),
+            (
+                "firehose-vpc-lines",
+                vpc.replace("}{", "}\n{").into_bytes(),
+                Form::FirehoseVpc,
+                false,
+            ),
+            (
+                "firehose-vpc-gzip",
+                gzip(vpc.as_bytes()),
+                Form::FirehoseVpc,
+                true,
+            ),
+            ("cli", cli.into_bytes(), Form::CloudwatchJson, false),
+            (
+                "export",
+                gzip(export.as_bytes()),
+                Form::CloudwatchExport,
+                true,
+            ),
+            ("csv", csv.into_bytes(), Form::ConsoleCsv, false),
+        ];
+        for (name, bytes, form, gzipped) in cases {
+            for chunk in [1, 3, 64, 4096, bytes.len()] {
+                let mut ds = Dataset::default();
+                let mut r = FileReader::new(&mut ds, name, &ReadOptions::default());
+                for c in bytes.chunks(chunk) {
+                    r.push(&mut ds, c);
+                }
+                r.finish(&mut ds);
+                assert_eq!(
+                    diags(&ds),
+                    Vec::<String>::new(),
+                    "{name} in chunks of {chunk}"
+                );
+                assert_eq!(
+                    records_in_words(&ds),
+                    records_in_words(&text),
+                    "{name} in chunks of {chunk}"
+                );
+                let file = &ds.files[0];
+                assert_eq!(
+                    (file.form, file.gzip, file.records),
+                    (form, gzipped, 3),
+                    "{name}"
+                );
+                assert_eq!(file.format_source, FormatSource::Default, "{name}");
+                assert!(file.complete, "{name}");
+            }
+        }
+        assert_eq!(text.files[0].form, Form::S3Text);
+        assert_eq!(text.files[0].format_source, FormatSource::Header);
+    }
+
+    /// Records without a header in another format than the default need the format;
+    /// given, it is used (and said so).
+    #[test]
+    fn a_given_format_reads_headerless_records_of_any_form() {
+        let vpc = r#"{"message":"10.0.0.1 10.0.0.2 500"}{"message":"10.0.0.1 10.0.0.3 7"}"#;
+        let ds = read("custom", vpc.as_bytes(), None);
+        assert_eq!(ds.records(), 0);
+        assert_eq!(ds.diagnostics[0].kind, NoFormat);
+        let ds = read("custom", vpc.as_bytes(), Some("srcaddr dstaddr bytes"));
+        assert_eq!(ds.records(), 2);
+        assert_eq!(ds.table.bytes(1), Some(7));
+        assert_eq!(ds.files[0].format_source, FormatSource::Given);
+    }
+
+    #[test]
+    fn json_that_is_not_a_flow_log_shape_and_cut_json_are_reported() {
+        let ds = read("azure.json", br#"{"records":[{"time":"x"}]}"#, None);
+        assert_eq!(ds.diagnostics[0].kind, BadField);
+        assert!(
+            ds.diagnostics[0].message.contains("none of messageType"),
+            "{:?}",
+            diags(&ds)
+        );
+        let cut = format!(r#"{{"message":"{LINE}"}}{{"message":"2 1"#);
+        let ds = read("cut.json", cut.as_bytes(), None);
+        assert_eq!(ds.records(), 1);
+        assert_eq!(ds.diagnostics[0].kind, Truncated);
     }
 
     #[test]

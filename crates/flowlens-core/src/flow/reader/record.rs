@@ -11,6 +11,7 @@ use crate::flow::addr::parse_addr;
 use crate::flow::dataset::Dataset;
 use crate::flow::diagnostic::DiagnosticKind;
 use crate::flow::field::{Field, FieldKind};
+use crate::flow::form::FormatSource;
 use crate::flow::format::{Column, Format};
 use crate::flow::table::{Action, CoreValues, FlowTable, LogStatus};
 
@@ -279,6 +280,13 @@ impl LineParser {
             .table
             .mark_missing_except(&compiled.text_columns, row);
         dataset.formats_push(row, compiled.format.clone());
+        if self.format_source == FormatSource::None {
+            self.format_source = match compiled.origin {
+                FormatOrigin::User => FormatSource::Given,
+                FormatOrigin::Header(_) => FormatSource::Header,
+                FormatOrigin::Default => FormatSource::Default,
+            };
+        }
         self.current = Some(Box::new(compiled));
     }
 }
