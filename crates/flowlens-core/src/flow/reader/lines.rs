@@ -19,6 +19,11 @@ pub(super) const MAX_FIELDS: usize = 256;
 /// Bad lines listed one by one per file; the rest are counted in one diagnostic.
 const MAX_LISTED_BAD_LINES: u64 = 50;
 
+/// Bytes of the text's start held back before it is judged: a BOM and the bytes
+/// checked for binary content and for the text's form. (Judging fewer bytes after a
+/// BOM than without one made the verdict depend on the chunks.)
+const HEAD_BYTES: usize = BINARY_SNIFF_BYTES + 3;
+
 /// How the text's lines hold records (decided from the text's first bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum TextForm {
@@ -184,7 +189,7 @@ impl LineParser {
         if self.stopped || text.is_empty() {
             return;
         }
-        if !self.started && self.head.is_empty() && text.len() >= BINARY_SNIFF_BYTES {
+        if !self.started && self.head.is_empty() && text.len() >= HEAD_BYTES {
             // Enough to judge in one piece: no copy.
             self.start(dataset, text);
             return;
@@ -193,7 +198,7 @@ impl LineParser {
             self.head.extend_from_slice(text);
             // Hold the start back until there is enough to judge (BOM, binary), so
             // that the verdict never depends on how the input was chunked.
-            if self.head.len() < BINARY_SNIFF_BYTES {
+            if self.head.len() < HEAD_BYTES {
                 return;
             }
             let head = std::mem::take(&mut self.head);
@@ -282,14 +287,16 @@ impl LineParser {
             return;
         }
         self.text_bytes += head.len() as u64;
-        self.text_form = if json::looks_like_json(body) {
+        // The form is judged on the same bytes however the text came in.
+        let sniffed = body.get(..BINARY_SNIFF_BYTES).unwrap_or(body);
+        self.text_form = if json::looks_like_json(sniffed) {
             // Offsets count the BOM: the scanner starts after it.
             let mut values = JsonValues::default();
             values.skip((head.len() - body.len()) as u64);
             self.json = Some(Box::new(values));
             TextForm::Json
         } else {
-            let first = body
+            let first = sniffed
                 .split(|&b| b == b'\n')
                 .find(|line| !line.trim_ascii().is_empty())
                 .unwrap_or(&[]);

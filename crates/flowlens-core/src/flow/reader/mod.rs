@@ -852,6 +852,30 @@ mod tests {
         }
     }
 
+    /// Found by the fuzzer (fuzz/regressions/binary-detection-after-a-bom): after a
+    /// BOM, text read in small chunks was judged on 1,021 bytes and in one piece on
+    /// 1,024, so a NUL byte between them made it binary or not by the chunks.
+    #[test]
+    fn binary_detection_after_a_bom_does_not_depend_on_chunks() {
+        let mut body = b"\xef\xbb\xbf".to_vec();
+        body.extend(format!("{HEADER}\n{LINE}\n").bytes().cycle().take(1022));
+        body.push(0);
+        body.extend_from_slice(format!("\n{LINE}\n").as_bytes());
+        for chunk in [1, 2, 3, 1000, 1025, body.len()] {
+            let mut ds = Dataset::default();
+            let mut r = FileReader::new(&mut ds, "f", &ReadOptions::default());
+            for c in body.chunks(chunk) {
+                r.push(&mut ds, c);
+            }
+            r.finish(&mut ds);
+            assert_eq!(
+                diags(&ds),
+                vec!["-: is binary data, not flow-log text: not read"],
+                "chunk {chunk}"
+            );
+        }
+    }
+
     #[test]
     fn the_record_limit_stops_reading_and_says_what_was_dropped() {
         let options = ReadOptions {
