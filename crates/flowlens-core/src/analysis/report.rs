@@ -12,7 +12,7 @@ use super::span::{span, Span};
 use super::verdict::{self, detect_service_port, verdict, Verdict};
 use super::{Query, TimeRange};
 use crate::flow::table::LogStatus;
-use crate::flow::{Dataset, Diagnostic};
+use crate::flow::{Dataset, Diagnostic, FormCount};
 
 /// What was read.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -27,6 +27,9 @@ pub struct Input {
     pub skipdata: u64,
     /// Bytes of input read.
     pub bytes_read: u64,
+    /// Files and records per form (S3 text, Parquet, CloudWatch export, …), and how
+    /// many files' format was assumed.
+    pub forms: Vec<FormCount>,
     /// Every problem found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -131,6 +134,7 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
             nodata: dataset.nodata(),
             skipdata: dataset.skipdata(),
             bytes_read: dataset.bytes_read(),
+            forms: dataset.forms(),
             diagnostics: dataset.diagnostics.clone(),
         },
         range: range_out(dataset, &range),

@@ -22,6 +22,8 @@ pub struct FileSummary {
     pub gzip: bool,
     /// The form the records came in.
     pub form: Form,
+    /// True for a member of an archive (its bytes are counted in the archive's).
+    pub member: bool,
     /// Where the format of its records came from (a header, or assumed).
     pub format_source: FormatSource,
     /// Records kept (every log-status).
@@ -39,6 +41,19 @@ pub struct FileSummary {
     /// Row of the file's first record in the table.
     #[serde(skip)]
     pub first_row: u32,
+}
+
+/// How many files and records came in one form ("What was read").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FormCount {
+    /// The form.
+    pub form: Form,
+    /// Files in this form (a ZIP archive and each of its members count apart).
+    pub files: u64,
+    /// Records they held.
+    pub records: u64,
+    /// Files whose records had no header, read in the default format (assumed).
+    pub format_assumed: u64,
 }
 
 /// Everything read so far.
@@ -74,11 +89,32 @@ impl Dataset {
             .fold(0, |a, f| a.saturating_add(f.skipdata))
     }
 
-    /// Bytes of input read over all files.
+    /// Bytes of input read over all files (archives as packed, not their members).
     pub fn bytes_read(&self) -> u64 {
         self.files
             .iter()
+            .filter(|f| !f.member)
             .fold(0, |a, f| a.saturating_add(f.bytes_read))
+    }
+
+    /// Files and records per form, in [`Form::ALL`]'s order, the forms seen only.
+    pub fn forms(&self) -> Vec<FormCount> {
+        Form::ALL
+            .iter()
+            .filter_map(|&form| {
+                let files: Vec<&FileSummary> =
+                    self.files.iter().filter(|f| f.form == form).collect();
+                (!files.is_empty()).then(|| FormCount {
+                    form,
+                    files: files.len() as u64,
+                    records: files.iter().fold(0, |a, f| a.saturating_add(f.records)),
+                    format_assumed: files
+                        .iter()
+                        .filter(|f| f.format_source == FormatSource::Default)
+                        .count() as u64,
+                })
+            })
+            .collect()
     }
 
     /// Makes room for `records` more records (an estimate, e.g. from file sizes).

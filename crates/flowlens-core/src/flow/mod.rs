@@ -15,7 +15,7 @@ pub mod table;
 pub mod wire;
 
 pub use addr::{AddrClass, AddrId, Cidr};
-pub use dataset::{Dataset, FileSummary};
+pub use dataset::{Dataset, FileSummary, FormCount};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use field::Field;
 pub use form::{Form, FormatSource};

@@ -95,6 +95,7 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         put_u64(&mut out, f.text_bytes);
         out.push(u8::from(f.gzip));
         out.push(f.form.code());
+        out.push(u8::from(f.member));
         out.push(f.format_source.code());
         put_u64(&mut out, f.records);
         put_u64(&mut out, f.nodata);
@@ -212,13 +213,14 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         table,
         ..Dataset::default()
     };
-    let file_count = r.count(50)?;
+    let file_count = r.count(51)?;
     for _ in 0..file_count {
         let name = r.string()?;
         let bytes_read = r.u64()?;
         let text_bytes = r.u64()?;
         let gzip = r.flag()?;
         let form = Form::from_code(r.u8()?).ok_or_else(|| r.error("unknown form"))?;
+        let member = r.flag()?;
         let format_source =
             FormatSource::from_code(r.u8()?).ok_or_else(|| r.error("unknown format source"))?;
         let records = r.u64()?;
@@ -237,6 +239,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             text_bytes,
             gzip,
             form,
+            member,
             format_source,
             records,
             nodata,

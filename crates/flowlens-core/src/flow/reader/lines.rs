@@ -209,6 +209,22 @@ impl LineParser {
         self.text(dataset, text);
     }
 
+    /// Starts a file whose records come as values, not text (Parquet).
+    pub(super) fn begin_records(&mut self, dataset: &Dataset, form: Form) {
+        self.started = true;
+        self.first_row = dataset.table.len() as u32;
+        self.form = form;
+    }
+
+    /// One row of a Parquet file, as the text of a record in the file's format.
+    pub(super) fn parquet_row(&mut self, dataset: &mut Dataset, text: &[u8]) {
+        self.line_no += 1;
+        self.line_start = self.text_bytes;
+        self.text_bytes += text.len() as u64 + 1;
+        let line = self.line_no;
+        self.record(dataset, line, text);
+    }
+
     /// Text after the head: lines, or JSON values.
     fn text(&mut self, dataset: &mut Dataset, text: &[u8]) {
         if self.text_form == TextForm::Json {
@@ -501,7 +517,7 @@ impl LineParser {
             self.note(dataset, DiagnosticKind::MoreBadLines, message);
         }
         let empty_text = self.text_bytes == 0 && !self.stopped;
-        if self.records == 0 && !self.stopped {
+        if self.records == 0 && !self.stopped && self.form != Form::Zip {
             let (kind, message) = if empty_text {
                 (DiagnosticKind::Empty, "empty file")
             } else if self.headers > 0 && self.bad_lines == 0 {

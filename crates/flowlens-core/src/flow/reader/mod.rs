@@ -21,22 +21,28 @@
 mod addr_cache;
 mod json;
 mod lines;
+mod parquet;
 mod record;
 mod sniff;
 mod split;
 mod values;
+mod zip;
 
 use self::lines::LineParser;
 use self::record::{Compiled, FormatOrigin};
 use self::sniff::{sniff, Sniffed, SNIFF_BYTES};
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::{Diagnostic, DiagnosticKind};
+use super::form::Form;
 use super::format::Format;
 use super::gzip::{GzipError, GzipLayers};
 use super::s3key::window_stamp;
 
 /// Longest line kept; longer lines are reported and skipped.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Largest Parquet file or ZIP archive read (they are read whole: their index is at
+/// their end).
+pub const MAX_WHOLE_BYTES: usize = 1024 * 1024 * 1024;
 
 /// How to read files.
 #[derive(Clone, Debug, Default)]
@@ -56,6 +62,8 @@ enum Container {
     Text,
     /// gzip (maybe gzipped twice).
     Gzip(Box<GzipLayers>),
+    /// A form read whole at the end (Parquet, ZIP), its bytes so far.
+    Whole(Sniffed, Vec<u8>),
 }
 
 /// Reads one file into a [`Dataset`]; see the module documentation.
@@ -67,13 +75,23 @@ pub struct FileReader {
     text: Vec<u8>,
     /// Bytes of text decompressed so far.
     decoded_bytes: u64,
+    /// How to read (kept for the members of an archive).
+    options: ReadOptions,
+    /// Archives this file is inside.
+    depth: u32,
 }
 
 impl FileReader {
     /// Starts reading the file `name` into `dataset`.
     pub fn new(dataset: &mut Dataset, name: &str, options: &ReadOptions) -> FileReader {
+        FileReader::nested(dataset, name, options, 0)
+    }
+
+    /// Starts reading the file `name`, a member of an archive `depth` deep.
+    fn nested(dataset: &mut Dataset, name: &str, options: &ReadOptions, depth: u32) -> FileReader {
         dataset.files.push(FileSummary {
             name: name.to_string(),
+            member: depth > 0,
             window_start: window_stamp(name),
             complete: true,
             ..FileSummary::default()
@@ -98,6 +116,8 @@ impl FileReader {
             lines,
             text: Vec::new(),
             decoded_bytes: 0,
+            options: options.clone(),
+            depth,
         }
     }
 
@@ -139,6 +159,11 @@ impl FileReader {
         self.lines.stopped
     }
 
+    /// Stops reading (the edge met a problem it reported).
+    fn stop(&mut self) {
+        self.lines.stopped = true;
+    }
+
     fn consume(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
         if self.lines.stopped {
             return;
@@ -156,6 +181,20 @@ impl FileReader {
                 }
             }
             Container::Text => self.lines.feed(dataset, chunk),
+            Container::Whole(_, bytes) => {
+                if bytes.len() + chunk.len() > MAX_WHOLE_BYTES {
+                    let message = format!(
+                        "is larger than {} MiB: Parquet files and ZIP archives that large are not read",
+                        MAX_WHOLE_BYTES >> 20
+                    );
+                    self.lines
+                        .note(dataset, DiagnosticKind::ArchiveLimit, message);
+                    self.container = Container::Whole(Sniffed::Text, Vec::new());
+                    self.lines.stopped = true;
+                } else {
+                    bytes.extend_from_slice(chunk);
+                }
+            }
             Container::Gzip(decoder) => {
                 let mut text = std::mem::take(&mut self.text);
                 text.clear();
@@ -189,21 +228,23 @@ impl FileReader {
                 }
                 self.container = Container::Gzip(Box::default());
             }
-            Sniffed::Zip => {
-                let d = refuse("is a ZIP archive: flowlens does not read archives yet; extract it and give the files inside");
-                dataset.diagnostics.push(d);
-                self.lines.stopped = true;
-                return;
-            }
-            Sniffed::Parquet => {
-                let d = refuse("is an Apache Parquet file: flowlens does not read Parquet yet; deliver the flow log as text (.log.gz)");
-                dataset.diagnostics.push(d);
-                self.lines.stopped = true;
-                return;
+            whole @ (Sniffed::Zip | Sniffed::Parquet) => {
+                if self.was_decompressed(dataset) {
+                    let d = refuse("holds a ZIP archive or a Parquet file inside gzip: not read; give the file itself");
+                    dataset.diagnostics.push(d);
+                    self.lines.stopped = true;
+                    return;
+                }
+                self.container = Container::Whole(whole, Vec::new());
             }
             Sniffed::Text => self.container = Container::Text,
         }
         self.consume(dataset, first);
+    }
+
+    /// True when this file's bytes came decompressed (by the browser).
+    fn was_decompressed(&self, dataset: &Dataset) -> bool {
+        dataset.files.get(self.file).is_some_and(|f| f.gzip)
     }
 
     fn gzip_failed(&mut self, dataset: &mut Dataset, reason: GzipError) {
@@ -246,6 +287,23 @@ impl FileReader {
                     if !self.lines.stopped {
                         self.gzip_failed(dataset, reason);
                     }
+                }
+            }
+        }
+        if let Container::Whole(kind, bytes) = &mut self.container {
+            let bytes = std::mem::take(bytes);
+            if !self.lines.stopped {
+                let read = match kind {
+                    Sniffed::Parquet => parquet::read(&mut self.lines, dataset, bytes),
+                    Sniffed::Zip => {
+                        self.lines.begin_records(dataset, Form::Zip);
+                        let name = self.lines.name.clone();
+                        zip::read(dataset, &name, &bytes, &self.options, self.depth)
+                    }
+                    Sniffed::Gzip | Sniffed::Text => true,
+                };
+                if !read {
+                    self.lines.stopped = true;
                 }
             }
         }
@@ -394,8 +452,8 @@ mod tests {
                 input: (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(),
                 format: None, records: 0, diagnostics: vec![(None, Binary, "is binary data")],
             },
-            Case { name: "zip", input: b"PK\x03\x04rest".to_vec(), format: None, records: 0, diagnostics: vec![(None, Unsupported, "ZIP archive")] },
-            Case { name: "parquet", input: b"PAR1\x00\x00".to_vec(), format: None, records: 0, diagnostics: vec![(None, Unsupported, "Parquet")] },
+            Case { name: "damaged zip", input: b"PK\x03\x04rest".to_vec(), format: None, records: 0, diagnostics: vec![(None, Damaged, "is a damaged ZIP archive")] },
+            Case { name: "damaged parquet", input: b"PAR1\x00\x00".to_vec(), format: None, records: 0, diagnostics: vec![(None, Damaged, "is a damaged Parquet file")] },
             Case {
                 name: "very long line",
                 input: text(&format!("{LINE}\n{}\n{LINE}\n", "9".repeat(3 * 1024 * 1024))),

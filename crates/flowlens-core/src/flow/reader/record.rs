@@ -51,6 +51,8 @@ pub(super) struct Compiled {
 pub(super) enum FormatOrigin {
     User,
     Header(u64),
+    /// A Parquet file's column names.
+    Columns,
     Default,
 }
 
@@ -107,6 +109,7 @@ impl Compiled {
                     self.slots.len()
                 )
             }
+            FormatOrigin::Columns => format!("the file's columns name {} fields", self.slots.len()),
             FormatOrigin::Default => "the default format has 14 fields".to_string(),
         }
     }
@@ -284,6 +287,7 @@ impl LineParser {
             self.format_source = match compiled.origin {
                 FormatOrigin::User => FormatSource::Given,
                 FormatOrigin::Header(_) => FormatSource::Header,
+                FormatOrigin::Columns => FormatSource::Columns,
                 FormatOrigin::Default => FormatSource::Default,
             };
         }
