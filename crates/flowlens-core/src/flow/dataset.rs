@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::form::{Form, FormatSource};
 use super::format::Format;
 use super::table::FlowTable;
@@ -24,6 +24,11 @@ pub struct FileSummary {
     pub form: Form,
     /// True for a member of an archive (its bytes are counted in the archive's).
     pub member: bool,
+    /// A hash of the file's bytes (see [`super::content_hash`]): the same content
+    /// given again is not read twice. `None` when the bytes went round the reader
+    /// (decompressed by the browser) or the file is empty.
+    #[serde(skip)]
+    pub content_hash: Option<u128>,
     /// Where the format of its records came from (a header, or assumed).
     pub format_source: FormatSource,
     /// Records kept (every log-status).
@@ -133,6 +138,33 @@ impl Dataset {
         self.formats.push((row, format));
     }
 
+    /// Notes for the files of `other` when each repeats a file already read (by
+    /// content), `None` when any is new.
+    fn repeats(&self, other: &Dataset) -> Option<Vec<Diagnostic>> {
+        let given: Vec<&FileSummary> = other.files.iter().filter(|f| !f.member).collect();
+        if given.is_empty() {
+            return None;
+        }
+        given
+            .iter()
+            .map(|file| {
+                let hash = file.content_hash?;
+                let first = self.files.iter().find(|f| {
+                    !f.member && f.content_hash == Some(hash) && f.bytes_read == file.bytes_read
+                })?;
+                let message = format!(
+                    "has the same content as {}, read before: not read again",
+                    first.name
+                );
+                Some(Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    &file.name,
+                    message,
+                ))
+            })
+            .collect()
+    }
+
     /// The format the record at `row` was read with.
     pub fn format_at(&self, row: usize) -> Option<&Format> {
         let i = self
@@ -143,8 +175,15 @@ impl Dataset {
             .map(|(_, f)| f)
     }
 
-    /// Appends another data set (read in parallel) after this one.
+    /// Appends another data set (read in parallel) after this one. When every file
+    /// given in `other` has the content of a file already here (the same file given
+    /// twice: a folder and a sub-folder of it, two overlapping downloads), `other` is
+    /// not appended: a note names the file it repeats.
     pub fn append(&mut self, other: Dataset) {
+        if let Some(notes) = self.repeats(&other) {
+            self.diagnostics.extend(notes);
+            return;
+        }
         let offset = self.table.len() as u32;
         self.table.append(&other.table);
         self.files.extend(other.files.into_iter().map(|mut f| {
@@ -156,5 +195,57 @@ impl Dataset {
         for (row, format) in other.formats {
             self.formats_push(row + offset, format);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{read_bytes, ReadOptions};
+
+    fn one(name: &str, bytes: &[u8]) -> Dataset {
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, name, bytes, &ReadOptions::default());
+        ds
+    }
+
+    const TEXT: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+                        2 1 eni-1 10.0.0.1 10.0.0.2 3306 50000 6 1 100 1600221687 1600221700 ACCEPT OK\n";
+
+    /// The same file given twice (a folder, then a sub-folder of it) is read once,
+    /// with a note; another file with other bytes is read; an empty file and a file
+    /// whose bytes the reader did not see are never taken for repeats.
+    #[test]
+    fn the_same_content_given_twice_is_read_once() {
+        let mut all = Dataset::default();
+        all.append(one("week/a.log", TEXT.as_bytes()));
+        all.append(one("week/sub/a-copy.log", TEXT.as_bytes()));
+        all.append(one("b.log", TEXT.replace("100", "101").as_bytes()));
+        all.append(one("empty1.log", b""));
+        all.append(one("empty2.log", b""));
+        assert_eq!(all.records(), 2);
+        let names: Vec<&str> = all.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["week/a.log", "b.log", "empty1.log", "empty2.log"]);
+        let repeat = all
+            .diagnostics
+            .iter()
+            .find(|d| d.kind == DiagnosticKind::Duplicate)
+            .unwrap();
+        assert_eq!(repeat.file, "week/sub/a-copy.log");
+        assert_eq!(
+            repeat.message,
+            "has the same content as week/a.log, read before: not read again"
+        );
+        assert!(!repeat.is_problem());
+        // Read outside the reader (the browser inflated it): not recognised.
+        let mut outside = Dataset::default();
+        let mut reader =
+            crate::flow::FileReader::new_text(&mut outside, "c.log", &ReadOptions::default());
+        reader.count_input_bytes(&mut outside, 10);
+        reader.push_text(&mut outside, TEXT.as_bytes());
+        reader.finish(&mut outside);
+        all.append(outside.clone());
+        all.append(outside);
+        assert_eq!(all.records(), 4);
     }
 }

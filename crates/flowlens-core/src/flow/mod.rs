@@ -3,6 +3,7 @@
 //! compiles natively and to WebAssembly, no clock, no threads, no I/O.
 
 pub mod addr;
+pub mod content_hash;
 pub mod dataset;
 pub mod diagnostic;
 pub mod field;

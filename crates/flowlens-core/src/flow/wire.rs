@@ -96,6 +96,13 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         out.push(u8::from(f.gzip));
         out.push(f.form.code());
         out.push(u8::from(f.member));
+        match f.content_hash {
+            Some(hash) => {
+                out.push(1);
+                out.extend_from_slice(&hash.to_le_bytes());
+            }
+            None => out.push(0),
+        }
         out.push(f.format_source.code());
         put_u64(&mut out, f.records);
         put_u64(&mut out, f.nodata);
@@ -213,7 +220,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         table,
         ..Dataset::default()
     };
-    let file_count = r.count(51)?;
+    let file_count = r.count(52)?;
     for _ in 0..file_count {
         let name = r.string()?;
         let bytes_read = r.u64()?;
@@ -221,6 +228,11 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         let gzip = r.flag()?;
         let form = Form::from_code(r.u8()?).ok_or_else(|| r.error("unknown form"))?;
         let member = r.flag()?;
+        let content_hash = if r.flag()? {
+            Some(u128::from_le_bytes(r.array::<16>()?))
+        } else {
+            None
+        };
         let format_source =
             FormatSource::from_code(r.u8()?).ok_or_else(|| r.error("unknown format source"))?;
         let records = r.u64()?;
@@ -240,6 +252,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             gzip,
             form,
             member,
+            content_hash,
             format_source,
             records,
             nodata,

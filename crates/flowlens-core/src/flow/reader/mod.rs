@@ -31,6 +31,7 @@ mod zip;
 use self::lines::LineParser;
 use self::record::{Compiled, FormatOrigin};
 use self::sniff::{sniff, Sniffed, SNIFF_BYTES};
+use super::content_hash::ContentHash;
 use super::dataset::{Dataset, FileSummary};
 use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::form::Form;
@@ -77,6 +78,10 @@ pub struct FileReader {
     decoded_bytes: u64,
     /// How to read (kept for the members of an archive).
     options: ReadOptions,
+    /// The hash of the file's bytes so far.
+    hash: ContentHash,
+    /// Some input bytes were counted without being seen (not hashed).
+    unhashed: bool,
     /// Archives this file is inside.
     depth: u32,
 }
@@ -117,6 +122,8 @@ impl FileReader {
             text: Vec::new(),
             decoded_bytes: 0,
             options: options.clone(),
+            hash: ContentHash::default(),
+            unhashed: false,
             depth,
         }
     }
@@ -134,6 +141,7 @@ impl FileReader {
 
     /// Reads the next chunk of the file's bytes.
     pub fn push(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
+        self.hash.push(chunk);
         if let Some(f) = dataset.files.get_mut(self.file) {
             f.bytes_read += chunk.len() as u64;
         }
@@ -146,9 +154,21 @@ impl FileReader {
         self.consume(dataset, text);
     }
 
+    /// Reads a chunk of the file's bytes as stored that was decompressed outside the
+    /// reader: it is counted (`bytes_read`) and hashed (the same file given twice is
+    /// read once), not read; its text comes through [`FileReader::push_text`].
+    pub fn count_input(&mut self, dataset: &mut Dataset, chunk: &[u8]) {
+        self.hash.push(chunk);
+        if let Some(f) = dataset.files.get_mut(self.file) {
+            f.bytes_read += chunk.len() as u64;
+        }
+    }
+
     /// Counts `n` compressed input bytes read outside the reader (with
-    /// [`FileReader::new_text`]).
+    /// [`FileReader::new_text`]) without their bytes: such a file is not recognised
+    /// when given twice (use [`FileReader::count_input`]).
     pub fn count_input_bytes(&mut self, dataset: &mut Dataset, n: u64) {
+        self.unhashed = true;
         if let Some(f) = dataset.files.get_mut(self.file) {
             f.bytes_read += n;
         }
@@ -308,6 +328,10 @@ impl FileReader {
             }
         }
         self.lines.finish(dataset, self.file);
+        if let Some(f) = dataset.files.get_mut(self.file) {
+            let seen = !self.unhashed && f.bytes_read > 0;
+            f.content_hash = seen.then(|| self.hash.finish());
+        }
     }
 }
 
