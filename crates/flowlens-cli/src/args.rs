@@ -18,7 +18,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Print the parsed records, one per line.
     Records(RecordsArgs),
-    /// Write the example honeypot week as S3-style .log.gz files under OUT.
+    /// Write the example honeypot week under OUT: S3-style .log.gz files, or the same
+    /// records in another form (--form).
     Example(ExampleArgs),
     /// Print the five questions as SQL for Athena, Dremio or DuckDB, to run the same
     /// analysis at scale. Without --suspect or --service-port, give the log files: they
@@ -134,6 +135,11 @@ pub struct ExampleArgs {
     /// Random seed (same seed, same files).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The form to write the week in: the same records as S3 text, S3 Parquet, a
+    /// CloudWatch Logs export, Firehose objects of a CloudWatch Logs subscription, or
+    /// the S3 text tree in one ZIP.
+    #[arg(long, value_enum, default_value_t = crate::forms::ExampleForm::Text)]
+    pub form: crate::forms::ExampleForm,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

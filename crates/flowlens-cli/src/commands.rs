@@ -20,6 +20,7 @@ use crate::args::{
     AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
     SqlEngine,
 };
+use crate::forms::{self, ExampleForm};
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
 
@@ -355,18 +356,24 @@ fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
     let mut result = Ok(());
     let mut files = 0u64;
     let mut text_bytes = 0u64;
-    example::generate(&options, |file| {
-        if result.is_err() {
-            return;
-        }
-        let path = args.out.join(&file.path);
-        text_bytes += file.text.len() as u64;
-        files += 1;
-        result = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, example::gzip(&file.text)));
-    });
+    if args.form == ExampleForm::Text {
+        // Streaming: one file at a time.
+        example::generate(&options, |file| {
+            if result.is_err() {
+                return;
+            }
+            text_bytes += file.text.len() as u64;
+            result = forms::write_week(&args.out, std::slice::from_ref(&file), ExampleForm::Text)
+                .map(|n| files += n);
+        });
+    } else {
+        let mut week = Vec::new();
+        example::generate(&options, |file| {
+            text_bytes += file.text.len() as u64;
+            week.push(file);
+        });
+        result = forms::write_week(&args.out, &week, args.form).map(|n| files = n);
+    }
     if let Err(err) = result {
         eprintln!(
             "flowlens: cannot write the example under {}: {err}",

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod forms;
 mod geo;
 mod load;
 mod text;
