@@ -221,7 +221,12 @@ pub fn app() -> Html {
                     }
                     let (array, names) = files::to_post(batch);
                     let more = index + 1 < batches;
-                    let request = Request::Read { names, more };
+                    let format = files::remembered_format();
+                    let request = Request::Read {
+                        names,
+                        more,
+                        format,
+                    };
                     let result = match bridge.borrow().as_ref() {
                         Some(worker) => worker.send(&request, Some(&array)),
                         None => Err("The worker is not running.".to_string()),

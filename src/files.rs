@@ -168,3 +168,29 @@ async fn entry_file(entry: &FileSystemFileEntry) -> Result<File, String> {
         .dyn_into::<File>()
         .map_err(|_| "the browser gave something other than a file".to_string())
 }
+/// Where the format box's text is kept between visits (this browser only).
+const FORMAT_KEY: &str = "flowlens.format";
+
+/// The record format last typed in the format box (for files without a header:
+/// CloudWatch Logs, Firehose), if any.
+pub fn remembered_format() -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage
+        .get_item(FORMAT_KEY)
+        .ok()?
+        .filter(|f| !f.trim().is_empty())
+}
+
+/// Keeps `format` for the next reads and visits (empty forgets it).
+pub fn remember_format(format: &str) {
+    let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) else {
+        return;
+    };
+    // NOTE: storage may be refused (private windows, quota): the box then applies to
+    // this visit's reads only when typed again; nothing else depends on it.
+    let _ = if format.trim().is_empty() {
+        storage.remove_item(FORMAT_KEY)
+    } else {
+        storage.set_item(FORMAT_KEY, format.trim())
+    };
+}

@@ -28,6 +28,10 @@ pub enum Request {
         /// the worker must not report the end of reading between them.
         #[serde(default)]
         more: bool,
+        /// The record format for files without a header line (CloudWatch Logs,
+        /// Firehose), as the user typed it in the format box; `None`: the default.
+        #[serde(default)]
+        format: Option<String>,
     },
     /// Generate the example week inside the worker and read it.
     Example,
@@ -160,6 +164,10 @@ pub struct Summary {
     /// all itself).
     #[serde(default)]
     pub parse_workers: u32,
+    /// What was read per form (S3 text, Parquet, CloudWatch export, …): files,
+    /// records, and files whose format was assumed.
+    #[serde(default)]
+    pub forms: Vec<flowlens_core::flow::FormCount>,
 }
 
 impl Summary {

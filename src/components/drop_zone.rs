@@ -37,14 +37,25 @@ pub fn drop_zone(props: &DropZoneProps) -> Html {
         })
     };
     let on_example = props.on_example.reform(|_: MouseEvent| ());
+    let on_format = Callback::from(|event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        crate::files::remember_format(&input.value());
+    });
+    let format = crate::files::remembered_format().unwrap_or_default();
     let disabled = !props.enabled;
     html! {
         <div class={classes!("drop-zone", props.dragging.then_some("dragging"))} data-testid="drop-zone">
             <p class="drop-line">
                 { "Drop VPC flow log files or a whole folder here (" }
-                <code>{ ".log" }</code>{ " or " }<code>{ ".log.gz" }</code>
-                { ", as AWS writes them to S3). They are read in this tab and never leave your machine." }
+                <code>{ ".log" }</code>{ ", " }<code>{ ".log.gz" }</code>{ ", " }<code>{ ".parquet" }</code>
+                { ", CloudWatch Logs exports, Firehose objects, " }<code>{ ".zip" }</code>
+                { "). They are read in this tab and never leave your machine." }
             </p>
+            <label class="format-box">
+                { "Record format of files without a header line (CloudWatch Logs, Firehose; empty: the default 14 fields): " }
+                <input type="text" data-testid="format-input" value={format} onchange={on_format}
+                    placeholder="version account-id interface-id srcaddr dstaddr …" spellcheck="false" />
+            </label>
             <div class="pickers">
                 <label class={classes!("button", disabled.then_some("disabled"))}>
                     { "Choose files…" }

@@ -45,7 +45,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 use super::bridge::PARSE_CONFIG;
 use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
 use flowlens_core::analysis::{days, windows};
-use flowlens_core::flow::Dataset;
+use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format};
 
 /// How long the page waits for its parse workers to start (ms).
 const PARSE_START_WAIT_MS: f64 = 10_000.0;
@@ -94,6 +94,9 @@ enum Job {
 /// Everything the worker holds.
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
+    /// The record format the user gave for files without a header (the format box),
+    /// as typed; files are read with it from the next one on.
+    format: RefCell<Option<String>>,
     dataset: RefCell<Dataset>,
     /// Bumped whenever the data set changes (end of reading, clear).
     data_version: Cell<u32>,
@@ -141,6 +144,7 @@ pub fn start() {
     let worker = Rc::new(Worker {
         scope: scope.clone(),
         dataset: RefCell::new(Dataset::default()),
+        format: RefCell::new(None),
         data_version: Cell::new(0),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
@@ -242,8 +246,13 @@ impl Worker {
             }
         };
         match request {
-            Request::Read { names, more } => {
+            Request::Read {
+                names,
+                more,
+                format,
+            } => {
                 this.more_coming.set(more);
+                this.set_format(format.as_deref());
                 let files = Array::from(&data.get(1));
                 let jobs: Vec<(File, String)> = files
                     .iter()
@@ -478,7 +487,8 @@ impl Worker {
                 let small =
                     file.size() <= parallel_limit(&name) && !self.dataset.borrow().limit_reached;
                 let id = if small {
-                    pool.submit(&file, &name)
+                    let format = self.format.borrow().clone();
+                    pool.submit(&file, &name, format.as_deref())
                 } else {
                     None
                 };
@@ -598,6 +608,32 @@ impl Worker {
         self.post(&Response::Progress(progress));
     }
 
+    /// Takes the format box's text for the files of this read: empty is none; one
+    /// that does not parse is reported once (files are then read as if none was
+    /// given).
+    fn set_format(&self, format: Option<&str>) {
+        let format = format.map(str::trim).filter(|f| !f.is_empty());
+        if let Some(text) = format {
+            if let Err(err) = Format::parse_user(text) {
+                let message = format!("the record format given is not used: {err}");
+                self.dataset.borrow_mut().diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::Unsupported,
+                    "format box",
+                    message,
+                ));
+            }
+        }
+        *self.format.borrow_mut() = format.map(str::to_string);
+    }
+
+    /// The reading options' format: the format box's, when it parses.
+    fn read_format(&self) -> Option<Format> {
+        self.format
+            .borrow()
+            .as_deref()
+            .and_then(|f| Format::parse_user(f).ok())
+    }
+
     fn post_summary(&self) {
         let summary = summary(
             &self.dataset.borrow(),
@@ -638,5 +674,6 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
         cancelled,
         record_limit: dataset.limit_reached.then_some(reading::MAX_RECORDS),
         parse_workers,
+        forms: dataset.forms(),
     }
 }

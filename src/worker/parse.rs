@@ -2,7 +2,8 @@
 //! [`super::pool`]) under the name [`NAME`], that reads the files it is given and sends
 //! each back as a parsed data set.
 //!
-//! Messages from the reading worker: `["parse", id, file, name]`. Files are read one at
+//! Messages from the reading worker: `["parse", id, file, name, format]` (format: the
+//! record format the user gave, or null). Files are read one at
 //! a time, in the order given, exactly as the reading worker reads them itself
 //! ([`super::reading::read_into`]: gzip by the browser's `DecompressionStream` in this
 //! thread, the core's decoder when the browser's fails), each into a data set of its
@@ -25,13 +26,14 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::reading::{read_into, MAX_RECORDS};
-use flowlens_core::flow::{wire, Dataset, ReadOptions};
+use flowlens_core::flow::{wire, Dataset, Format, ReadOptions};
 
 /// The worker name that makes the worker code run as a parse worker.
 pub const NAME: &str = "flowlens-parse";
 
 /// A file to parse: its id, the file and its name.
-type Task = (u32, File, String);
+/// A file to parse: its id, the file, its name and the record format given (if any).
+type Task = (u32, File, String, Option<String>);
 
 /// The parse worker's state.
 struct Parser {
@@ -68,7 +70,11 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         if !(0.0..=f64::from(u32::MAX)).contains(&id) {
             return;
         }
-        parser.queue.borrow_mut().push_back((id as u32, file, name));
+        let format = data.get(4).as_string();
+        parser
+            .queue
+            .borrow_mut()
+            .push_back((id as u32, file, name, format));
         if !parser.running.replace(true) {
             let parser = Rc::clone(&parser);
             wasm_bindgen_futures::spawn_local(async move { parser.run().await });
@@ -85,12 +91,13 @@ impl Parser {
     async fn run(self: Rc<Self>) {
         loop {
             let task = self.queue.borrow_mut().pop_front();
-            let Some((id, file, name)) = task else {
+            let Some((id, file, name, format)) = task else {
                 break;
             };
             let options = ReadOptions {
                 max_records: Some(MAX_RECORDS),
-                ..ReadOptions::default()
+                // The reading worker checked it; one that does not parse is not used.
+                format: format.and_then(|f| Format::parse_user(&f).ok()),
             };
             let read = read_into(None, Dataset::default(), &options, &file, &name, None).await;
             // Without a reading worker to cancel it, reading always ends.

@@ -182,7 +182,7 @@ impl Pool {
 
     /// Hands `file` (named `name`) to the ready parse worker with the fewest files
     /// waiting; its id, or `None` when none can take it now.
-    pub fn submit(&self, file: &File, name: &str) -> Option<u32> {
+    pub fn submit(&self, file: &File, name: &str, format: Option<&str>) -> Option<u32> {
         let slot = self
             .slots
             .iter()
@@ -190,7 +190,14 @@ impl Pool {
             .filter(|s| s.waiting.borrow().len() < PER_WORKER)
             .min_by_key(|s| s.waiting.borrow().len())?;
         let id = self.next_id.get();
-        let message = Array::of4(&"parse".into(), &JsValue::from(id), file, &name.into());
+        let format = format.map_or(JsValue::NULL, JsValue::from);
+        let message = Array::of5(
+            &"parse".into(),
+            &JsValue::from(id),
+            file,
+            &name.into(),
+            &format,
+        );
         slot.worker.post_message(&message).ok()?;
         self.next_id.set(id.wrapping_add(1));
         slot.waiting.borrow_mut().push(id);

@@ -422,7 +422,7 @@ fn fresh(worker: &Rc<Worker>) -> (Dataset, ReadOptions) {
     dataset.limit_reached = spent;
     let options = ReadOptions {
         max_records: Some(MAX_RECORDS.saturating_sub(kept)),
-        ..ReadOptions::default()
+        format: worker.read_format(),
     };
     (dataset, options)
 }
