@@ -5,7 +5,8 @@ The SQL is run as it is given (the page's "Run this at scale" panel, or
 its `read_csv` path is relative to it). Every number of the report that the queries
 answer is compared: the sources (every address: flows, packets, bytes sent and
 received, first start, last end), the span and its sessions, the flows to the suspect
-(every flow, count, bytes, largest, missing) and their histogram, the baseline (flows,
+over its stay (every flow, count, bytes, largest, missing, the range's share) and their
+histogram, the baseline (flows,
 flows above exact; mean, sigma, threshold, median, MAD, p99 to 1e-6 relative) and the
 suspect's flows above the threshold (count and bytes exact, average to 1e-6).
 
@@ -115,6 +116,11 @@ def main():
     [t] = rows(con, sql["flows_to_total"])
     for key in ["count", "bytes_total", "bytes_max", "bytes_missing"]:
         c.same(f"flows_to_suspect.{key}", num(t[key]), to[key])
+    share = to.get("in_range")
+    if share is not None:
+        c.same("flows_to_suspect.in_range.count", num(t["range_count"]), share["count"])
+        c.same("flows_to_suspect.in_range.bytes_total", num(t["range_bytes_total"]),
+               share["bytes_total"])
     key_of = lambda f: (f["start"], f["end"], f["bytes"], f["srcaddr"], f["srcport"], f["dstport"])
     got_flows = sorted(key_of({k: num(v) for k, v in r.items()}) for r in rows(con, sql["flows_to"]))
     want_flows = sorted(key_of(f) for f in to["flows"])

@@ -26,11 +26,16 @@ pub struct FlowTo {
     pub dstport: Option<u16>,
 }
 
-/// The flows to one address in a range.
+/// The flows to one address in a period: in the report, the suspect's whole stay
+/// (its first start to its last end across all data), whatever range picked it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FlowsTo {
     /// The address.
     pub addr: String,
+    /// The period the flows were taken from: first second.
+    pub from: Option<u32>,
+    /// The period's end (exclusive).
+    pub to: Option<u32>,
     /// Flows with a byte count.
     pub count: u64,
     /// Sum of their bytes.
@@ -41,6 +46,18 @@ pub struct FlowsTo {
     pub bytes_missing: u64,
     /// The flows, by start time.
     pub flows: Vec<FlowTo>,
+    /// The part of them that started inside the query's range (the range that picked
+    /// the address), when that range is narrower than the period; `None` otherwise.
+    pub in_range: Option<RangeShare>,
+}
+
+/// How much of a set of flows started inside the query's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RangeShare {
+    /// Flows with a byte count that started in the range.
+    pub count: u64,
+    /// Their bytes.
+    pub bytes_total: u64,
 }
 
 /// One bin of the histogram: flows with `lo <= bytes < hi`.
@@ -68,11 +85,14 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
     let table = &dataset.table;
     let mut out = FlowsTo {
         addr: addr.to_string(),
+        from: range.from,
+        to: range.to,
         count: 0,
         bytes_total: 0,
         bytes_max: 0,
         bytes_missing: 0,
         flows: Vec::new(),
+        in_range: None,
     };
     let Some(id) = table.addrs.lookup(addr) else {
         return out;
@@ -103,6 +123,22 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
         });
     }
     out
+}
+
+impl FlowsTo {
+    /// Sets [`FlowsTo::in_range`]: the flows that started inside `range`.
+    pub fn with_range_share(mut self, range: &TimeRange) -> FlowsTo {
+        let mut share = RangeShare {
+            count: 0,
+            bytes_total: 0,
+        };
+        for flow in self.flows.iter().filter(|f| range.contains(f.start)) {
+            share.count += 1;
+            share.bytes_total = share.bytes_total.saturating_add(flow.bytes);
+        }
+        self.in_range = Some(share);
+        self
+    }
 }
 
 /// Bin index of a byte count: 0 holds 0, bin i ≥ 1 holds `[2^(i-1), 2^i)`.

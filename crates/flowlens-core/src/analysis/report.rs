@@ -60,8 +60,9 @@ pub struct Report {
     pub flowlens_version: &'static str,
     /// What was read.
     pub input: Input,
-    /// The range of `sources`, `flows_to_suspect`, `histogram` and the verdict's
-    /// suspect flows.
+    /// The range of `sources` and the ranking: the range picks *who*. Questions 4 and 5
+    /// (`flows_to_suspect`, `histogram`, the verdict) follow the suspect over its whole
+    /// stay instead (`flows_to_suspect.from`/`to`, as `span` shows it).
     pub range: RangeOut,
     /// SKIPDATA intervals.
     pub gaps: Vec<Gap>,
@@ -72,11 +73,12 @@ pub struct Report {
     pub suspect: Option<String>,
     /// Questions 2–3, across the whole data.
     pub span: Option<Span>,
-    /// Question 4: flows to the suspect in the range.
+    /// Question 4: flows to the suspect over its whole stay (first start to last end
+    /// across all data), with the share that started in the range.
     pub flows_to_suspect: Option<FlowsTo>,
     /// Question 4: their sizes.
     pub histogram: Option<Histogram>,
-    /// Question 5.
+    /// Question 5: the suspect's flows over its whole stay, judged.
     pub verdict: Option<Verdict>,
     /// Non-private destinations of the service, most suspicious first.
     pub ranking: Vec<Ranked>,
@@ -102,10 +104,17 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
         .or_else(|| whole_data_suspect(dataset, query, service.as_ref(), &ranking));
     let (span, flows, hist, verdict) = match suspect {
         Some(addr) => {
-            let flows = flows_to(dataset, addr, &range);
+            let span = span(dataset, addr, &range, query.session_gap_secs);
+            // The range picks who; the suspect's stay defines what it took and whether
+            // that is abnormal (the investigation follows it across files).
+            let stay = span.as_ref().map_or(range, stay_of);
+            let mut flows = flows_to(dataset, addr, &stay);
+            if !range.is_all() {
+                flows = flows.with_range_share(&range);
+            }
             let hist = histogram(&flows);
             (
-                span(dataset, addr, &range, query.session_gap_secs),
+                span,
                 Some(flows),
                 Some(hist),
                 Some(verdict::Verdict {
@@ -113,7 +122,7 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
                     ..verdict(
                         dataset,
                         addr,
-                        &range,
+                        &stay,
                         port,
                         query.k,
                         query.include_suspect_in_baseline,
@@ -143,6 +152,15 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
         verdict,
         ranking,
         geo_database: None,
+    }
+}
+
+/// The suspect's whole stay as a range: from its first start to its last end across
+/// all data (every flow it has with a start time lies inside).
+fn stay_of(span: &Span) -> TimeRange {
+    TimeRange {
+        from: Some(span.first_start),
+        to: Some(span.last_end.saturating_add(1)),
     }
 }
 
@@ -208,6 +226,57 @@ fn gaps(dataset: &Dataset) -> Vec<Gap> {
 mod tests {
     use super::*;
     use crate::flow::{read_bytes, ReadOptions};
+
+    /// The range picks who; the suspect's whole stay defines what it took and whether
+    /// that is abnormal. Regression for the seed's own path, which judged only the
+    /// flows inside the window that picked the suspect and called it normal.
+    #[test]
+    fn questions_4_and_5_follow_the_suspect_over_its_whole_stay() {
+        let mut body = String::from("srcaddr dstaddr srcport dstport bytes start end\n");
+        // Baseline: 40 responses to a private client, 1,000 and 3,000 bytes.
+        for i in 0..40 {
+            let bytes = if i % 2 == 0 { 1000 } else { 3000 };
+            body.push_str(&format!("10.0.0.1 10.0.0.9 3306 40000 {bytes} {i} {i}\n"));
+        }
+        // The suspect: two ordinary responses in the window [600, 1200), then two
+        // large ones at 1500 and 1600, after the window.
+        body.push_str("203.0.113.7 10.0.0.1 51000 3306 90 650 650\n");
+        body.push_str("10.0.0.1 203.0.113.7 3306 51000 2000 700 710\n");
+        body.push_str("10.0.0.1 203.0.113.7 3306 51000 2100 800 810\n");
+        body.push_str("10.0.0.1 203.0.113.7 3306 51001 50000 1500 1590\n");
+        body.push_str("10.0.0.1 203.0.113.7 3306 51002 60000 1600 1700\n");
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
+        let query = Query {
+            range: TimeRange::starting_at(600, 600),
+            ..Query::default()
+        };
+        let report = analyze(&ds, &query);
+        assert_eq!(report.suspect.as_deref(), Some("203.0.113.7"));
+        let span = report.span.as_ref().unwrap();
+        assert_eq!((span.first_start, span.last_end), (650, 1700));
+        let flows = report.flows_to_suspect.as_ref().unwrap();
+        assert_eq!((flows.from, flows.to), (Some(650), Some(1701)));
+        assert_eq!((flows.count, flows.bytes_total), (4, 114_100));
+        assert_eq!(
+            flows.in_range,
+            Some(crate::analysis::flows::RangeShare {
+                count: 2,
+                bytes_total: 4100
+            })
+        );
+        let verdict = report.verdict.as_ref().unwrap();
+        assert_eq!(verdict.suspect_flows, 4);
+        assert_eq!(
+            (verdict.above.flows, verdict.above.bytes_total),
+            (2, 110_000)
+        );
+        assert_eq!(verdict.outcome, verdict::Outcome::ExfiltrationSuspected);
+        // The whole data: the same stay, and no range share to show.
+        let whole = analyze(&ds, &Query::default());
+        let flows = whole.flows_to_suspect.as_ref().unwrap();
+        assert_eq!((flows.count, flows.in_range), (4, None));
+    }
 
     /// Found by the fuzzer (fuzz/regressions/sum-overflow-on-huge-counters): byte and
     /// packet counters near u64::MAX overflowed the sums (a panic in debug builds,

@@ -90,7 +90,8 @@ pub struct Verdict {
     pub k: f64,
     /// The baseline.
     pub baseline: Baseline,
-    /// The suspect's flows from the service port inside the range.
+    /// The suspect's flows from the service port over the period judged (in the report,
+    /// its whole stay).
     pub suspect_flows: u64,
     /// Those above the threshold.
     pub above: Above,
@@ -279,7 +280,7 @@ fn summarise(
             units::int(b.flows_above),
         ),
         Outcome::Normal if suspect_flows == 0 => format!(
-            "Normal: {addr} received no flows from port {port} in this range ({baseline})."
+            "Normal: {addr} received no flows from port {port} ({baseline})."
         ),
         Outcome::Normal => format!(
             "Normal: {} of {addr}'s {} flows from port {port} exceed {baseline} — no more often than the baseline's own flows.",
