@@ -8,7 +8,7 @@
 
 use flowlens_core::analysis::verdict::Outcome;
 use flowlens_core::analysis::{analyze, Query, TimeRange};
-use flowlens_core::example::{generate, gzip, ExampleOptions};
+use flowlens_core::example::{generate, gzip, ExampleOptions, BURST_BYTES};
 use flowlens_core::flow::{read_bytes, Dataset, ReadOptions};
 
 const SUSPECT: &str = "201.48.16.81";
@@ -49,7 +49,7 @@ fn the_example_week_gives_the_case_answers() {
     let report = analyze(&dataset, &Query::default());
     // The ranking finds the suspect without being told.
     assert_eq!(report.suspect.as_deref(), Some(SUSPECT));
-    assert_eq!(report.ranking[0].addr, SUSPECT);
+    assert_eq!(report.ranking.rows[0].addr, SUSPECT);
 
     let span = report.span.as_ref().unwrap();
     assert_eq!(span.first_start, 1_600_221_687); // 2020-09-16T02:01:27Z
@@ -102,6 +102,7 @@ fn the_two_am_window_shows_four_private_sources_and_the_suspect() {
     let report = analyze(&dataset, &query);
     let classes: Vec<(&str, &str)> = report
         .sources
+        .rows
         .iter()
         .map(|s| (s.addr.as_str(), s.class.as_str()))
         .collect();
@@ -135,9 +136,17 @@ fn a_window_without_a_named_suspect_explains_the_weeks_suspect() {
     let report = analyze(&dataset, &two_am);
     assert!(report
         .ranking
+        .rows
         .iter()
         .all(|r| r.addr != SUSPECT || r.score == 0.0));
     assert_eq!(report.suspect.as_deref(), Some(SUSPECT));
+    // Its whole stay is judged, not the window's ordinary responses: the burst's
+    // flows are above the threshold, exactly the generator's burst.
+    let verdict = report.verdict.as_ref().unwrap();
+    assert_eq!(verdict.outcome, Outcome::ExfiltrationSuspected);
+    assert_eq!(verdict.above.flows, BURST_BYTES.len() as u64);
+    assert_eq!(verdict.above.bytes_total, BURST_BYTES.iter().sum::<u64>());
+    assert_eq!(verdict.above.bytes_avg, 68_040_000.0);
     assert_eq!(
         report.span.as_ref().unwrap().in_range.unwrap().first_start,
         1_600_221_687

@@ -67,6 +67,15 @@ pub struct Query {
     /// Flows further apart than this start a new session; `None` is twice the
     /// aggregation window (1,200 s).
     pub session_gap_secs: Option<u32>,
+    /// How many rows each list of the report carries at most (sources, ranking,
+    /// sessions, flows to the suspect, gaps, diagnostics); each says how many there
+    /// are in all. Every row of the sources and flows goes to the streamed exports.
+    pub top: usize,
+}
+
+impl Query {
+    /// The default of [`Query::top`].
+    pub const TOP: usize = 1000;
 }
 
 impl Default for Query {
@@ -79,6 +88,7 @@ impl Default for Query {
             known: Vec::new(),
             include_suspect_in_baseline: false,
             session_gap_secs: None,
+            top: Query::TOP,
         }
     }
 }

@@ -15,6 +15,8 @@ use super::{rfc3339_opt, svg_data_url};
 
 /// Rows of the evidence table in the summary; the flows CSV has every flow.
 pub const MAX_EVIDENCE_ROWS: usize = 100;
+/// SKIPDATA gaps listed (the rest are counted).
+pub const MAX_GAPS: usize = 20;
 
 /// `68.04 MB (68,040,000 bytes)`.
 pub fn bytes(n: f64) -> String {
@@ -120,13 +122,13 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         units::int(i.records),
         units::int(i.nodata),
         units::int(i.skipdata),
-        units::int(i.diagnostics.len() as u64),
+        units::int(i.diagnostics.total),
         if r.range.all { " (whole data set)" } else { "" },
         time(r.range.from),
         time(r.range.to),
         r.flowlens_version
     )?;
-    for g in &r.gaps {
+    for g in r.gaps.rows.iter().take(MAX_GAPS) {
         writeln!(
             out,
             "\n**Gap in the evidence:** SKIPDATA from {} to {}{}.",
@@ -136,6 +138,14 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
                 .as_deref()
                 .map(|i| format!(" on {}", literal(i)))
                 .unwrap_or_default()
+        )?;
+    }
+    if r.gaps.total > MAX_GAPS as u64 {
+        writeln!(
+            out,
+            "\n…and {} more SKIPDATA gaps (the JSON report lists the first {}).",
+            units::int(r.gaps.total - MAX_GAPS as u64),
+            units::int(r.gaps.rows.len() as u64)
         )?;
     }
     writeln!(out)?;
@@ -206,8 +216,8 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             format_rfc3339(i64::from(s.last_end)),
             duration(s.duration_secs),
             units::int(u64::from(s.duration_secs)),
-            s.sessions.len(),
-            if s.sessions.len() == 1 { "" } else { "s" },
+            units::int(s.sessions_total),
+            if s.sessions_total == 1 { "" } else { "s" },
             units::int(u64::from(s.session_gap_secs))
         )?;
         if let Some(e) = &s.in_range {
@@ -258,8 +268,10 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
     };
     writeln!(
         out,
-        "{} flows, {} in all, the largest {}{}.",
+        "{} flows over its whole stay ({} to {}), {} in all, the largest {}{}.{}",
         units::int(f.count),
+        rfc3339_opt(f.from),
+        rfc3339_opt(f.to.map(|t| t.saturating_sub(1))),
         bytes(f.bytes_total as f64),
         bytes(f.bytes_max as f64),
         if f.bytes_missing > 0 {
@@ -269,6 +281,14 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             )
         } else {
             String::new()
+        },
+        match f.in_range {
+            Some(share) => format!(
+                " Of them, {} flows ({}) started in the range.",
+                units::int(share.count),
+                bytes(share.bytes_total as f64)
+            ),
+            None => String::new(),
         }
     )?;
     writeln!(out)?;
@@ -289,11 +309,11 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             units::int(flow.bytes)
         )?;
     }
-    if f.flows.len() > MAX_EVIDENCE_ROWS {
+    if f.count > MAX_EVIDENCE_ROWS as u64 {
         writeln!(
             out,
             "\nThe first {MAX_EVIDENCE_ROWS} of {} flows; the flows CSV has them all.",
-            units::int(f.flows.len() as u64)
+            units::int(f.count)
         )?;
     }
     Ok(())
