@@ -68,8 +68,8 @@ fn the_window_picks_the_suspect_and_its_stay_gives_exfiltration() {
     assert_eq!(flows["from"], FIRST_START);
     assert_eq!(flows["to"], LAST_END + 1);
     assert_eq!(flows["count"], 33);
-    // 18 ordinary responses (13,000 + 27,360 bytes) and the burst (1,020,600,000).
-    assert_eq!(flows["bytes_total"], 13_000 + 27_360 + 1_020_600_000u64);
+    // 18 ordinary responses (13,000 + 31,070 bytes) and the burst (1,020,600,000).
+    assert_eq!(flows["bytes_total"], 13_000 + 31_070 + 1_020_600_000u64);
     assert_eq!(flows["in_range"]["count"], 6);
     assert_eq!(flows["in_range"]["bytes_total"], 13_000);
     // Step 5: 15 flows above mean + 3 sigma = 7,752.22, 68.04 MB on average.

@@ -4,7 +4,7 @@
 //! tables are streamed ([`write_sources`], [`write_flows_to`], [`CsvStream`]): their
 //! size has no bound, so they are never built in memory.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use crate::analysis::flows::FlowTo;
 use crate::analysis::sources::Source;
@@ -61,35 +61,58 @@ pub const FLOW_COLUMNS: &[FlowColumn] = &[
 ];
 
 /// CSV written row by row into `W` (a file, stdout, or a sink of the page's worker
-/// that posts chunks as they fill): any number of rows without holding them.
+/// that posts chunks as they fill): any number of rows without holding them. Errors
+/// are the sink's I/O errors (a closed pipe stays `BrokenPipe`).
 pub struct CsvStream<W: Write> {
     writer: csv::Writer<W>,
 }
 
 impl<W: Write> CsvStream<W> {
     /// Starts the stream with the header `names`.
-    pub fn new<'n>(
-        out: W,
-        names: impl IntoIterator<Item = &'n str>,
-    ) -> Result<CsvStream<W>, String> {
+    pub fn new<'n>(out: W, names: impl IntoIterator<Item = &'n str>) -> io::Result<CsvStream<W>> {
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(names).map_err(|e| e.to_string())?;
+        writer.write_record(names)?;
         Ok(CsvStream { writer })
     }
 
     /// Writes one row of cells (as many as the header has names).
-    pub fn cells(&mut self, cells: impl IntoIterator<Item = String>) -> Result<(), String> {
-        self.writer.write_record(cells).map_err(|e| e.to_string())
+    pub fn cells(&mut self, cells: impl IntoIterator<Item = String>) -> io::Result<()> {
+        Ok(self.writer.write_record(cells)?)
     }
 
     /// Writes one row under `columns` (the same as the header's).
-    pub fn row<T>(&mut self, columns: &[Column<T>], row: &T) -> Result<(), String> {
+    pub fn row<T>(&mut self, columns: &[Column<T>], row: &T) -> io::Result<()> {
         self.cells(columns.iter().map(|(_, cell)| cell(row)))
     }
 
     /// Flushes and returns `W`.
-    pub fn finish(self) -> Result<W, String> {
-        self.writer.into_inner().map_err(|e| e.to_string())
+    pub fn finish(self) -> io::Result<W> {
+        self.writer.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// The flows to the suspect as a CSV stream.
+pub struct FlowsCsv<W: Write>(CsvStream<W>);
+
+impl<W: Write> FlowsCsv<W> {
+    /// Starts the stream with the header.
+    pub fn new(out: W) -> io::Result<FlowsCsv<W>> {
+        Ok(FlowsCsv(CsvStream::new(
+            out,
+            FLOW_COLUMNS.iter().map(|(name, _)| *name),
+        )?))
+    }
+
+    /// Writes one flow to `dstaddr`.
+    pub fn flow(&mut self, dstaddr: &str, flow: &FlowTo) -> io::Result<()> {
+        let row = FlowRow { dstaddr, flow };
+        self.0
+            .cells(FLOW_COLUMNS.iter().map(|(_, cell)| cell(&row)))
+    }
+
+    /// Flushes and returns `W`.
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
     }
 }
 
@@ -97,20 +120,17 @@ impl<W: Write> CsvStream<W> {
 pub fn table<'a, T: 'a>(
     columns: &[Column<T>],
     rows: impl IntoIterator<Item = &'a T>,
-) -> Result<String, String> {
+) -> io::Result<String> {
     let mut stream = CsvStream::new(Vec::new(), columns.iter().map(|(name, _)| *name))?;
     for row in rows {
         stream.row(columns, row)?;
     }
-    String::from_utf8(stream.finish()?).map_err(|e| e.to_string())
+    String::from_utf8(stream.finish()?).map_err(io::Error::other)
 }
 
 /// Streams the sources `rows` as CSV into `out` (every row of a
 /// [`crate::analysis::sources::SourcesTable`], one at a time).
-pub fn write_sources<W: Write>(
-    out: W,
-    rows: impl IntoIterator<Item = Source>,
-) -> Result<W, String> {
+pub fn write_sources<W: Write>(out: W, rows: impl IntoIterator<Item = Source>) -> io::Result<W> {
     let mut stream = CsvStream::new(out, SOURCE_COLUMNS.iter().map(|(name, _)| *name))?;
     for row in rows {
         stream.row(SOURCE_COLUMNS, &row)?;
@@ -123,32 +143,28 @@ pub fn write_flows_to<W: Write>(
     out: W,
     dstaddr: &str,
     flows: impl IntoIterator<Item = FlowTo>,
-) -> Result<W, String> {
-    let mut stream = CsvStream::new(out, FLOW_COLUMNS.iter().map(|(name, _)| *name))?;
+) -> io::Result<W> {
+    let mut stream = FlowsCsv::new(out)?;
     for flow in flows {
-        let row = FlowRow {
-            dstaddr,
-            flow: &flow,
-        };
-        stream.cells(FLOW_COLUMNS.iter().map(|(_, cell)| cell(&row)))?;
+        stream.flow(dstaddr, &flow)?;
     }
     stream.finish()
 }
 
 /// The report's sources (its top rows) as CSV, in the report's order.
-pub fn sources(report: &Report) -> Result<String, String> {
+pub fn sources(report: &Report) -> io::Result<String> {
     table(SOURCE_COLUMNS, &report.sources.rows)
 }
 
 /// The report's flows to the suspect (its first rows) as CSV, by start (only the
 /// header when there is no suspect).
-pub fn flows_to_suspect(report: &Report) -> Result<String, String> {
+pub fn flows_to_suspect(report: &Report) -> io::Result<String> {
     let (addr, flows) = match &report.flows_to_suspect {
         Some(f) => (f.addr.as_str(), f.flows.clone()),
         None => ("", Vec::new()),
     };
     let bytes = write_flows_to(Vec::new(), addr, flows)?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    String::from_utf8(bytes).map_err(io::Error::other)
 }
 
 #[cfg(test)]
