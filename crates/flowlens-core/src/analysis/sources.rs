@@ -467,10 +467,10 @@ srcaddr dstaddr srcport dstport packets bytes start end log-status
         ds
     }
 
-    fn summary(
-        rows: &[Source],
-    ) -> Vec<(
-        &str,
+    /// A row as (address, class, flows, packets, bytes sent, bytes received, first
+    /// start, last end).
+    type Row<'a> = (
+        &'a str,
         AddrClass,
         u64,
         u64,
@@ -478,7 +478,9 @@ srcaddr dstaddr srcport dstport packets bytes start end log-status
         u64,
         Option<u32>,
         Option<u32>,
-    )> {
+    );
+
+    fn summary(rows: &[Source]) -> Vec<Row<'_>> {
         rows.iter()
             .map(|s| {
                 (
