@@ -14,6 +14,7 @@
 
 mod app;
 mod bridge;
+pub mod channel;
 mod charts;
 mod components;
 mod download;

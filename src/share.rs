@@ -12,15 +12,21 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use flowlens_core::analysis::WINDOW_SECS;
+use serde::{Deserialize, Serialize};
+
+use flowlens_core::analysis::{TimeRange, WINDOW_SECS};
 
 /// Seconds in a UTC day.
 const DAY_SECS: u32 = 86_400;
 
-/// A range as the fragment names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The range the page shows: the whole data set, one UTC day or one 10-minute window.
+/// The same value is in the URL fragment, the range selector and the requests to the
+/// worker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "start_secs", rename_all = "snake_case")]
 pub enum ViewRange {
     /// The whole data set (`all`).
+    #[default]
     All,
     /// The UTC day starting at this second (`day:SECS`).
     Day(u32),
@@ -29,6 +35,24 @@ pub enum ViewRange {
 }
 
 impl ViewRange {
+    /// The core's time range.
+    pub fn time_range(self) -> TimeRange {
+        match self {
+            ViewRange::All => TimeRange::ALL,
+            ViewRange::Day(start) => TimeRange::starting_at(start, DAY_SECS),
+            ViewRange::Window(start) => TimeRange::starting_at(start, WINDOW_SECS),
+        }
+    }
+
+    /// The UTC day the range lies in (`None` for the whole data set).
+    pub fn day(self) -> Option<u32> {
+        match self {
+            ViewRange::All => None,
+            ViewRange::Day(d) => Some(d),
+            ViewRange::Window(w) => Some(w - w % DAY_SECS),
+        }
+    }
+
     /// The fragment's spelling: `all`, `day:SECS`, `window:SECS` (the same as the
     /// range selector's option values).
     pub fn encode(self) -> String {

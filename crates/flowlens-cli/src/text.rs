@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use flowlens_core::analysis::sources::Source;
-use flowlens_core::analysis::units;
+use flowlens_core::analysis::units::{self, duration};
 use flowlens_core::analysis::Report;
 
 /// Sources listed without `--all`.
@@ -19,15 +19,6 @@ use flowlens_core::time::{format_rfc3339, format_time_of_day};
 
 fn time(t: Option<u32>) -> String {
     t.map_or_else(|| "-".to_string(), |t| format_rfc3339(i64::from(t)))
-}
-
-fn duration(secs: u32) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    if h > 0 {
-        format!("{h} h {m:02} min {s:02} s")
-    } else {
-        format!("{m} min {s:02} s")
-    }
 }
 
 /// Writes `report` as text: its top [`SOURCES_SHOWN`] sources, or every row of

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::analysis::flows::FlowPoint;
 use crate::analysis::units;
+use crate::analysis::verdict::Verdict;
 use crate::analysis::Report;
 use crate::charts;
 use crate::time::format_rfc3339;
@@ -32,21 +33,84 @@ pub fn bytes(n: f64) -> String {
     }
 }
 
-/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`.
-pub fn duration(secs: u32) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    if d > 0 {
-        format!("{d} d {h} h {m:02} min")
-    } else if h > 0 {
-        format!("{h} h {m:02} min {s:02} s")
-    } else {
-        format!("{m} min {s:02} s")
-    }
+/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: [`units::duration`].
+pub use crate::analysis::units::duration;
+
+/// One line of the verdict's numbers: what it is, its value for people, and a stable
+/// name for it (the page's `data-field`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerdictRow {
+    /// What the number is.
+    pub label: &'static str,
+    /// Its stable name.
+    pub field: &'static str,
+    /// The value, with its unit.
+    pub value: String,
+}
+
+/// The numbers a verdict rests on, in the order every view shows them (this summary,
+/// the page's verdict panel and its printable summary).
+pub fn verdict_rows(v: &Verdict) -> Vec<VerdictRow> {
+    let b = &v.baseline;
+    let port = match v.service_port {
+        Some(p) if v.service_port_detected => format!("{p} (detected)"),
+        Some(p) => p.to_string(),
+        None => "none found".to_string(),
+    };
+    let row = |label, field, value| VerdictRow {
+        label,
+        field,
+        value,
+    };
+    vec![
+        row("Suspect", "addr", v.addr.clone()),
+        row("Service port", "service_port", port),
+        row(
+            "Baseline flows (n)",
+            "baseline_flows",
+            format!(
+                "{}{}",
+                units::int(b.flows),
+                if b.excludes_suspect {
+                    " (suspect's own flows left out)"
+                } else {
+                    " (suspect's own flows included)"
+                }
+            ),
+        ),
+        row("Baseline mean", "mean", bytes(b.mean)),
+        row("Baseline σ", "stddev", bytes(b.stddev)),
+        row("k", "k", units::float(v.k, 2)),
+        row("Threshold (mean + k·σ)", "threshold", bytes(b.threshold)),
+        row("Robust: median", "median", bytes(b.median)),
+        row("Robust: MAD", "mad", bytes(b.mad)),
+        row("Robust: p99", "p99", bytes(b.p99)),
+        row(
+            "Baseline flows above threshold",
+            "baseline_flows_above",
+            units::int(b.flows_above),
+        ),
+        row(
+            "Suspect's flows from the service port (its whole stay)",
+            "suspect_flows",
+            units::int(v.suspect_flows),
+        ),
+        row(
+            "Suspect's flows above threshold",
+            "above_flows",
+            units::int(v.above.flows),
+        ),
+        row(
+            "Bytes above threshold",
+            "above_bytes_total",
+            bytes(v.above.bytes_total as f64),
+        ),
+        row(
+            "Average of those flows",
+            "above_bytes_avg",
+            bytes(v.above.bytes_avg),
+        ),
+    ]
 }
 
 fn time(secs: Option<u32>) -> String {
@@ -168,41 +232,15 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         Some(p) => p.to_string(),
         None => "none found".to_string(),
     };
-    let rows: [(&str, String); 15] = [
-        ("Suspect", format!("`{}`", v.addr)),
-        ("Service port", port),
-        (
-            "Baseline flows (n)",
-            format!(
-                "{}{}",
-                units::int(b.flows),
-                if b.excludes_suspect {
-                    " (suspect's own flows left out)"
-                } else {
-                    " (suspect's own flows included)"
-                }
-            ),
-        ),
-        ("Baseline mean", bytes(b.mean)),
-        ("Baseline σ", bytes(b.stddev)),
-        ("k", units::float(v.k, 2)),
-        ("Threshold (mean + k·σ)", bytes(b.threshold)),
-        ("Robust: median", bytes(b.median)),
-        ("Robust: MAD", bytes(b.mad)),
-        ("Robust: p99", bytes(b.p99)),
-        ("Baseline flows above threshold", units::int(b.flows_above)),
-        (
-            "Suspect's flows from the service port",
-            units::int(v.suspect_flows),
-        ),
-        ("Suspect's flows above threshold", units::int(v.above.flows)),
-        ("Bytes above threshold", bytes(v.above.bytes_total as f64)),
-        ("Average of those flows", bytes(v.above.bytes_avg)),
-    ];
     writeln!(out, "| | |")?;
     writeln!(out, "|---|---:|")?;
-    for (name, value) in rows {
-        writeln!(out, "| {name} | {} |", cell(&value))?;
+    for row in verdict_rows(v) {
+        let value = if row.field == "addr" {
+            format!("`{}`", row.value)
+        } else {
+            row.value
+        };
+        writeln!(out, "| {} | {} |", row.label, cell(&value))?;
     }
     writeln!(out)?;
 
