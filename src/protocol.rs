@@ -298,8 +298,9 @@ impl Timeline {
         ) else {
             return Timeline::default();
         };
-        let slices = (Self::MAX_POINTS / 2) as u64;
-        let width = (u64::from(last - first) / slices).max(1);
+        // At most MAX_POINTS / 2 slices a direction: indexes 0..=span/width.
+        let slices = (Self::MAX_POINTS / 2 - 1) as u64;
+        let width = u64::from(last - first).div_ceil(slices).max(1);
         let mut merged: Vec<FlowPoint> = Vec::with_capacity(Self::MAX_POINTS);
         for outbound in [true, false] {
             let mut current: Option<(u64, FlowPoint)> = None;

@@ -48,7 +48,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use super::bridge::PARSE_CONFIG;
 use super::channel;
-use super::protocol::{AnalyzeRequest, ExportRequest, Progress, Request, Response, Summary};
+use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
 use flowlens_core::analysis::{days, windows};
 use flowlens_core::flow::Dataset;
 
@@ -307,6 +307,27 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Starts fetching the address table when it has not been asked for yet: with the
+    /// first files (so that it arrives while they are read, not after) or else the
+    /// first analysis. Once it is there (or is not), the requests that waited for it
+    /// are answered.
+    fn fetch_geo(self: &Rc<Self>) {
+        let url = match &*self.geo.borrow() {
+            geo::GeoState::Idle(url) => url.clone(),
+            _ => return,
+        };
+        *self.geo.borrow_mut() = geo::GeoState::Loading;
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let state = geo::fetch(&this.scope, &url).await;
+            *this.geo.borrow_mut() = state;
+            let waiting = std::mem::take(&mut *this.waiting_for_geo.borrow_mut());
+            for request in waiting {
+                this.answer(request);
+            }
+        });
     }
 
     /// True once Cancel or Clear asked the job task to stop.

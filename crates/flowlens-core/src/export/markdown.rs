@@ -227,11 +227,6 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
     writeln!(out, "**{}**", v.summary)?;
     writeln!(out)?;
     let b = &v.baseline;
-    let port = match v.service_port {
-        Some(p) if v.service_port_detected => format!("{p} (detected)"),
-        Some(p) => p.to_string(),
-        None => "none found".to_string(),
-    };
     writeln!(out, "| | |")?;
     writeln!(out, "|---|---:|")?;
     for row in verdict_rows(v) {
