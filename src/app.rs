@@ -401,7 +401,7 @@ pub fn app() -> Html {
             let request = Request::Export(ExportRequest {
                 id,
                 analysis: analysis.request.clone(),
-                kind,
+                form: kind,
             });
             send(&bridge, &dispatcher, &request, None);
         })

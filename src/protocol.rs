@@ -161,8 +161,8 @@ pub struct ExportRequest {
     pub id: u32,
     /// The analysis exported.
     pub analysis: AnalyzeRequest,
-    /// What to export.
-    pub kind: ExportKind,
+    /// What to export (not `kind`: that is the message's tag).
+    pub form: ExportKind,
 }
 
 /// A message from the worker.
@@ -369,6 +369,84 @@ mod tests {
             end: start + 10,
             bytes,
             outbound,
+        }
+    }
+
+    /// Every message survives its encoding: an internally tagged enum must not have a
+    /// field named like its tag (an export's `kind` once made every export request
+    /// unreadable by the worker).
+    #[test]
+    fn every_message_round_trips() {
+        let analysis = AnalyzeRequest {
+            data_version: 3,
+            range: ViewRange::Window(1_600_221_600),
+            suspect: Some("201.48.16.81".into()),
+            service_port: Some(3306),
+            k: 2.5,
+            known: vec!["10.0.0.0/8".into()],
+        };
+        let requests = vec![
+            Request::Read {
+                names: vec!["a.log.gz".into()],
+                more: true,
+            },
+            Request::Example,
+            Request::Cancel,
+            Request::Clear,
+            Request::Analyze(analysis.clone()),
+            Request::SourcesPage(SourcesPageRequest {
+                analysis: analysis.clone(),
+                sort: SourceSort::FirstStart,
+                descending: false,
+                filter: SourceFilter {
+                    class: Some(flowlens_core::flow::addr::AddrClass::Public),
+                    text: Some("201.".into()),
+                    cidr: Some("201.48.16.0/24".into()),
+                },
+                offset: 40,
+                limit: 160,
+            }),
+            Request::Export(ExportRequest {
+                id: 9,
+                analysis,
+                form: ExportKind::FlowsCsv,
+            }),
+            Request::ArmTestPanic,
+            Request::GeoSource {
+                url: "http://127.0.0.1/flowlens-geo.bin".into(),
+            },
+        ];
+        for request in requests {
+            let json = serde_json::to_string(&request).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Request>(&json).unwrap(),
+                request,
+                "{json}"
+            );
+        }
+        let responses = vec![
+            Response::Ready,
+            Response::Progress(Progress::default()),
+            Response::Read(Box::default()),
+            Response::ExportChunk {
+                id: 9,
+                done: true,
+                error: Some("no".into()),
+            },
+            Response::Failed {
+                message: "m".into(),
+            },
+            Response::Stopped {
+                message: "m".into(),
+            },
+        ];
+        for response in responses {
+            let json = serde_json::to_string(&response).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Response>(&json).unwrap(),
+                response,
+                "{json}"
+            );
         }
     }
 

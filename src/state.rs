@@ -157,13 +157,26 @@ impl State {
         }
     }
 
+    /// True when the sources table shows rows of the current analysis (or it has
+    /// none to show).
+    pub fn sources_current(&self) -> bool {
+        let Some(analysis) = &self.analysis else {
+            return false;
+        };
+        analysis.report.sources.total == 0
+            || self
+                .sources_page
+                .as_ref()
+                .is_some_and(|page| page.0.analysis == analysis.request)
+    }
+
     /// True when the worker is running and takes requests.
     pub fn accepts_requests(&self) -> bool {
         self.worker_ready && !self.worker_stopped
     }
 
     /// The root element's `data-state`: `starting`, `stopped`, `empty`, `reading`,
-    /// `analysing` or `ready`.
+    /// `analysing` or `ready` (the analysis and its first page of sources are here).
     pub fn data_state(&self) -> &'static str {
         if self.worker_stopped {
             "stopped"
@@ -173,7 +186,7 @@ impl State {
             "reading"
         } else if self.summary.as_ref().is_none_or(|s| s.files == 0) {
             "empty"
-        } else if self.analysis_current() {
+        } else if self.analysis_current() && self.sources_current() {
             "ready"
         } else {
             "analysing"
@@ -464,6 +477,17 @@ mod tests {
             (7, ViewRange::All, 3.0)
         );
         let answered = read.reduce(Action::Analysis(analysis(request.clone())));
+        // Ready once the sources table has its first page too.
+        assert_eq!(answered.data_state(), "analysing");
+        let page = crate::protocol::SourcesPageRequest {
+            analysis: request.clone(),
+            sort: Default::default(),
+            descending: true,
+            filter: Default::default(),
+            offset: 0,
+            limit: 160,
+        };
+        let answered = answered.reduce(Action::SourcesPage(Box::new((page, Err("x".into())))));
         assert_eq!(answered.data_state(), "ready");
         assert_eq!(answered.shown_addr().as_deref(), Some("203.0.113.7"));
         // A new range makes the analysis stale until its answer comes.

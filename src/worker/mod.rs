@@ -353,7 +353,7 @@ impl Worker {
                 let page = analysis::sources_page(&dataset, &request, db.as_deref(), &mut cache);
                 self.post(&Response::SourcesPage { request, page });
             }
-            Request::Export(ExportRequest { id, analysis, kind }) => {
+            Request::Export(ExportRequest { id, analysis, form }) => {
                 let chunk = |bytes: Vec<u8>| {
                     let array = Uint8Array::new_with_length(bytes.len() as u32);
                     array.copy_from(&bytes);
@@ -365,7 +365,7 @@ impl Worker {
                     post(&self.scope, &done, Some(&array));
                 };
                 let result = if analysis.data_version == version {
-                    analysis::export(&dataset, &analysis, kind, db.as_deref(), &mut cache, &mut {
+                    analysis::export(&dataset, &analysis, form, db.as_deref(), &mut cache, &mut {
                         chunk
                     })
                     .map_err(|e| e.to_string())
