@@ -1,6 +1,6 @@
 //! The example week end to end through the library: generate it, read every file as
 //! gzip the way the CLI and the page do, analyse without naming the suspect, and check
-//! the case's facts — the numbers of product.md — against an independent computation
+//! the case's facts — the numbers of docs/investigation.md — against an independent computation
 //! made straight from the generated text.
 
 // A failed unwrap in a test is a failed test.
@@ -77,7 +77,7 @@ fn the_example_week_gives_the_case_answers() {
         "{} vs {sd}",
         verdict.baseline.stddev
     );
-    // And they land on the case's figures (product.md: 5,614.02 and 712.74).
+    // And they land on the case's figures (docs/investigation.md: 5,614.02 and 712.74).
     assert!((mean - 5614.02).abs() / 5614.02 < 0.01, "mean {mean}");
     assert!((sd - 712.74).abs() / 712.74 < 0.01, "sd {sd}");
     // The burst: flows above the threshold average ~68 MB.
