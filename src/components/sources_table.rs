@@ -309,12 +309,12 @@ pub fn sources_table(props: &SourcesTableProps) -> Html {
                         { for COLUMNS.iter().copied().skip(2).map(header) }
                     </tr></thead>
                     <tbody>
-                        <tr class="spacer" aria-hidden="true" ref={top_spacer}></tr>
+                        <tr class="spacer" aria-hidden="true" ref={top_spacer}><td colspan="9"></td></tr>
                         for (i, row) in rows.iter().enumerate() {
                             { source_row(row, shown_offset + i as u64, props.selected.as_deref() == Some(row.addr.as_str()),
                                 !matches!(props.analysis.geo, GeoStatus::None), &props.on_select) }
                         }
-                        <tr class="spacer" aria-hidden="true" ref={bottom_spacer}></tr>
+                        <tr class="spacer" aria-hidden="true" ref={bottom_spacer}><td colspan="9"></td></tr>
                     </tbody>
                 </table>
             </div>
