@@ -92,10 +92,8 @@ pub struct ViewParams {
     pub k: Option<f64>,
 }
 
-/// True for a k the page accepts (finite, above 0).
-pub fn valid_k(k: f64) -> bool {
-    k.is_finite() && k > 0.0
-}
+/// True for a k the page accepts: the analysis's one rule (finite, 0 or more).
+pub use flowlens_core::analysis::valid_k;
 
 /// Decodes `%XX` escapes (the browser may escape `:` of IPv6 addresses); `None` for a
 /// broken escape or bytes that are not UTF-8.
@@ -166,7 +164,7 @@ pub fn parse(fragment: &str) -> (ViewParams, Vec<String>) {
             "k" => match value.parse::<f64>() {
                 Ok(k) if valid_k(k) => params.k = Some(k),
                 _ => notices.push(format!(
-                    "Link: k `{}` is not a number above 0; ignored.",
+                    "Link: k `{}` is not a number of 0 or more; ignored.",
                     shown(value)
                 )),
             },
@@ -249,7 +247,15 @@ mod tests {
             ),
             // Not a day boundary (1600214400 + 1), not a window boundary, unknown kind.
             ("range=day:1600214401", ViewParams::default(), 1),
-            ("range=window:1600221601&k=0", ViewParams::default(), 2),
+            // k = 0 is a threshold at the mean: taken.
+            (
+                "range=window:1600221601&k=0",
+                ViewParams {
+                    k: Some(0.0),
+                    ..Default::default()
+                },
+                1,
+            ),
             ("range=week:0&k=-1&k=NaN&k=inf", ViewParams::default(), 4),
             (
                 "addr=999.1.1.1&port=70000&port=-1",

@@ -394,7 +394,7 @@ impl Reducible for State {
             }
             Action::SetK(text) => {
                 if let Ok(k) = text.trim().parse::<f64>() {
-                    if k.is_finite() && k > 0.0 {
+                    if share::valid_k(k) {
                         next.k = k;
                     }
                 }

@@ -50,7 +50,7 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
         .k_text
         .trim()
         .parse::<f64>()
-        .map_or(true, |k| !(k.is_finite() && k > 0.0));
+        .map_or(true, |k| !crate::share::valid_k(k));
     let outcome = verdict.map_or("none", |v| v.outcome.as_str()).to_string();
     let addr = verdict
         .map(|v| v.addr.clone())

@@ -8,13 +8,12 @@ use flowlens_core::analysis::flows::each_flow_to;
 use flowlens_core::analysis::report::analyze_with;
 use flowlens_core::analysis::sources::{Source, SourceSort, SourcesTable};
 use flowlens_core::analysis::sql::{script, Engine, SqlParams};
-use flowlens_core::analysis::{address_flows, analyze, Query, TimeRange, WINDOW_SECS};
+use flowlens_core::analysis::{address_flows, analyze, Query, QueryOptions, TimeRange};
 use flowlens_core::example::{self, ExampleOptions};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
 use flowlens_core::flow::{Cidr, Dataset, Field, Format, ReadOptions};
-use flowlens_core::time::parse_time;
 
 use crate::args::{
     AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
@@ -47,62 +46,21 @@ fn read_options(format: Option<&str>) -> Result<ReadOptions, String> {
     })
 }
 
-fn secs(text: &str) -> Result<u32, String> {
-    let t = parse_time(text)?;
-    u32::try_from(t).map_err(|_| format!("`{text}` is outside the years 1970–2106"))
-}
-
-/// The range of `--window`, or of `--from`/`--to`.
-fn time_range(
-    window: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<TimeRange, String> {
-    Ok(match window {
-        Some(w) => {
-            let start = secs(w)?;
-            TimeRange::starting_at(start - start % WINDOW_SECS, WINDOW_SECS)
-        }
-        None => TimeRange {
-            from: from.map(secs).transpose()?,
-            to: to.map(secs).transpose()?,
-        },
-    })
-}
-
+/// The query of the shared flags (checked by the core, as every edge checks it).
 fn query(args: &QueryArgs) -> Result<Query, String> {
-    let range = time_range(
-        args.window.as_deref(),
-        args.from.as_deref(),
-        args.to.as_deref(),
-    )?;
-    let suspect = args
-        .suspect
-        .as_deref()
-        .map(|s| {
-            s.trim()
-                .parse::<IpAddr>()
-                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
-        })
-        .transpose()?;
-    if !args.k.is_finite() || args.k < 0.0 {
-        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
-    }
-    let known = args
-        .known
-        .iter()
-        .map(|c| Cidr::parse(c))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Query {
-        range,
-        suspect,
+    QueryOptions {
+        window: args.window.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        suspect: args.suspect.clone(),
         service_port: args.service_port,
-        k: args.k,
-        known,
+        k: Some(args.k),
+        known: args.known.clone(),
         include_suspect_in_baseline: args.include_suspect_in_baseline,
-        session_gap_secs: None,
-        top: Query::TOP,
-    })
+        top: None,
+    }
+    .query()
+    .map_err(|e| format!("--{e}"))
 }
 
 /// A JSON writing error as an I/O error that keeps its kind (a closed pipe stays a
