@@ -13,7 +13,7 @@ use flowlens_core::example::{self, ExampleOptions};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
-use flowlens_core::flow::{Cidr, Dataset, Field, Format, ReadOptions};
+use flowlens_core::flow::{Dataset, Field, Format, ReadOptions};
 
 use crate::args::{
     AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
