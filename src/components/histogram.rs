@@ -1,5 +1,6 @@
-//! Question 4, "what did it take?": the flows to the selected address in the range,
-//! counted, summed and binned by size, with the baseline threshold on the chart.
+//! Question 4, "what did it take?": the flows to the selected address over its whole
+//! stay (whatever range picked it), counted, summed and binned by size, with the
+//! baseline threshold on the chart and the range's share beside.
 
 use std::rc::Rc;
 
@@ -9,13 +10,13 @@ use yew::prelude::*;
 use crate::charts::histogram;
 use crate::format;
 use crate::hooks::use_window_width;
-use crate::protocol::AnalysisView;
+use crate::protocol::Analysis;
 
 /// Props of [`HistogramPanel`].
 #[derive(Properties, PartialEq)]
 pub struct HistogramPanelProps {
     /// The analysis (its flows to the suspect and verdict).
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
 }
 
 /// The histogram panel.
@@ -29,13 +30,10 @@ pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
             (props.analysis.clone(), window_width),
             move |(analysis, _)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    let addr = analysis.suspect.clone().unwrap_or_default();
-                    let bins = analysis
-                        .flows_to
-                        .as_ref()
-                        .map(|f| f.bins.as_slice())
-                        .unwrap_or(&[]);
-                    let threshold = analysis.verdict.as_ref().map(|v| v.threshold);
+                    let r = &analysis.report;
+                    let addr = r.suspect.clone().unwrap_or_default();
+                    let bins = r.histogram.as_ref().map_or(&[][..], |h| &h.bins[..]);
+                    let threshold = r.verdict.as_ref().map(|v| v.baseline.threshold);
                     if let Err(err) = histogram::draw(&element, &addr, bins, threshold) {
                         web_sys::console::error_1(&format!("histogram: {err}").into());
                     }
@@ -43,22 +41,29 @@ pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
             },
         );
     }
-    let a = &props.analysis;
-    let addr = a.suspect.clone().unwrap_or_default();
+    let r = &props.analysis.report;
+    let addr = r.suspect.clone().unwrap_or_default();
     html! {
         <section class="panel histogram">
             <h2>{ "4. What did it take?" }</h2>
-            if let Some(f) = &a.flows_to {
+            if let Some(f) = &r.flows_to_suspect {
                 <p class="lead" data-testid="flows-to">
                     { format!("{} flows to ", format::int(f.count)) }<strong>{ &addr }</strong>
-                    { format!(" in this range: {} in total, the largest {}.", format::bytes(f.bytes_total), format::bytes(f.bytes_max)) }
+                    { format!(" over its whole stay ({} to {}): {} in total, the largest {}.",
+                        format::utc_opt(f.from), format::utc_opt(f.to.map(|t| t.saturating_sub(1))),
+                        format::bytes(f.bytes_total), format::bytes(f.bytes_max)) }
                 </p>
+                if let Some(share) = f.in_range {
+                    <p data-testid="flows-to-in-range">
+                        { format!("Of them, {} flows ({}) started in the chosen range.", format::int(share.count), format::bytes(share.bytes_total)) }
+                    </p>
+                }
             }
             <ul class="legend">
                 <li><span class="swatch to"></span>{ format!("flows to {addr}") }</li>
-                if let Some(v) = &a.verdict {
+                if let Some(v) = &r.verdict {
                     <li><span class="swatch threshold"></span>
-                        { format!("threshold mean + {}·σ = {}", format::float(v.k, 2), format::bytes_f(v.threshold)) }</li>
+                        { format!("threshold mean + {}·σ = {}", format::float(v.k, 2), format::bytes_f(v.baseline.threshold)) }</li>
                 }
             </ul>
             <canvas ref={canvas} class="chart" data-testid="histogram"

@@ -1,6 +1,6 @@
 //! Questions 2–3, "how long was it connected, when did it come and go?": the selected
 //! address's first time, last time and duration written out in UTC (over all data
-//! and within the range), its sessions, and the timeline chart.
+//! and within the range), its sessions, and the timeline chart of its whole stay.
 
 use std::rc::Rc;
 
@@ -10,13 +10,13 @@ use yew::prelude::*;
 use crate::charts::timeline;
 use crate::format;
 use crate::hooks::use_window_width;
-use crate::protocol::AnalysisView;
+use crate::protocol::Analysis;
 
 /// Props of [`TimelinePanel`].
 #[derive(Properties, PartialEq)]
 pub struct TimelinePanelProps {
     /// The analysis (its suspect, span and flows).
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
 }
 
 /// The timeline panel.
@@ -30,13 +30,14 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
             (props.analysis.clone(), window_width),
             move |(analysis, _)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    let addr = analysis.suspect.clone().unwrap_or_default();
+                    let addr = analysis.report.suspect.clone().unwrap_or_default();
                     let sessions = analysis
+                        .report
                         .span
                         .as_ref()
-                        .map(|s| s.sessions.as_slice())
-                        .unwrap_or(&[]);
-                    if let Err(err) = timeline::draw(&element, &addr, &analysis.flows, sessions) {
+                        .map_or(&[][..], |s| &s.sessions[..]);
+                    let points = &analysis.timeline.points;
+                    if let Err(err) = timeline::draw(&element, &addr, points, sessions) {
                         web_sys::console::error_1(&format!("timeline: {err}").into());
                     }
                 }
@@ -44,7 +45,9 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
         );
     }
     let a = &props.analysis;
-    let addr = a.suspect.clone().unwrap_or_default();
+    let r = &a.report;
+    let addr = r.suspect.clone().unwrap_or_default();
+    let suspect_geo = r.verdict.as_ref().and_then(|v| v.geo.clone());
     html! {
         <section class="panel timeline">
             <h2>
@@ -52,28 +55,30 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
                 if !addr.is_empty() {
                     <span class="subject" data-testid="timeline-subject">
                         { format!(" {addr}") }
-                        if let Some(geo) = &a.suspect_geo {
+                        if let Some(geo) = &suspect_geo {
                             <span class="geo" data-testid="timeline-geo">{ format!(" · {}", geo.label()) }</span>
                         }
                     </span>
                 }
             </h2>
-            if let Some(span) = &a.span {
+            if let Some(span) = &r.span {
                 <p class="lead" data-testid="span">
                     <strong>{ &addr }</strong>
                     { " first connected " }<time>{ format::utc(span.first_start) }</time>
                     { ", last seen " }<time>{ format::utc(span.last_end) }</time>
-                    { format!(": {} in all, over {} session(s)", format::duration(span.duration_secs), span.sessions.len()) }
+                    { format!(": {} in all, over {} {}", format::duration(span.duration_secs), format::int(span.sessions_total),
+                        if span.sessions_total == 1 { "session" } else { "sessions" }) }
                     { format!(" (a session ends after {} without flows).", format::duration(span.session_gap_secs)) }
                 </p>
-                if let Some((first, last, secs)) = span.in_range {
-                    if a.range_from.is_some() && !(a.request.range == crate::protocol::RangeChoice::All) {
-                        <p>
-                            { "In the chosen range: from " }<time>{ format::utc(first) }</time>
-                            { " to " }<time>{ format::utc(last) }</time>
-                            { format!(" ({}).", format::duration(secs)) }
-                        </p>
-                    }
+                if let Some(e) = span.in_range.filter(|_| !r.range.all) {
+                    <p>
+                        { "In the chosen range: from " }<time>{ format::utc(e.first_start) }</time>
+                        { " to " }<time>{ format::utc(e.last_end) }</time>
+                        { format!(" ({}).", format::duration(e.duration_secs)) }
+                    </p>
+                }
+                if a.timeline.flows > a.timeline.points.len() as u64 {
+                    <p class="muted">{ format!("The chart merges its {} flows into {} time slices.", format::int(a.timeline.flows), format::int(a.timeline.points.len() as u64)) }</p>
                 }
             } else if !addr.is_empty() {
                 <p class="lead">{ format!("{addr} has no timed flows.") }</p>
@@ -87,10 +92,14 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
             </ul>
             <canvas ref={canvas} class="chart" data-testid="timeline"
                 aria-label={format!("Flows of {addr} over time, bytes on a log scale")}></canvas>
-            if let Some(span) = &a.span {
+            if let Some(span) = &r.span {
                 if !span.sessions.is_empty() {
                     <details class="sessions">
-                        <summary>{ format!("Sessions ({})", span.sessions.len()) }</summary>
+                        <summary>{ if span.sessions_total > span.sessions.len() as u64 {
+                            format!("Sessions (the first {} of {})", format::int(span.sessions.len() as u64), format::int(span.sessions_total))
+                        } else {
+                            format!("Sessions ({})", span.sessions.len())
+                        } }</summary>
                         <table>
                             <thead><tr>
                                 <th>{ "Start (UTC)" }</th><th>{ "End (UTC)" }</th><th>{ "Duration" }</th>
