@@ -1,5 +1,5 @@
 // The page alone, for working on its speed (issue 5): the built page (DIST) is given
-// every *.log.gz and *.log file under DATA, RUNS times in fresh pages of one headless
+// every *.log.gz, *.log, *.parquet and *.zip file under DATA, RUNS times in fresh pages of one headless
 // Chromium; prints the time from the file input's change event to data-state="ready"
 // and the CPU time of each Chromium thread meanwhile (from /proc: the reading worker
 // and the inflater show as W<tid>), which is steadier than wall time on a shared
@@ -18,7 +18,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { dataFiles, launchChromium } from './common.mjs';
 const [dist, data, runsArg, profOut] = process.argv.slice(2);
-const files = dataFiles(data, ['.gz', '.log']);
+const files = dataFiles(data, ['.gz', '.log', '.parquet', '.zip']);
 const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
 console.log(`${files.length} files, ${(bytes / 1e6).toFixed(1)} MB as given`);
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };

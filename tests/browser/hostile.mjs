@@ -193,13 +193,13 @@ function hostileFiles(weekFiles) {
     {
       name: 'export.zip',
       bytes: Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), noise(2048, 7)]),
-      diagnostics: [{ line: null, re: /ZIP archive.*not read archives yet/ }],
+      diagnostics: [{ line: null, re: /is a damaged ZIP archive/ }],
       addrs: [],
     },
     {
       name: 'export.parquet',
       bytes: Buffer.concat([Buffer.from('PAR1'), noise(2048, 9), Buffer.from('PAR1')]),
-      diagnostics: [{ line: null, re: /Parquet.*not read Parquet yet/ }],
+      diagnostics: [{ line: null, re: /is a damaged Parquet file/ }],
       addrs: [],
     },
   ];
