@@ -1,9 +1,9 @@
 // The page alone, for working on its speed (issue 5): the built page (DIST) is given
 // every *.log.gz, *.log, *.parquet and *.zip file under DATA, RUNS times in fresh pages
-// of one headless Chromium; prints the time from the file input's change event to data-
-// state="ready" and the CPU time of each Chromium thread meanwhile (from /proc: the
-// reading worker and the inflater show as W<tid>), which is steadier than wall time on
-// a shared machine. Given uncompressed .log files it measures the page's reader
+// of one headless Chromium; prints the time from the file input's change event to
+// data-state="ready" and the CPU time of each Chromium thread meanwhile (from /proc:
+// the reading worker and the inflater show as W<tid>), which is steadier than wall time
+// on a shared machine. Given uncompressed .log files it measures the page's reader
 // throughput (text bytes / time): to the end of reading (data-state leaves "reading")
 // and to "ready" (analysis included). With PROFILE.json, the first run is also recorded
 // as a Chromium trace with V8 CPU samples (open it in the Performance panel of
