@@ -272,6 +272,9 @@ pub struct Summary {
     /// records, and files whose format was assumed.
     #[serde(default)]
     pub forms: Vec<flowlens_core::flow::FormCount>,
+    /// Records left out as repeats of records in other files (counted once).
+    #[serde(default)]
+    pub folded: u64,
 }
 
 impl Summary {

@@ -742,5 +742,6 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
         parse_workers,
         held_bytes: dataset.table.heap_bytes() as u64,
         forms: dataset.forms(),
+        folded: dataset.folded,
     }
 }

@@ -74,6 +74,13 @@ fn every_form_of_the_example_week_gives_the_text_forms_report() {
         assert_eq!(this["records"], records, "{form}");
         assert_eq!(this["format_assumed"], assumed, "{form}");
     }
+    // The same records in two forms (the S3 text and a CloudWatch Logs export of
+    // the same interface) count once: every record of the export is folded.
+    let both = report(&[&text_dir, &dir.join("cloudwatch-export")]);
+    assert_eq!(both["input"]["records"], records);
+    assert_eq!(both["input"]["folded"], records);
+    assert_eq!(answers(&both), answers(&text));
+    assert_eq!(text["input"]["folded"], 0);
     // Given twice (the folder and a sub-folder of it), the files are read once, with
     // a note for each repeat.
     let day = text_dir.join("AWSLogs/123456789012/vpcflowlogs/us-east-1/2020/09/16");

@@ -59,6 +59,9 @@ pub struct Input {
     /// Files and records per form (S3 text, Parquet, CloudWatch export, …), and how
     /// many files' format was assumed.
     pub forms: Vec<FormCount>,
+    /// Records left out because other files held them too (the same records given
+    /// in two files or forms), counted once.
+    pub folded: u64,
     /// The problems found, in the order found.
     pub diagnostics: Top<Diagnostic>,
 }
@@ -216,6 +219,7 @@ pub fn analyze_prepared(
             skipdata: dataset.skipdata(),
             bytes_read: dataset.bytes_read(),
             forms: dataset.forms(),
+            folded: dataset.folded,
             diagnostics: Top::of(dataset.diagnostics.iter().cloned(), top),
         },
         range: range_out(dataset, &range),

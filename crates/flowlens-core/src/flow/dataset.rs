@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::form::{Form, FormatSource};
 use super::format::Format;
-use super::table::FlowTable;
+use super::table::{FlowTable, LogStatus};
 
 /// What one input file contributed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -39,6 +39,9 @@ pub struct FileSummary {
     pub skipdata: u64,
     /// Lines that could not be used.
     pub bad_lines: u64,
+    /// Records left out because files read before hold them too (the same records
+    /// given in two files or forms).
+    pub folded: u64,
     /// Window start from an S3 key's `YYYYMMDDTHHmmZ` stamp.
     pub window_start: Option<u32>,
     /// False when reading stopped early (damaged or unreadable file).
@@ -74,6 +77,87 @@ pub struct Dataset {
     pub limit_reached: bool,
     /// `(first row, format)`: the format of the records from that row on.
     pub(super) formats: Vec<(u32, Format)>,
+    /// Records left out as repeats of records in other files (see
+    /// [`Dataset::append`]).
+    pub folded: u64,
+    /// Where each file appended so far has records (by index in `files`), to find
+    /// the files a new one may repeat records of.
+    pub(super) extents: Vec<(usize, Extent)>,
+}
+
+/// The times and interfaces of one file's records.
+#[derive(Clone, Debug)]
+pub(super) struct Extent {
+    first_start: u32,
+    last_end: u32,
+    /// Its interface ids (`None`: more than [`Extent::MAX_INTERFACES`], or none named).
+    interfaces: Option<Vec<String>>,
+}
+
+impl Extent {
+    const MAX_INTERFACES: usize = 64;
+
+    /// The extent of rows `rows` of `table`, `None` when none has a time.
+    fn of(table: &FlowTable, rows: std::ops::Range<usize>) -> Option<Extent> {
+        let mut first_start = u32::MAX;
+        let mut last_end = 0;
+        let mut interfaces: Option<Vec<String>> = Some(Vec::new());
+        for row in rows {
+            if let Some(start) = table.start_secs(row) {
+                first_start = first_start.min(start);
+                last_end = last_end.max(table.end_secs(row).unwrap_or(start));
+            }
+            match (table.text("interface-id", row), interfaces.as_mut()) {
+                (Some(eni), Some(list)) if !list.iter().any(|e| e == eni) => {
+                    if list.len() < Self::MAX_INTERFACES {
+                        list.push(eni.to_string());
+                    } else {
+                        interfaces = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let interfaces = interfaces.filter(|list| !list.is_empty());
+        (first_start <= last_end).then_some(Extent {
+            first_start,
+            last_end,
+            interfaces,
+        })
+    }
+
+    /// True when the two may hold the same records.
+    fn overlaps(&self, other: &Extent) -> bool {
+        let times = self.first_start <= other.last_end && other.first_start <= self.last_end;
+        let interfaces = match (&self.interfaces, &other.interfaces) {
+            (Some(a), Some(b)) => a.iter().any(|x| b.contains(x)),
+            _ => true,
+        };
+        times && interfaces
+    }
+}
+
+/// A record's fields as one number: the core values (addresses as addresses, not
+/// ids) and every named text value, whatever the table and the column order.
+fn record_key(table: &FlowTable, row: usize) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut core = table.core(row);
+    let (src, dst) = (table.addrs.get(core.srcaddr), table.addrs.get(core.dstaddr));
+    core.srcaddr = Default::default();
+    core.dstaddr = Default::default();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (format!("{core:?}"), src, dst).hash(&mut hasher);
+    // Text columns in any order: their hashes are added.
+    let mut texts: u64 = 0;
+    for name in table.text_column_names() {
+        if let Some(value) = table.text(name, row) {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (name, value).hash(&mut h);
+            texts = texts.wrapping_add(h.finish());
+        }
+    }
+    texts.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Dataset {
@@ -138,6 +222,84 @@ impl Dataset {
         self.formats.push((row, format));
     }
 
+    /// `other` without the records that files already here hold (see
+    /// [`Dataset::append`]).
+    fn fold(&self, mut other: Dataset) -> Dataset {
+        let mut keep = vec![true; other.table.len()];
+        let mut dropped_any = false;
+        for file in &mut other.files {
+            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
+            let Some(extent) = Extent::of(&other.table, rows.clone()) else {
+                continue;
+            };
+            let earlier: Vec<usize> = self
+                .extents
+                .iter()
+                .filter(|(_, e)| e.overlaps(&extent))
+                .map(|&(f, _)| f)
+                .collect();
+            if earlier.is_empty() {
+                continue;
+            }
+            let mut held: std::collections::HashMap<u64, u32> = Default::default();
+            for f in earlier.iter().filter_map(|&f| self.files.get(f)) {
+                let first = f.first_row as usize;
+                for row in first..first + f.records as usize {
+                    *held.entry(record_key(&self.table, row)).or_default() += 1;
+                }
+            }
+            let mut folded = 0;
+            for row in rows {
+                if let Some(count) = held
+                    .get_mut(&record_key(&other.table, row))
+                    .filter(|c| **c > 0)
+                {
+                    *count -= 1;
+                    if let Some(k) = keep.get_mut(row) {
+                        *k = false;
+                    }
+                    folded += 1;
+                }
+            }
+            file.folded += folded;
+            dropped_any |= folded > 0;
+        }
+        if !dropped_any {
+            return other;
+        }
+        // The rows kept before each old row: the new rows of the files and formats.
+        let mut before = Vec::with_capacity(keep.len() + 1);
+        let mut kept = 0u32;
+        for &k in &keep {
+            before.push(kept);
+            kept += u32::from(k);
+        }
+        before.push(kept);
+        let new_row = |row: u32| before.get(row as usize).copied().unwrap_or(kept);
+        let table = other.table.filtered(&keep);
+        for file in &mut other.files {
+            let (first, end) = (file.first_row, file.first_row + file.records as u32);
+            file.first_row = new_row(first);
+            file.records = u64::from(new_row(end) - new_row(first));
+            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
+            let status = |s: LogStatus| {
+                rows.clone()
+                    .filter(|&r| table.log_status(r) == Some(s))
+                    .count() as u64
+            };
+            file.nodata = status(LogStatus::NoData);
+            file.skipdata = status(LogStatus::SkipData);
+            other.folded += file.folded;
+        }
+        let formats = std::mem::take(&mut other.formats);
+        other.formats = formats
+            .into_iter()
+            .map(|(row, f)| (new_row(row), f))
+            .collect();
+        other.table = table;
+        other
+    }
+
     /// Notes for the files of `other` when each repeats a file already read (by
     /// content), `None` when any is new.
     fn repeats(&self, other: &Dataset) -> Option<Vec<Diagnostic>> {
@@ -175,15 +337,32 @@ impl Dataset {
             .map(|(_, f)| f)
     }
 
-    /// Appends another data set (read in parallel) after this one. When every file
-    /// given in `other` has the content of a file already here (the same file given
-    /// twice: a folder and a sub-folder of it, two overlapping downloads), `other` is
-    /// not appended: a note names the file it repeats.
+    /// Appends another data set (read in parallel) after this one.
+    ///
+    /// The same data given twice is counted once. When every file given in `other`
+    /// has the content of a file already here (the same file given twice: a folder and
+    /// a sub-folder of it), `other` is not appended: a note names the file it repeats.
+    /// When a file of `other` holds records that a file already here holds too (the
+    /// S3 text and a CloudWatch export of the same interface), those are left out
+    /// (folded, and counted in `folded` and the file's summary), as many times as the
+    /// earlier files hold them: two identical lines in one file stay two records.
+    /// Only files whose times and interfaces overlap are compared.
     pub fn append(&mut self, other: Dataset) {
         if let Some(notes) = self.repeats(&other) {
             self.diagnostics.extend(notes);
             return;
         }
+        let other = self.fold(other);
+        let base = self.files.len();
+        for (i, file) in other.files.iter().enumerate() {
+            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
+            if file.records > 0 {
+                if let Some(extent) = Extent::of(&other.table, rows) {
+                    self.extents.push((base + i, extent));
+                }
+            }
+        }
+        self.folded += other.folded;
         let offset = self.table.len() as u32;
         self.table.append(&other.table);
         self.files.extend(other.files.into_iter().map(|mut f| {
@@ -214,7 +393,8 @@ mod tests {
 
     /// The same file given twice (a folder, then a sub-folder of it) is read once,
     /// with a note; another file with other bytes is read; an empty file and a file
-    /// whose bytes the reader did not see are never taken for repeats.
+    /// whose bytes the reader did not see are never taken for repeats (their records
+    /// are still folded).
     #[test]
     fn the_same_content_given_twice_is_read_once() {
         let mut all = Dataset::default();
@@ -246,6 +426,50 @@ mod tests {
         reader.finish(&mut outside);
         all.append(outside.clone());
         all.append(outside);
-        assert_eq!(all.records(), 4);
+        assert_eq!(all.files.len(), 6, "not refused as a repeat");
+        // Its records repeat week/a.log's: folded, not counted again.
+        assert_eq!((all.records(), all.folded), (2, 2));
+    }
+
+    /// The same records in two files or forms (the S3 text and a CloudWatch export of
+    /// the same interface) count once, with the folded ones counted; two identical
+    /// lines inside one file stay two records.
+    #[test]
+    fn records_given_in_two_files_or_forms_count_once() {
+        const R: [&str; 5] = [
+            "2 1 eni-1 10.0.0.1 10.0.0.2 3306 50000 6 1 101 1600221687 1600221700 ACCEPT OK",
+            "2 1 eni-1 10.0.0.1 10.0.0.2 3306 50001 6 1 102 1600221687 1600221700 ACCEPT OK",
+            "2 1 eni-1 10.0.0.1 10.0.0.2 3306 50002 6 1 103 1600221687 1600221700 ACCEPT OK",
+            "2 1 eni-1 10.0.0.1 10.0.0.2 3306 50003 6 1 104 1600221687 1600221700 ACCEPT OK",
+            "2 1 eni-1 - - - - - - - 1600221600 1600222200 - NODATA",
+        ];
+        let header = TEXT.lines().next().unwrap();
+        let s3 = format!("{header}\n{}\n{}\n{}\n{}\n", R[0], R[1], R[2], R[4]);
+        // The export holds R1, R2 (both in the S3 file), R3 twice and the NODATA record.
+        let export: String = [R[1], R[2], R[3], R[3], R[4]]
+            .iter()
+            .map(|r| format!("2020-09-16T02:01:27.000Z {r}\n"))
+            .collect();
+        let mut all = Dataset::default();
+        all.append(one("s3.log", s3.as_bytes()));
+        all.append(one("export.gz", export.as_bytes()));
+        assert_eq!(all.records(), 6, "R0 R1 R2 NODATA, then R3 twice");
+        assert_eq!(all.folded, 3);
+        let export_file = &all.files[1];
+        assert_eq!(
+            (export_file.records, export_file.folded, export_file.nodata),
+            (2, 3, 0)
+        );
+        assert_eq!(all.nodata(), 1);
+        let bytes: Vec<_> = (0..all.table.len()).map(|r| all.table.bytes(r)).collect();
+        assert_eq!(
+            bytes,
+            [Some(101), Some(102), Some(103), None, Some(104), Some(104)]
+        );
+        assert_eq!(all.table.text("interface-id", 5), Some("eni-1"));
+        assert_eq!(all.format_at(5), Some(&crate::flow::Format::default_v2()));
+        // Another interface's records are not compared (and differ by interface).
+        all.append(one("other.log", s3.replace("eni-1", "eni-2").as_bytes()));
+        assert_eq!((all.records(), all.folded), (10, 3));
     }
 }

@@ -345,6 +345,13 @@ macro_rules! fixed_columns {
                 $( self.$name.extend_from_slice(&other.$name); )*
             }
 
+            /// The rows whose `keep` is true.
+            fn filtered(&self, keep: &[bool]) -> Columns {
+                Columns {
+                    $( $name: self.$name.iter().zip(keep).filter(|(_, k)| **k).map(|(v, _)| *v).collect(), )*
+                }
+            }
+
             fn reserve_exact(&mut self, additional: usize) {
                 $( self.$name.reserve_exact(additional); )*
             }
@@ -703,6 +710,39 @@ impl FlowTable {
                     t.push(offset + first, col.values.get(id));
                 }
             }
+        }
+    }
+
+    /// A copy holding only the rows whose `keep` is true (rows past `keep` are
+    /// dropped), in order; addresses keep their ids.
+    pub fn filtered(&self, keep: &[bool]) -> FlowTable {
+        // New row of each old row: the rows kept before it.
+        let mut before = Vec::with_capacity(self.len() + 1);
+        let mut kept = 0u32;
+        for row in 0..self.len() {
+            before.push(kept);
+            kept += u32::from(keep.get(row).copied().unwrap_or(false));
+        }
+        before.push(kept);
+        let text = self
+            .text
+            .iter()
+            .map(|(name, col)| {
+                let mut column = TextColumn::default();
+                for &(first, id) in &col.runs {
+                    let row = before.get(first as usize).copied().unwrap_or(kept);
+                    if row < kept {
+                        // A later run starting at the same new row replaces this one.
+                        column.push(row, col.values.get(id));
+                    }
+                }
+                (name.clone(), column)
+            })
+            .collect();
+        FlowTable {
+            addrs: self.addrs.clone(),
+            cols: self.cols.filtered(keep),
+            text,
         }
     }
 

@@ -108,6 +108,7 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         put_u64(&mut out, f.nodata);
         put_u64(&mut out, f.skipdata);
         put_u64(&mut out, f.bad_lines);
+        put_u64(&mut out, f.folded);
         match f.window_start {
             Some(w) => {
                 out.push(1);
@@ -136,6 +137,7 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         put_str(&mut out, &d.message);
     }
     out.push(u8::from(dataset.limit_reached));
+    put_u64(&mut out, dataset.folded);
     put_u32(&mut out, dataset.formats.len() as u32);
     for (row, format) in &dataset.formats {
         put_u32(&mut out, *row);
@@ -220,7 +222,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         table,
         ..Dataset::default()
     };
-    let file_count = r.count(52)?;
+    let file_count = r.count(60)?;
     for _ in 0..file_count {
         let name = r.string()?;
         let bytes_read = r.u64()?;
@@ -239,6 +241,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         let nodata = r.u64()?;
         let skipdata = r.u64()?;
         let bad_lines = r.u64()?;
+        let folded = r.u64()?;
         let window_start = if r.flag()? { Some(r.u32()?) } else { None };
         let complete = r.flag()?;
         let first_row = r.u32()?;
@@ -258,6 +261,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
             nodata,
             skipdata,
             bad_lines,
+            folded,
             window_start,
             complete,
             first_row,
@@ -288,6 +292,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         });
     }
     dataset.limit_reached = r.flag()?;
+    dataset.folded = r.u64()?;
     let format_count = r.count(8)?;
     for _ in 0..format_count {
         let row = r.u32()?;
