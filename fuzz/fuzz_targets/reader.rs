@@ -181,6 +181,7 @@ fn analyse(dataset: &Dataset, input_len: usize) {
         known: Vec::new(),
         include_suspect_in_baseline: true,
         session_gap_secs: Some(0),
+        ..Query::default()
     });
 }
 
