@@ -33,19 +33,6 @@ use super::protocol::{Request, Response};
 use super::state::{known_entries, Action, State};
 use super::view_link::use_view_link;
 
-/// The address table, beside the page (copied into dist/ by Trunk, see index.html);
-/// the worker fetches it when the first files are given.
-const GEO_FILE: &str = "flowlens-geo.bin";
-
-/// The table's absolute URL (the worker runs from a `blob:` URL and cannot resolve a
-/// relative one).
-fn geo_url() -> Option<String> {
-    let base = web_sys::window()?.document()?.base_uri().ok()??;
-    web_sys::Url::new_with_base(GEO_FILE, &base)
-        .ok()
-        .map(|u| u.href())
-}
-
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
 
@@ -146,7 +133,10 @@ pub fn app() -> Html {
             let spawned = WorkerBridge::spawn(parse_workers, move |response| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
-                        if let Some(url) = geo_url() {
+                        // The address table's absolute URL (the worker runs from a
+                        // `blob:` URL and cannot resolve a relative one); the worker
+                        // fetches it when the first files are given.
+                        if let Some(url) = super::boot::geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
                         }
                         if test_panic_param().as_deref() == Some("worker") {

@@ -13,6 +13,7 @@
 //! `index.html` forbids every other destination.
 
 mod app;
+pub mod boot;
 mod bridge;
 mod charts;
 mod components;
@@ -22,8 +23,8 @@ mod format;
 mod hooks;
 mod panic;
 pub mod protocol;
-pub mod state;
 pub mod share;
+pub mod state;
 mod view_link;
 pub mod worker;
 
