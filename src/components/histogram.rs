@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::charts::histogram;
 use crate::format;
 use crate::hooks::use_window_width;
-use crate::protocol::AnalysisView;
+use crate::protocol::{AnalysisView, BinView};
 
 /// Props of [`HistogramPanel`].
 #[derive(Properties, PartialEq)]
@@ -61,8 +61,41 @@ pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
                         { format!("threshold mean + {}·σ = {}", format::float(v.k, 2), format::bytes_f(v.threshold)) }</li>
                 }
             </ul>
-            <canvas ref={canvas} class="chart" data-testid="histogram"
-                aria-label={format!("Sizes of the flows to {addr}, log-scaled bins, with the threshold")}></canvas>
+            <canvas ref={canvas} class="chart" data-testid="histogram" role="img"
+                aria-label={format!("Sizes of the flows to {addr}, log-scaled bins, with the threshold")}
+                aria-describedby="histogram-numbers"></canvas>
+            // The chart's text alternative: the bars it draws and the threshold line.
+            <details class="chart-numbers" id="histogram-numbers" data-testid="histogram-numbers">
+                <summary>{ "The chart's numbers" }</summary>
+                <table>
+                    <caption>{ format!("Flows to {addr} by size") }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "From" }</th><th scope="col">{ "Up to" }</th>
+                        <th scope="col" class="num-h">{ "Flows" }</th>
+                    </tr></thead>
+                    <tbody>
+                        for bin in drawn_bins(a) {
+                            <tr data-lo={bin.lo.to_string()} data-hi={bin.hi.to_string()} data-count={bin.count.to_string()}>
+                                <td class="num">{ format::bytes(bin.lo) }</td>
+                                <td class="num">{ format::bytes(bin.hi) }</td>
+                                <td class="num">{ format::int(bin.count) }</td>
+                            </tr>
+                        }
+                    </tbody>
+                </table>
+                if let Some(v) = &a.verdict {
+                    <p>{ format!("Threshold line: mean + {}·σ = {}.", format::float(v.k, 2), format::bytes_f(v.threshold)) }</p>
+                }
+            </details>
         </section>
     }
+}
+
+/// The bins the chart draws a bar for (those with flows), smallest sizes first.
+fn drawn_bins(analysis: &AnalysisView) -> impl Iterator<Item = &BinView> {
+    analysis
+        .flows_to
+        .iter()
+        .flat_map(|f| f.bins.iter())
+        .filter(|b| b.count > 0)
 }

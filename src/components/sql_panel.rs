@@ -10,9 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 use crate::protocol::AnalysisView;
 use crate::worker::view::time_range;
+use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 
 /// Props of [`SqlPanel`].
 #[derive(Properties, PartialEq)]
@@ -174,7 +174,7 @@ pub fn sql_panel(props: &SqlPanelProps) -> Html {
                                 }</span>
                             </div>
                             <textarea class="sql" data-testid="sql-text" readonly=true spellcheck="false"
-                                rows="24" ref={area} value={text.clone()} />
+                                aria-label={format!("The SQL for {}", engine.label())} rows="24" ref={area} value={text.clone()} />
                         </>
                     },
                     (None, Err(why)) => html! { <p class="empty" data-testid="sql-missing">{ *why }</p> },
