@@ -64,8 +64,13 @@ pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
             <canvas ref={canvas} class="chart" data-testid="histogram" role="img"
                 aria-label={format!("Sizes of the flows to {addr}, log-scaled bins, with the threshold")}
                 aria-describedby="histogram-numbers"></canvas>
-            // The chart's text alternative: the bars it draws and the threshold line.
-            <details class="chart-numbers" id="histogram-numbers" data-testid="histogram-numbers">
+            // The chart's text alternative: the bars it draws and the threshold line, in
+            // a sentence (the canvas's description: shown, so that a screen reader reads
+            // it) and in a table.
+            <p class="chart-text" id="histogram-numbers" data-testid="histogram-text">
+                { bins_sentence(&addr, drawn_bins(a), a.verdict.as_ref().map(|v| (v.k, v.threshold))) }
+            </p>
+            <details class="chart-numbers" data-testid="histogram-numbers">
                 <summary>{ "The chart's numbers" }</summary>
                 <table>
                     <caption>{ format!("Flows to {addr} by size") }</caption>
@@ -91,6 +96,37 @@ pub fn histogram_panel(props: &HistogramPanelProps) -> Html {
     }
 }
 
+/// "Flows to …, by size: 22 of 1.00 KB to 2.00 KB, …; the threshold …".
+fn bins_sentence<'a>(
+    addr: &str,
+    bins: impl Iterator<Item = &'a BinView>,
+    threshold: Option<(f64, f64)>,
+) -> String {
+    let bars: Vec<String> = bins
+        .map(|b| {
+            format!(
+                "{} of {} to {}",
+                format::int(b.count),
+                format::bytes(b.lo),
+                format::bytes(b.hi)
+            )
+        })
+        .collect();
+    let mut sentence = if bars.is_empty() {
+        format!("No flows to {addr} in this range.")
+    } else {
+        format!("Flows to {addr}, by size: {}.", bars.join(", "))
+    };
+    if let Some((k, threshold)) = threshold {
+        sentence.push_str(&format!(
+            " The threshold line: mean + {}·σ = {}.",
+            format::float(k, 2),
+            format::bytes_f(threshold)
+        ));
+    }
+    sentence
+}
+
 /// The bins the chart draws a bar for (those with flows), smallest sizes first.
 fn drawn_bins(analysis: &AnalysisView) -> impl Iterator<Item = &BinView> {
     analysis
@@ -98,4 +134,50 @@ fn drawn_bins(analysis: &AnalysisView) -> impl Iterator<Item = &BinView> {
         .iter()
         .flat_map(|f| f.bins.iter())
         .filter(|b| b.count > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bin(lo: u64, count: u64) -> BinView {
+        BinView {
+            lo,
+            hi: lo * 2,
+            count,
+        }
+    }
+
+    #[test]
+    fn the_sentence_names_every_bar_and_the_threshold() {
+        let bins = [bin(1024, 22), bin(2048, 3)];
+        let cases = [
+            (
+                &bins[..],
+                None,
+                format!(
+                    "Flows to a, by size: 22 of {} to {}, 3 of {} to {}.",
+                    format::bytes(1024),
+                    format::bytes(2048),
+                    format::bytes(2048),
+                    format::bytes(4096)
+                ),
+            ),
+            (
+                &bins[..1],
+                Some((3.0, 7752.22)),
+                format!(
+                    "Flows to a, by size: 22 of {} to {}. The threshold line: mean + {}·σ = {}.",
+                    format::bytes(1024),
+                    format::bytes(2048),
+                    format::float(3.0, 2),
+                    format::bytes_f(7752.22)
+                ),
+            ),
+            (&[][..], None, "No flows to a in this range.".to_string()),
+        ];
+        for (bins, threshold, want) in cases {
+            assert_eq!(bins_sentence("a", bins.iter(), threshold), want);
+        }
+    }
 }

@@ -89,15 +89,16 @@ pub fn timeline_panel(props: &TimelinePanelProps) -> Html {
             <canvas ref={canvas} class="chart" data-testid="timeline" role="img"
                 aria-label={format!("Flows of {addr} over time, bytes on a log scale")}
                 aria-describedby="timeline-numbers"></canvas>
-            // The chart's text alternative: what its points add up to in each direction,
-            // and the largest of them (a range can hold any number of flows).
-            <details class="chart-numbers" id="timeline-numbers" data-testid="timeline-numbers">
-                <summary>{ "The chart's numbers" }</summary>
-                <p>
-                    { direction_sentence(&format!("Flows to {addr} (data leaving)"), &Totals::of(&a.flows, true)) }
-                    { " " }
-                    { direction_sentence(&format!("Flows from {addr}"), &Totals::of(&a.flows, false)) }
-                </p>
+            // The chart's text alternative: what its points add up to in each direction
+            // (the canvas's description: shown, so that a screen reader reads it), and
+            // the largest of them (a range can hold any number of flows).
+            <p class="chart-text" id="timeline-numbers" data-testid="timeline-text">
+                { direction_sentence(&format!("Flows to {addr} (data leaving)"), &Totals::of(&a.flows, true)) }
+                { " " }
+                { direction_sentence(&format!("Flows from {addr}"), &Totals::of(&a.flows, false)) }
+            </p>
+            <details class="chart-numbers" data-testid="timeline-numbers">
+                <summary>{ "The chart's largest flows" }</summary>
                 if !a.flows.is_empty() {
                     <table>
                         <caption>{ format!("The largest flows ({} of {})", largest_flows.len(), format::int(a.flows.len() as u64)) }</caption>
