@@ -388,7 +388,7 @@ pub fn app() -> Html {
                 <SqlPanel analysis={analysis} />
             }
             <footer>
-                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (when you give it files), and sends nothing anywhere." }</p>
+                <p>{ "flowlens reads the files with your browser, in this tab, and sends nothing anywhere. It asks its own site for its own files only: once, to keep a copy in this browser for use offline, and for its address table when you give it files." }</p>
                 <GeoFooter status={state.analysis.as_ref().map(|a| a.geo.clone())} />
             </footer>
         </div>

@@ -4,8 +4,8 @@
 // 1. Content-hashed names for what Trunk leaves unhashed: the worker's JS and wasm
 //    (Trunk names a worker by its bin), the worker's loader (written here: it imports
 //    the hashed JS and starts it with the hashed wasm), boot.js, the web app manifest
-//    and its icons (drawn by icon.mjs); the address table keeps its name and gets its
-//    hash as `?v=`. index.html's attributes are rewritten to match. A browser cache then
+//    (its icons, drawn by icon.mjs, inside it as data: URLs); the address table keeps
+//    its name and gets its hash as `?v=`. index.html's attributes are rewritten to match. A browser cache then
 //    never mixes two versions: a changed file is a new name.
 // 2. flowlens-offline.html: the whole page as one file that opens from disk (file://)
 //    with no server: the styles inline, the page's and the worker's JS and wasm gzipped
@@ -45,7 +45,6 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.webmanifest': 'application/manifest+json',
-  '.png': 'image/png',
   '.bin': 'application/octet-stream',
 };
 
@@ -241,8 +240,10 @@ export function finish(dir) {
   const boot = renameHashed(dir, 'boot.js');
   const geoName = 'flowlens-geo.bin';
   const geoUrl = `${geoName}?v=${contentHash(read(geoName))}`;
+  // The icons inside the manifest as data: URLs: Chromium checks manifest icons against
+  // the page's img-src, which allows data: only (see index.html).
   const icons = ICON_SIZES.map((size) => ({
-    src: writeHashed(dir, `icon-${size}.png`, iconPng(size)),
+    src: `data:image/png;base64,${iconPng(size).toString('base64')}`,
     sizes: `${size}x${size}`,
     type: 'image/png',
     purpose: 'any',

@@ -277,9 +277,9 @@ async function main() {
   // -------------------------------------------------------------------------
   // 1. What the build wrote.
   const list = swList(DIST);
-  await test('build: the worker, its loader, boot.js, the manifest and icons are named by their content hashes', async () => {
+  await test('build: the worker, its loader, boot.js and the manifest are named by their content hashes', async () => {
     const hashed = fs.readdirSync(DIST).filter((f) => /-[0-9a-f]{16}(_bg)?\.[a-z]+$/.test(f));
-    for (const pattern of [/^flowlens-worker-/, /^flowlens-worker_loader-/, /^boot-/, /^manifest-/, /^icon-192-/, /^icon-512-/]) {
+    for (const pattern of [/^flowlens-worker-/, /^flowlens-worker_loader-/, /^boot-/, /^manifest-/]) {
       assert(hashed.some((f) => pattern.test(f)), `no hashed file matches ${pattern}`);
     }
     for (const name of hashed) {
@@ -405,7 +405,9 @@ async function main() {
 
     // The page can be installed: Chromium's own check (a profile on disk: Chromium
     // never offers to install from an incognito context, which new contexts are).
-    await test('hosted: Chromium finds the page installable (manifest, icons, service worker)', async () => {
+    await test('hosted: Chromium finds the page installable (manifest, icons, service worker), img-src still data: only', async () => {
+      const csp = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').match(/content="(default-src[^"]*)"/)[1];
+      assert(/img-src data:;/.test(csp) && /manifest-src 'self';/.test(csp), csp);
       const profile = fs.mkdtempSync(path.join(tmp, 'profile-'));
       const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
       try {
