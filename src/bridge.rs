@@ -1,5 +1,6 @@
 //! The page's end of the worker: spawns it, posts [`Request`]s and turns its messages
-//! into [`Response`]s. See [`super::protocol`] for the message shape.
+//! into [`Response`]s (with the bytes of an export chunk beside). See
+//! [`super::protocol`] for the messages and [`super::channel`] for their encoding.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -7,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Url, Worker};
 
 use super::boot::WorkerCode;
+use super::channel;
 use super::protocol::{Request, Response};
 
 /// Said when the worker is gone for good.
@@ -27,12 +29,12 @@ pub struct WorkerBridge {
 }
 
 impl WorkerBridge {
-    /// Starts the worker; `on_response` gets each of its messages. `parse_workers`
-    /// sets how many parse workers it starts (`None`: it chooses; see
-    /// [`PARSE_CONFIG`]).
+    /// Starts the worker; `on_response` gets each of its messages and what came beside
+    /// it (`null`, or an export chunk's `ArrayBuffer`). `parse_workers` sets how many
+    /// parse workers it starts (`None`: it chooses; see [`PARSE_CONFIG`]).
     pub fn spawn(
         parse_workers: Option<u32>,
-        on_response: impl Fn(Response) + 'static,
+        on_response: impl Fn(Response, JsValue) + 'static,
     ) -> Result<WorkerBridge, String> {
         // Module or classic worker, as the page's start script says (see crate::boot).
         let code =
@@ -50,35 +52,35 @@ impl WorkerBridge {
         let on_response = std::rc::Rc::new(on_response);
         let on_message = {
             let on_response = on_response.clone();
-            Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                let json = Array::from(&event.data()).get(0).as_string();
-                let response = json
-                    .ok_or_else(|| "a message without a response".to_string())
-                    .and_then(|json| {
-                        serde_json::from_str::<Response>(&json).map_err(|e| e.to_string())
-                    });
-                match response {
-                    Ok(response) => on_response(response),
-                    Err(err) => on_response(Response::Failed {
-                        message: format!(
-                            "The worker sent a message the page does not understand: {err}"
-                        ),
-                    }),
-                }
-            })
+            Closure::<dyn Fn(MessageEvent)>::new(
+                move |event: MessageEvent| match channel::receive::<Response>(&event) {
+                    Ok((response, extra)) => on_response(response, extra),
+                    Err(err) => on_response(
+                        Response::Failed {
+                            message: format!(
+                                "The worker sent a message the page does not understand: {err}"
+                            ),
+                        },
+                        JsValue::NULL,
+                    ),
+                },
+            )
         };
         // An error event means the worker could not load or threw past its own
         // handlers (after a panic, for one): it is gone for good.
         let on_error = Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             let detail = event.message();
-            on_response(Response::Stopped {
-                message: if detail.is_empty() {
-                    format!("The worker failed to load or stopped. {RELOAD_ADVICE}")
-                } else {
-                    format!("The worker failed: {detail}. {RELOAD_ADVICE}")
+            on_response(
+                Response::Stopped {
+                    message: if detail.is_empty() {
+                        format!("The worker failed to load or stopped. {RELOAD_ADVICE}")
+                    } else {
+                        format!("The worker failed: {detail}. {RELOAD_ADVICE}")
+                    },
                 },
-            });
+                JsValue::NULL,
+            );
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -92,15 +94,8 @@ impl WorkerBridge {
 
     /// Posts `request`, with `files` (an array of `File`) for a read request.
     pub fn send(&self, request: &Request, files: Option<&Array>) -> Result<(), String> {
-        let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
-        let null = JsValue::NULL;
-        let files: &JsValue = match files {
-            Some(files) => files,
-            None => &null,
-        };
-        self.worker
-            .post_message(&Array::of2(&json.into(), files))
-            .map_err(|e| format!("The page could not talk to the worker: {}", describe(&e)))
+        channel::post(&self.worker, request, files.map(|f| f.as_ref()), None)
+            .map_err(|e| format!("The page could not talk to the worker: {e}"))
     }
 }
 
@@ -130,9 +125,5 @@ fn prelude(code: &WorkerCode, parse_workers: Option<u32>) -> String {
 
 /// The message of a JS error.
 pub fn describe(err: &JsValue) -> String {
-    if let Some(error) = err.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    err.as_string()
-        .unwrap_or_else(|| "unknown browser error".to_string())
+    channel::describe(err)
 }

@@ -15,6 +15,7 @@
 mod app;
 pub mod boot;
 mod bridge;
+pub mod channel;
 mod charts;
 mod components;
 mod download;
@@ -26,6 +27,7 @@ pub mod protocol;
 pub mod share;
 pub mod state;
 mod view_link;
+pub mod virtual_rows;
 pub mod worker;
 
 /// Starts the page (called from the `flowlens-page` bin's `main`).

@@ -31,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The case of docs/product.md.
+# The case of docs/investigation.md.
 SUSPECT = "201.48.16.81"
 SERVICE_PORT = 3306
 WINDOW_FROM = 1600221600  # 2020-09-16T02:00:00Z

@@ -291,9 +291,11 @@ export function sourceAddrs(page) {
 export function normalise(report) {
   const copy = structuredClone(report);
   if (copy.input) {
-    copy.input.diagnostics = (copy.input.diagnostics || []).map(
-      (d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`,
-    );
+    const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
+    copy.input.diagnostics = {
+      total: diagnostics.total,
+      rows: diagnostics.rows.map((d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`),
+    };
   }
   return copy;
 }

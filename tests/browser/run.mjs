@@ -323,9 +323,11 @@ async function downloadReport(page) {
 function normalise(report) {
   const copy = structuredClone(report);
   if (copy.input) {
-    copy.input.diagnostics = (copy.input.diagnostics || []).map(
-      (d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`,
-    );
+    const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
+    copy.input.diagnostics = {
+      total: diagnostics.total,
+      rows: diagnostics.rows.map((d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`),
+    };
   }
   return copy;
 }
@@ -651,7 +653,7 @@ async function main() {
     fs.writeFileSync(path.join(badDir, 'notes.txt'), 'not a flow log\n');
     badFiles = walk(badDir);
     cliBadReport = JSON.parse(run(cli, ['analyze', '--json', badDir]));
-    assert(cliBadReport.input.diagnostics.length >= 3, 'the CLI found too few problems');
+    assert(cliBadReport.input.diagnostics.total >= 3, 'the CLI found too few problems');
   });
 
   const { server, hits, port } = await serve();
@@ -927,8 +929,8 @@ async function main() {
           const report = await downloadReport(page);
           assert(report.geo_database === null, `geo_database ${JSON.stringify(report.geo_database)}`);
           assert(report.verdict.geo === null, `verdict geo ${JSON.stringify(report.verdict.geo)}`);
-          assert(report.sources.every((s) => s.geo === null), 'a source has geo');
-          assert(report.ranking.every((r) => r.geo === null), 'a ranked address has geo');
+          assert(report.sources.rows.every((s) => s.geo === null), 'a source has geo');
+          assert(report.ranking.rows.every((r) => r.geo === null), 'a ranked address has geo');
         });
         // The browser reports a 404 itself; nothing else may fail.
         watch.errors = watch.errors.filter((e) => !/Failed to load resource.*404/.test(e));
