@@ -14,7 +14,7 @@ use crate::protocol::{
     Analysis, AnalyzeRequest, ExportKind, GeoStatus, SourcesPageRequest, Timeline,
 };
 use flowlens_core::analysis::flows::each_flow_to;
-use flowlens_core::analysis::report::analyze_with;
+use flowlens_core::analysis::report::{analyze_prepared, Prepared};
 use flowlens_core::analysis::sources::{Source, SourcePage, SourceSort, SourcesTable};
 use flowlens_core::analysis::{address_flows, Report, TimeRange};
 use flowlens_core::export;
@@ -42,11 +42,13 @@ impl TableKey {
     }
 }
 
-/// The full sources table of the last range analysed, and its sort orders.
+/// The full sources table of the last range analysed, its sort orders, and what the
+/// analyses of the data share whatever their range (per data version and port).
 #[derive(Default)]
 pub struct Cache {
     table: Option<(TableKey, SourcesTable)>,
     orders: Vec<((SourceSort, bool), Vec<u32>)>,
+    prepared: Option<((u32, Option<u16>), Prepared)>,
 }
 
 impl Cache {
@@ -55,7 +57,7 @@ impl Cache {
         *self = Cache::default();
     }
 
-    /// Bytes held.
+    /// Bytes held (the table and its orders; the prepared parts are a few numbers).
     pub fn heap_bytes(&self) -> usize {
         self.table.as_ref().map_or(0, |(_, t)| t.heap_bytes())
             + self
@@ -63,11 +65,6 @@ impl Cache {
                 .iter()
                 .map(|(_, o)| o.capacity() * 4)
                 .sum::<usize>()
-    }
-
-    /// The sources table of `request`'s range, built when it is not the one held.
-    fn table(&mut self, dataset: &Dataset, request: &AnalyzeRequest) -> &SourcesTable {
-        ensure(&mut self.table, &mut self.orders, dataset, request)
     }
 
     /// The table and its order by `sort`, made when not kept.
@@ -78,7 +75,7 @@ impl Cache {
         sort: SourceSort,
         descending: bool,
     ) -> (&SourcesTable, &[u32]) {
-        let Cache { table, orders } = self;
+        let Cache { table, orders, .. } = self;
         let table = ensure(table, orders, dataset, request);
         let want = (sort, descending);
         if !orders.iter().any(|(k, _)| *k == want) {
@@ -136,8 +133,25 @@ fn report(
     cache: &mut Cache,
 ) -> Report {
     let query = request.query();
-    let table = cache.table(dataset, request);
-    let mut report = analyze_with(dataset, &query, table);
+    let key = (request.data_version, request.service_port);
+    if cache.prepared.as_ref().is_none_or(|(k, _)| *k != key) {
+        // The old one goes first: only one is held.
+        cache.prepared = None;
+        cache.prepared = Some((key, Prepared::new(dataset, request.service_port)));
+    }
+    let Cache {
+        table,
+        orders,
+        prepared,
+    } = cache;
+    let sources = ensure(table, orders, dataset, request);
+    let mut report = match prepared {
+        Some((_, prepared)) => analyze_prepared(dataset, &query, sources, prepared),
+        None => {
+            let prepared = Prepared::new(dataset, request.service_port);
+            analyze_prepared(dataset, &query, sources, &prepared)
+        }
+    };
     if let Some(db) = db {
         geo::annotate(&mut report, db);
     }

@@ -58,14 +58,10 @@ pub fn write_report(
             units::int(r.gaps.total - GAPS_SHOWN as u64)
         )?;
     }
-    let range = if r.range.all {
-        "whole data set"
-    } else {
-        "range"
-    };
     writeln!(
         out,
-        "Range ({range}): {} to {}",
+        "Range{}: {} to {}",
+        if r.range.all { " (whole data set)" } else { "" },
         time(r.range.from),
         time(r.range.to)
     )?;

@@ -84,7 +84,12 @@ impl Flowlens {
                 Some(file) => {
                     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
                         .await
-                        .map_err(|e| JsError::new(&format!("flowlens: {} could not be read: {e:?}", file.name())))?;
+                        .map_err(|e| {
+                            JsError::new(&format!(
+                                "flowlens: {} could not be read: {e:?}",
+                                file.name()
+                            ))
+                        })?;
                     (file.name(), js_sys::Uint8Array::new(&buffer).to_vec())
                 }
                 None => {

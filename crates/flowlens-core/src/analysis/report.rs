@@ -125,23 +125,58 @@ pub fn analyze(dataset: &Dataset, query: &Query) -> Report {
     )
 }
 
+/// What every analysis of one data set and service port shares, whatever its range,
+/// suspect or k: the port (given or detected) and the whole data's flows from it. The
+/// page's worker keeps it for as long as the data and the port stay the same.
+pub struct Prepared {
+    port: Option<u16>,
+    service: Option<ServiceFlows>,
+}
+
+impl Prepared {
+    /// Detects the port when none is given, and reads its flows.
+    pub fn new(dataset: &Dataset, service_port: Option<u16>) -> Prepared {
+        let port = service_port.or_else(|| detect_service_port(dataset));
+        Prepared {
+            port,
+            service: port.map(|p| ServiceFlows::new(dataset, p)),
+        }
+    }
+}
+
 /// [`analyze`] with the range's sources table built already (the page's worker keeps
 /// it, to serve pages of it).
 pub fn analyze_with(dataset: &Dataset, query: &Query, sources: &SourcesTable) -> Report {
+    analyze_prepared(
+        dataset,
+        query,
+        sources,
+        &Prepared::new(dataset, query.service_port),
+    )
+}
+
+/// [`analyze_with`] with the parts that do not depend on the range prepared already
+/// (`prepared` must be of this data set and `query.service_port`).
+pub fn analyze_prepared(
+    dataset: &Dataset,
+    query: &Query,
+    sources: &SourcesTable,
+    prepared: &Prepared,
+) -> Report {
     let range = query.range;
     let top = query.top;
-    let port = query.service_port.or_else(|| detect_service_port(dataset));
+    let port = prepared.port;
     // The whole data's flows from the port, for the ranking of the range and, when
     // nobody stands out there, of the whole data.
-    let service = port.map(|p| ServiceFlows::new(dataset, p));
-    let ranking = match &service {
+    let service = prepared.service.as_ref();
+    let ranking = match service {
         Some(service) => rank(dataset, service, &range, query.k, &query.known, top),
         None => Ranking::default(),
     };
     let suspect = query
         .suspect
         .or_else(|| top_suspect(&ranking))
-        .or_else(|| whole_data_suspect(dataset, query, service.as_ref(), &ranking));
+        .or_else(|| whole_data_suspect(dataset, query, service, &ranking));
     let (span, flows, hist, verdict) = match suspect {
         Some(addr) => {
             let span = span(dataset, addr, &range, query.session_gap_secs, top);
