@@ -33,19 +33,6 @@ use super::protocol::{ExportKind, ExportRequest, Request, Response, SourcesPageR
 use super::state::{known_entries, Action, State};
 use super::view_link::use_view_link;
 
-/// The address table, beside the page (copied into dist/ by Trunk, see index.html);
-/// the worker fetches it when the first files are given.
-const GEO_FILE: &str = "flowlens-geo.bin";
-
-/// The table's absolute URL (the worker runs from a `blob:` URL and cannot resolve a
-/// relative one).
-fn geo_url() -> Option<String> {
-    let base = web_sys::window()?.document()?.base_uri().ok()??;
-    web_sys::Url::new_with_base(GEO_FILE, &base)
-        .ok()
-        .map(|u| u.href())
-}
-
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
 
@@ -183,7 +170,10 @@ pub fn app() -> Html {
             let spawned = WorkerBridge::spawn(parse_workers, move |response, extra| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
-                        if let Some(url) = geo_url() {
+                        // The address table's absolute URL (the worker runs from a
+                        // `blob:` URL and cannot resolve a relative one); the worker
+                        // fetches it when the first files are given.
+                        if let Some(url) = super::boot::geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
                         }
                         if test_panic_param().as_deref() == Some("worker") {
@@ -475,7 +465,7 @@ pub fn app() -> Html {
                 <SqlPanel analysis={analysis} />
             }
             <footer>
-                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (when you give it files), and sends nothing anywhere." }</p>
+                <p>{ "flowlens reads the files with your browser, in this tab, and sends nothing anywhere. It asks its own site for its own files only: once, to keep a copy in this browser for use offline, and for its address table when you give it files." }</p>
                 <GeoFooter status={state.analysis.as_ref().map(|a| a.geo.clone())} />
             </footer>
         </div>

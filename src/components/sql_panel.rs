@@ -174,7 +174,7 @@ pub fn sql_panel(props: &SqlPanelProps) -> Html {
                                 }</span>
                             </div>
                             <textarea class="sql" data-testid="sql-text" readonly=true spellcheck="false"
-                                rows="24" ref={area} value={text.clone()} />
+                                aria-label={format!("The SQL for {}", engine.label())} rows="24" ref={area} value={text.clone()} />
                         </>
                     },
                     (None, Err(why)) => html! { <p class="empty" data-testid="sql-missing">{ *why }</p> },

@@ -1,8 +1,8 @@
 //! The Web Worker: it owns the data set, reads files into it and answers analyses.
 //!
 //! Life of the worker (entry point [`start`], built by Trunk as the `flowlens-worker`
-//! bin and started by the page from a `blob:` module that imports
-//! `flowlens-worker_loader.js`, so that it runs under the page's CSP):
+//! bin and started by the page from a `blob:` URL of a prelude and the start script
+//! the page's boot.js gives, see [`crate::boot`], so that it runs under the page's CSP):
 //! 1. it installs its panic hook and message handler, starts its parse workers
 //!    ([`pool`]; the page says from where and how many, in the global
 //!    [`crate::bridge::PARSE_CONFIG`]), then posts [`Response::Ready`] once they
@@ -46,6 +46,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::boot::WorkerCode;
 use super::bridge::PARSE_CONFIG;
 use super::channel;
 use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
@@ -213,9 +214,7 @@ pub fn start() {
 /// The parse workers the page asked for (see [`crate::bridge::PARSE_CONFIG`]).
 fn start_parse_workers() -> Option<Rc<pool::Pool>> {
     let config = js_sys::Reflect::get(&js_sys::global(), &PARSE_CONFIG.into()).ok()?;
-    let loader = js_sys::Reflect::get(&config, &"loader".into())
-        .ok()?
-        .as_string()?;
+    let code = WorkerCode::from_js(&js_sys::Reflect::get(&config, &"code".into()).ok()?)?;
     let count = js_sys::Reflect::get(&config, &"count".into())
         .ok()
         .and_then(|c| c.as_f64())
@@ -224,7 +223,7 @@ fn start_parse_workers() -> Option<Rc<pool::Pool>> {
     if count == 0 {
         return None;
     }
-    pool::Pool::spawn(&loader, count).map(Rc::new)
+    pool::Pool::spawn(&code, count).map(Rc::new)
 }
 
 /// Posts `response` to the page, with `bytes` beside it (transferred) when given.

@@ -168,7 +168,13 @@ function serve(dist = DIST) {
 
 /** Opens the page in a fresh context and records errors and requests. */
 async function openPage(browser, base, setup = null) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  // No service worker: its first install fetches the page's own files after load, which
+  // the request checks here would count; tests/browser/offline.mjs tests it.
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1366, height: 900 },
+    serviceWorkers: 'block',
+  });
   if (setup) await setup(context);
   const page = await context.newPage();
   const watch = { errors: [], requestsAfterLoad: [], loaded: false, context, page };
@@ -811,7 +817,7 @@ async function main() {
         const how = 'parse workers that cannot load';
         let loads = 0;
         const watch = await openPage(browser, `${base}?flowlens-parsers=2`, (context) =>
-          context.route('**/flowlens-worker_loader.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
+          context.route('**/flowlens-worker_loader-*.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
         );
         await test(`${how}: the worker reads the example week alone, with the same report`, async () => {
           assert(loads === 3, `the worker code was asked for ${loads} times, not 3 (the worker, two parse workers)`);
