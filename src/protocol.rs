@@ -249,10 +249,16 @@ pub struct Summary {
     pub first_start: Option<u32>,
     /// Latest record end.
     pub last_end: Option<u32>,
-    /// The first [`Summary::MAX_DIAGNOSTICS`] diagnostics, in the order found.
+    /// The first [`Summary::MAX_DIAGNOSTICS`] problems (errors and warnings), in the
+    /// order found.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every diagnostic, counted.
-    pub diagnostics_total: u64,
+    /// Every diagnostic, counted by severity.
+    #[serde(default)]
+    pub severities: flowlens_core::analysis::report::SeverityCounts,
+    /// The first [`Summary::MAX_DIAGNOSTICS`] notes (empty and header-only files, files
+    /// given twice): normal, shown folded away.
+    #[serde(default)]
+    pub notes: Vec<Diagnostic>,
     /// Starts of the 10-minute windows present.
     pub windows: Vec<u32>,
     /// Starts (UTC midnight) of the days present.
@@ -278,7 +284,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Diagnostics sent to the page one by one; the report counts them all.
+    /// Problems, and notes, sent to the page one by one; the report counts them all.
     pub const MAX_DIAGNOSTICS: usize = 1000;
 }
 

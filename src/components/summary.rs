@@ -1,5 +1,6 @@
-//! What was read: files, records, time range, NODATA/SKIPDATA, and every diagnostic
-//! as `file:line: reason`.
+//! What was read: files, records, time range, NODATA/SKIPDATA, per form, records
+//! folded as repeats, the problems (errors and warnings) as `file:line: reason`, and
+//! the notes (empty and header-only files, which are normal) folded away.
 
 use std::rc::Rc;
 
@@ -7,6 +8,8 @@ use yew::prelude::*;
 
 use crate::format;
 use crate::protocol::Summary;
+use flowlens_core::flow::summarize;
+use flowlens_core::units;
 
 /// Props of [`SummaryPanel`].
 #[derive(Properties, PartialEq)]
@@ -20,6 +23,7 @@ pub struct SummaryPanelProps {
 pub fn summary_panel(props: &SummaryPanelProps) -> Html {
     let s = &props.summary;
     let shown = s.diagnostics.len() as u64;
+    let problems = s.severities.problems();
     html! {
         <section class="panel summary" data-testid="summary" data-parse-workers={s.parse_workers.to_string()}>
             <h2>{ "What was read" }</h2>
@@ -46,23 +50,67 @@ pub fn summary_panel(props: &SummaryPanelProps) -> Html {
             if s.cancelled {
                 <p class="warn">{ "Reading was cancelled: the data set holds only the files read before that." }</p>
             }
-            <div class="diagnostics" data-testid="diagnostics" data-count={s.diagnostics_total.to_string()}>
-                if s.diagnostics_total == 0 {
+            if s.forms.len() > 1 || s.forms.iter().any(|f| f.format_assumed > 0) || s.folded > 0 {
+                <table class="forms" data-testid="forms">
+                    <caption>{ "By form" }</caption>
+                    <thead><tr>
+                        <th>{ "Form" }</th><th class="num-h">{ "Files" }</th><th class="num-h">{ "Records" }</th>
+                        <th class="num-h" title="Files without a header line, read in the format assumed (the default, or the one given)">{ "Format assumed" }</th>
+                    </tr></thead>
+                    <tbody>
+                        for f in s.forms.iter() {
+                            <tr data-form={format!("{:?}", f.form)}>
+                                <td>{ f.form.describe() }</td><td class="num">{ format::int(f.files) }</td>
+                                <td class="num">{ format::int(f.records) }</td><td class="num">{ format::int(f.format_assumed) }</td>
+                            </tr>
+                        }
+                    </tbody>
+                </table>
+            }
+            if s.folded > 0 {
+                <p data-testid="folded">{ format!(
+                    "{} records were in two files or forms (the same records given twice): each was counted once.",
+                    format::int(s.folded),
+                ) }</p>
+            }
+            <div class="diagnostics" data-testid="diagnostics" data-count={problems.to_string()}>
+                if problems == 0 {
                     <p class="ok">{ "No problems found in the files." }</p>
                 } else {
-                    <details open={s.diagnostics_total <= 20}>
-                        <summary>{ format!("{} problem(s) found; everything readable was still analysed", format::int(s.diagnostics_total)) }</summary>
+                    <details open={problems <= 20}>
+                        <summary>{ format!(
+                            "{} ({}, {}); everything readable was still analysed",
+                            units::count(problems, "problem"),
+                            units::count(s.severities.errors, "error"),
+                            units::count(s.severities.warnings, "warning"),
+                        ) }</summary>
                         <ul>
                             for d in s.diagnostics.iter() {
-                                <li><code>{ d.to_string() }</code></li>
+                                <li class={d.severity.name()}><code>{ d.to_string() }</code></li>
                             }
                         </ul>
-                        if s.diagnostics_total > shown {
-                            <p>{ format!("… and {} more (the downloaded report lists them all).", format::int(s.diagnostics_total - shown)) }</p>
+                        if problems > shown {
+                            <p>{ format!("… and {} more (the downloaded report lists them all).", format::int(problems - shown)) }</p>
                         }
                     </details>
                 }
             </div>
+            if s.severities.notes > 0 {
+                <details class="notes" data-testid="notes" data-count={s.severities.notes.to_string()}>
+                    <summary>{ format!("{}: nothing wrong, for your information", units::count(s.severities.notes, "note")) }</summary>
+                    <ul>
+                        for group in summarize(&s.notes, 3).iter() {
+                            <li class="group">{ format!("{} {}", format::int(group.count), group.kind.summary()) }</li>
+                        }
+                        for d in s.notes.iter() {
+                            <li class="note"><code>{ d.to_string() }</code></li>
+                        }
+                    </ul>
+                    if s.severities.notes > s.notes.len() as u64 {
+                        <p>{ format!("… and {} more notes.", format::int(s.severities.notes - s.notes.len() as u64)) }</p>
+                    }
+                </details>
+            }
         </section>
     }
 }

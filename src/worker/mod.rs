@@ -50,6 +50,7 @@ use super::boot::WorkerCode;
 use super::bridge::PARSE_CONFIG;
 use super::channel;
 use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
+use flowlens_core::analysis::report::SeverityCounts;
 use flowlens_core::analysis::{days, windows};
 use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format};
 
@@ -730,10 +731,18 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
         diagnostics: dataset
             .diagnostics
             .iter()
+            .filter(|d| d.is_problem())
             .take(Summary::MAX_DIAGNOSTICS)
             .cloned()
             .collect(),
-        diagnostics_total: dataset.diagnostics.len() as u64,
+        severities: SeverityCounts::of(&dataset.diagnostics),
+        notes: dataset
+            .diagnostics
+            .iter()
+            .filter(|d| !d.is_problem())
+            .take(Summary::MAX_DIAGNOSTICS)
+            .cloned()
+            .collect(),
         windows: windows(dataset),
         days: days(dataset),
         cancelled,

@@ -275,7 +275,10 @@ export async function downloadReport(page, timeout = 60_000) {
 
 /** The diagnostics panel's lines (`file:line: message`). */
 export function diagnosticLines(page) {
-  return page.$$eval('[data-testid="diagnostics"] li', (items) => items.map((li) => li.textContent));
+  // The problems, then the notes (empty and header-only files, folded away).
+  return page.$$eval('[data-testid="diagnostics"] li, [data-testid="notes"] li.note', (items) =>
+    items.map((li) => li.textContent),
+  );
 }
 
 /** The addresses of the sources table's rows. */

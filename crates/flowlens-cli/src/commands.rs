@@ -13,7 +13,7 @@ use flowlens_core::example::{self, ExampleOptions};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
-use flowlens_core::flow::{Dataset, Field, Format, ReadOptions};
+use flowlens_core::flow::{summarize, Dataset, Field, Format, ReadOptions};
 
 use crate::args::{
     AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
@@ -73,25 +73,43 @@ fn json_error(err: serde_json::Error) -> io::Error {
     }
 }
 
-/// Diagnostics listed on stderr without `--verbose`.
-const DIAGNOSTICS_SHOWN: usize = 8;
+/// Files named in a diagnostics summary line.
+const SUMMARY_FILES: usize = 3;
 
+/// Diagnostics on stderr: every one with `--verbose`; else one line per kind — the
+/// diagnostic itself when it is the only one of its kind, else how many, of which
+/// files (the first few) and the first's words. Errors first, notes last.
 fn print_diagnostics(dataset: &Dataset, verbose: bool) {
     let mut err = io::stderr().lock();
-    let shown = if verbose {
-        usize::MAX
-    } else {
-        DIAGNOSTICS_SHOWN
-    };
-    for d in dataset.diagnostics.iter().take(shown) {
-        let _ = writeln!(err, "{d}");
+    if verbose {
+        for d in &dataset.diagnostics {
+            let _ = writeln!(err, "{}: {d}", d.severity.name());
+        }
+        return;
     }
-    if dataset.diagnostics.len() > shown {
-        let _ = writeln!(
-            err,
-            "flowlens: … and {} more problems (--verbose lists them all)",
-            dataset.diagnostics.len() - shown
-        );
+    for group in summarize(&dataset.diagnostics, SUMMARY_FILES) {
+        let line = if group.count == 1 {
+            format!("{}: {}", group.severity.name(), group.first)
+        } else {
+            let more = group.files_total.saturating_sub(group.files.len() as u64);
+            format!(
+                "{}: {} {} ({}{}), e.g. {}",
+                group.severity.name(),
+                group.count,
+                group.kind.summary(),
+                group.files.join(", "),
+                if more > 0 {
+                    format!(" and {more} more files")
+                } else {
+                    String::new()
+                },
+                group.first,
+            )
+        };
+        let _ = writeln!(err, "{line}");
+    }
+    if dataset.diagnostics.len() > 1 {
+        let _ = writeln!(err, "flowlens: --verbose lists every diagnostic");
     }
 }
 

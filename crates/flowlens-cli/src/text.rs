@@ -31,13 +31,16 @@ pub fn write_report(
     let i = &r.input;
     writeln!(
         out,
-        "Read {} files ({}), {} records ({} NODATA, {} SKIPDATA), {} problems.",
+        "Read {} files ({}), {} records ({} NODATA, {} SKIPDATA), {} ({}, {}), {}.",
         units::int(i.files),
         units::bytes(i.bytes_read as f64),
         units::int(i.records),
         units::int(i.nodata),
         units::int(i.skipdata),
-        units::int(i.diagnostics.total)
+        units::count(i.severities.problems(), "problem"),
+        units::count(i.severities.errors, "error"),
+        units::count(i.severities.warnings, "warning"),
+        units::count(i.severities.notes, "note")
     )?;
     for g in r.gaps.rows.iter().take(GAPS_SHOWN) {
         writeln!(

@@ -52,6 +52,15 @@ pub fn bytes(n: f64) -> String {
     format!("{value:.2} {unit}")
 }
 
+/// `1 error`, `3 errors`: a count and its noun (the noun's plural with an `s`).
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", int(n))
+    }
+}
+
 /// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: the one spelling of a duration
 /// (the CLI, the summary and the page).
 pub fn duration(secs: u32) -> String {

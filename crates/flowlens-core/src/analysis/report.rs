@@ -15,7 +15,7 @@ use super::span::{span, Span};
 use super::verdict::{self, detect_service_port, verdict, Verdict};
 use super::{Query, TimeRange};
 use crate::flow::table::LogStatus;
-use crate::flow::{Dataset, Diagnostic, FormCount};
+use crate::flow::{Dataset, Diagnostic, FormCount, Severity};
 
 /// The first rows of a long list, and how many there are in all.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -62,8 +62,42 @@ pub struct Input {
     /// Records left out because other files held them too (the same records given
     /// in two files or forms), counted once.
     pub folded: u64,
-    /// The problems found, in the order found.
+    /// Diagnostics by severity: errors and warnings are the problems; notes are
+    /// things the user may want to know (a header-only file is normal).
+    pub severities: SeverityCounts,
+    /// The diagnostics, in the order found.
     pub diagnostics: Top<Diagnostic>,
+}
+
+/// How many diagnostics of each severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    /// Damaged or unreadable files, reading stopped early.
+    pub errors: u64,
+    /// Lines that could not be used.
+    pub warnings: u64,
+    /// Empty and header-only files, files given twice.
+    pub notes: u64,
+}
+
+impl SeverityCounts {
+    /// The counts of `diagnostics`.
+    pub fn of(diagnostics: &[Diagnostic]) -> SeverityCounts {
+        let mut counts = SeverityCounts::default();
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Note => counts.notes += 1,
+            }
+        }
+        counts
+    }
+
+    /// Errors and warnings: what is worth a user's attention.
+    pub fn problems(&self) -> u64 {
+        self.errors + self.warnings
+    }
 }
 
 /// The range the answers cover (Unix seconds); for the whole data set, its extent.
@@ -220,6 +254,7 @@ pub fn analyze_prepared(
             bytes_read: dataset.bytes_read(),
             forms: dataset.forms(),
             folded: dataset.folded,
+            severities: SeverityCounts::of(&dataset.diagnostics),
             diagnostics: Top::of(dataset.diagnostics.iter().cloned(), top),
         },
         range: range_out(dataset, &range),

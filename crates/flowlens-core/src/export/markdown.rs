@@ -179,14 +179,15 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
     let i = &r.input;
     writeln!(
         out,
-        "Evidence: {} files ({}), {} records ({} NODATA, {} SKIPDATA), {} problems. \
+        "Evidence: {} files ({}), {} records ({} NODATA, {} SKIPDATA), {} problems, {} notes. \
          Range{}: {} to {}. Times are UTC. Made by flowlens {}.",
         units::int(i.files),
         units::bytes(i.bytes_read as f64),
         units::int(i.records),
         units::int(i.nodata),
         units::int(i.skipdata),
-        units::int(i.diagnostics.total),
+        units::int(i.severities.problems()),
+        units::int(i.severities.notes),
         if r.range.all { " (whole data set)" } else { "" },
         time(r.range.from),
         time(r.range.to),

@@ -310,6 +310,11 @@ impl Dataset {
         given
             .iter()
             .map(|file| {
+                // A file without records repeats harmlessly: quiet intervals all
+                // have the same header-only bytes, and each keeps its own note.
+                if file.records == 0 {
+                    return None;
+                }
                 let hash = file.content_hash?;
                 let first = self.files.iter().find(|f| {
                     !f.member && f.content_hash == Some(hash) && f.bytes_read == file.bytes_read

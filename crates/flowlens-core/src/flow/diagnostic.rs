@@ -200,6 +200,94 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl DiagnosticKind {
+    /// What a group of this kind is, for a one-line summary ("have a header line and no
+    /// records"), after a count of files or lines.
+    pub fn summary(self) -> &'static str {
+        use DiagnosticKind::*;
+        match self {
+            Empty => "empty files",
+            HeaderOnly => "files with a header line and no records (a quiet interval)",
+            Duplicate => "files given twice (read once)",
+            LineTooLong => "lines too long to be records",
+            TooManyFields => "lines with more fields than any format",
+            FieldCount => "lines with another field count than their format",
+            NoFormat => "lines with no header and not the default format",
+            BadField => "lines with a field that could not be read",
+            MoreBadLines => "files with more unreadable lines than listed",
+            NoRecords => "files with lines but no record",
+            Unreadable => "files that could not be read",
+            Binary => "files that are binary, not flow logs",
+            Unsupported => "files in a form flowlens cannot read",
+            Truncated => "files cut short",
+            Damaged => "damaged files",
+            ArchiveLimit => "archive members left unread",
+            RecordLimit => "files past the record limit",
+            Cancelled => "readings cancelled",
+        }
+    }
+}
+
+/// The diagnostics of one kind, counted, with the first few files they name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindSummary {
+    /// The kind.
+    pub kind: DiagnosticKind,
+    /// Its severity.
+    pub severity: Severity,
+    /// Diagnostics of the kind.
+    pub count: u64,
+    /// The first distinct files they name (at most the number asked for).
+    pub files: Vec<String>,
+    /// Distinct files in all.
+    pub files_total: u64,
+    /// The first of them, to quote.
+    pub first: Diagnostic,
+}
+
+/// `diagnostics` grouped by kind: errors first, then warnings, then notes, each by
+/// count (largest first); each group names its first `files` files.
+pub fn summarize(diagnostics: &[Diagnostic], files: usize) -> Vec<KindSummary> {
+    let mut groups: Vec<(KindSummary, std::collections::HashSet<&str>)> = Vec::new();
+    for d in diagnostics {
+        let at = match groups.iter().position(|(g, _)| g.kind == d.kind) {
+            Some(at) => at,
+            None => {
+                groups.push((
+                    KindSummary {
+                        kind: d.kind,
+                        severity: d.severity,
+                        count: 0,
+                        files: Vec::new(),
+                        files_total: 0,
+                        first: d.clone(),
+                    },
+                    Default::default(),
+                ));
+                groups.len() - 1
+            }
+        };
+        let Some((group, seen)) = groups.get_mut(at) else {
+            continue;
+        };
+        group.count += 1;
+        if seen.insert(d.file.as_str()) {
+            group.files_total += 1;
+            if group.files.len() < files {
+                group.files.push(d.file.clone());
+            }
+        }
+    }
+    let mut out: Vec<KindSummary> = groups.into_iter().map(|(g, _)| g).collect();
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then(a.kind.cmp(&b.kind))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +324,43 @@ mod tests {
                 "{kind:?}"
             );
         }
+    }
+
+    #[test]
+    fn diagnostics_are_summarised_by_kind_errors_first() {
+        let mut all = Vec::new();
+        for i in 0..141 {
+            all.push(Diagnostic::new(
+                DiagnosticKind::HeaderOnly,
+                &format!("w{i}.log"),
+                "header only",
+            ));
+        }
+        for line in [3, 9, 12] {
+            all.push(Diagnostic::new(DiagnosticKind::BadField, "a.log", "bad").at_line(line));
+        }
+        all.push(Diagnostic::new(DiagnosticKind::BadField, "b.log", "bad").at_line(2));
+        all.push(Diagnostic::new(
+            DiagnosticKind::Truncated,
+            "cut.log.gz",
+            "cut",
+        ));
+        let groups = summarize(&all, 3);
+        let shape: Vec<_> = groups
+            .iter()
+            .map(|g| (g.kind, g.count, g.files_total, g.files.len()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (DiagnosticKind::Truncated, 1, 1, 1),
+                (DiagnosticKind::BadField, 4, 2, 2),
+                (DiagnosticKind::HeaderOnly, 141, 141, 3),
+            ]
+        );
+        assert_eq!(groups[2].files, ["w0.log", "w1.log", "w2.log"]);
+        assert_eq!(groups[1].first.line, Some(3));
+        assert!(summarize(&[], 3).is_empty());
     }
 
     #[test]

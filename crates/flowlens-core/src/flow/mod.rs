@@ -17,7 +17,7 @@ pub mod wire;
 
 pub use addr::{AddrClass, AddrId, Cidr};
 pub use dataset::{Dataset, FileSummary, FormCount};
-pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
+pub use diagnostic::{summarize, Diagnostic, DiagnosticKind, KindSummary, Severity};
 pub use field::Field;
 pub use form::{Form, FormatSource};
 pub use format::Format;
