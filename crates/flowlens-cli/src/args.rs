@@ -16,6 +16,10 @@ pub struct Cli {
 pub enum Command {
     /// Answer the five questions: sources, span, flows to the suspect, verdict, ranking.
     Analyze(AnalyzeArgs),
+    /// Hunt for the whole incident: scans, probes that found an open port, brute force
+    /// and its first success, exfiltration on any service, long connections, servers
+    /// that started calling out, and beacons. Ranked findings with their evidence.
+    Hunt(HuntArgs),
     /// Print the parsed records, one per line.
     Records(RecordsArgs),
     /// Write the example honeypot week as S3-style .log.gz files under OUT.
@@ -103,6 +107,32 @@ pub enum ReportOutput {
     Csv,
     /// The flows to the suspect as CSV.
     FlowsCsv,
+}
+
+#[derive(Parser, Debug)]
+pub struct HuntArgs {
+    /// Flow-log files or folders (walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print the whole hunt as JSON (every listed finding with its evidence).
+    #[arg(long)]
+    pub json: bool,
+    /// Findings printed as text (the JSON lists up to --max-per-kind of each kind).
+    #[arg(long, default_value_t = 15)]
+    pub top: usize,
+    /// Findings of one kind kept at most (the totals count them all).
+    #[arg(long, default_value_t = 100)]
+    pub max_per_kind: usize,
+    /// Your own networks (CIDR), treated as internal like the private ranges; repeat
+    /// for several.
+    #[arg(long)]
+    pub known: Vec<String>,
+    /// The aggregation window in seconds (60 or 600; default: inferred from the records).
+    #[arg(long)]
+    pub window_secs: Option<u32>,
+    /// Record format, e.g. "version srcaddr dstaddr …" or "${srcaddr} ${dstaddr} …".
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Parser, Debug)]

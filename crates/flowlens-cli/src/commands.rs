@@ -14,11 +14,12 @@ use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
 use flowlens_core::flow::{Cidr, Dataset, Field, Format, ReadOptions};
+use flowlens_core::hunt::HuntOptions;
 use flowlens_core::time::parse_time;
 
 use crate::args::{
-    AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
-    SqlEngine,
+    AnalyzeArgs, Cli, Command, ExampleArgs, HuntArgs, Output, QueryArgs, RecordsArgs,
+    ReportOutput, SqlArgs, SqlEngine,
 };
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
@@ -28,6 +29,7 @@ use crate::text;
 pub fn run(cli: Cli) -> io::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze_cmd(args),
+        Command::Hunt(args) => hunt_cmd(args),
         Command::Records(args) => records_cmd(args),
         Command::Example(args) => example_cmd(args),
         Command::Sql(args) => sql_cmd(args),
@@ -218,6 +220,59 @@ fn write_out_dir(dir: &Path, report: &Report, timeline: &[FlowPoint]) -> io::Res
         export::csv::flows_to_suspect(report).map_err(io::Error::other)?,
     )?;
     Ok(())
+}
+
+fn hunt_cmd(args: HuntArgs) -> io::Result<ExitCode> {
+    let options = match read_options(args.format.as_deref()) {
+        Ok(o) => o,
+        Err(message) => return usage(&message),
+    };
+    let known = match args
+        .known
+        .iter()
+        .map(|c| Cidr::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(k) => k,
+        Err(message) => return usage(&message),
+    };
+    if args.window_secs == Some(0) {
+        return usage("--window-secs must be at least 1");
+    }
+    let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
+    let started = std::time::Instant::now();
+    let dataset = load(&args.paths, &options);
+    let loaded = started.elapsed();
+    print_diagnostics(&dataset);
+    if dataset.records() == 0 {
+        return usage("no records could be read");
+    }
+    let hunt = flowlens_core::hunt::hunt(
+        &dataset,
+        &HuntOptions {
+            known,
+            window_secs: args.window_secs,
+            max_per_kind: args.max_per_kind.max(1),
+        },
+    );
+    if timing {
+        eprintln!(
+            "timing: read {:.3} s, hunt {:.3} s, {} records, {} sessions",
+            loaded.as_secs_f64(),
+            (started.elapsed() - loaded).as_secs_f64(),
+            hunt.input.records,
+            hunt.input.sessions
+        );
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &hunt).map_err(json_error)?;
+        writeln!(out)?;
+    } else {
+        text::write_hunt(&mut out, &hunt, args.top)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn records_cmd(args: RecordsArgs) -> io::Result<ExitCode> {

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use flowlens_core::analysis::units;
 use flowlens_core::analysis::Report;
+use flowlens_core::hunt::Hunt;
 use flowlens_core::time::{format_rfc3339, format_time_of_day};
 
 fn time(t: Option<u32>) -> String {
@@ -210,6 +211,75 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
             .collect();
         writeln!(out, "\nCountry and AS from {}.", names.join(", "))?;
         writeln!(out, "{}", db.attribution)?;
+    }
+    Ok(())
+}
+
+/// Writes a hunt as text that fits a screen: a line per kind with its counts, then the
+/// `top` highest-ranked findings, then what the data could not show.
+pub fn write_hunt(out: &mut impl Write, h: &Hunt, top: usize) -> io::Result<()> {
+    let i = &h.input;
+    writeln!(
+        out,
+        "Hunted {} records ({} sessions, {}-second windows{}) from {} to {}.",
+        units::int(i.records),
+        units::int(i.sessions),
+        i.window_secs,
+        if i.records_with_tcp_flags > 0 {
+            ", with tcp-flags"
+        } else {
+            ", no tcp-flags"
+        },
+        time(Some(i.from)),
+        time(Some(i.to))
+    )?;
+    let found: Vec<String> = h
+        .totals
+        .iter()
+        .filter(|t| t.total > 0)
+        .map(|t| {
+            format!(
+                "{} {}{}",
+                units::int(t.total),
+                t.kind.label(),
+                if t.high + t.medium > 0 {
+                    format!(" ({} high, {} medium)", t.high, t.medium)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    if found.is_empty() {
+        writeln!(out, "\nNo findings.")?;
+    } else {
+        writeln!(out, "\nFound: {}.", found.join(", "))?;
+    }
+    for (n, f) in h.findings.iter().take(top).enumerate() {
+        writeln!(
+            out,
+            "\n{:>2}. {:<6} {:<15} {}",
+            n + 1,
+            f.severity.as_str().to_uppercase(),
+            f.kind.label(),
+            format_rfc3339(i64::from(f.first))
+        )?;
+        writeln!(out, "    {}", f.summary)?;
+    }
+    let total = h.found() as usize;
+    if total > top.min(h.findings.len()) {
+        writeln!(
+            out,
+            "\n… and {} more (flowlens hunt --json lists up to {} of each kind).",
+            units::int((total - top.min(h.findings.len())) as u64),
+            h.totals.iter().map(|t| t.listed).max().unwrap_or(0)
+        )?;
+    }
+    if !h.limits.is_empty() {
+        writeln!(out, "\nWhat these records cannot show:")?;
+        for l in &h.limits {
+            writeln!(out, "  - {l}")?;
+        }
     }
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! - [`geo`]: the offline address table (country and autonomous system);
 //! - [`charts`] and [`export`]: the timeline and histogram for any plotters backend,
 //!   the Markdown summary and the CSV exports;
+//! - [`hunt`]: the whole incident — scans, brute force, first success, exfiltration,
+//!   long connections, role inversions and beacons — as ranked findings with evidence;
 //! - [`example`]: the honeypot week, generated.
 //!
 //! Pure Rust that compiles natively and to WebAssembly, with no browser, no I/O, no
@@ -18,4 +20,5 @@ pub mod example;
 pub mod export;
 pub mod flow;
 pub mod geo;
+pub mod hunt;
 pub mod time;
