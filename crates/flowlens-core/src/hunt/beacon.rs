@@ -28,7 +28,7 @@ use super::finding::{BeaconDetail, Detail, Evidence, Finding, Kind, Severity};
 use super::session::Session;
 use super::{duration_words, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 

@@ -23,7 +23,7 @@ use super::session::Session;
 use super::{duration_words, strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::stats::median_mad_in_place;
 use crate::analysis::units;
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 

@@ -29,7 +29,7 @@ use super::finding::{Detail, Evidence, ExfiltrationDetail, Finding, Kind, Severi
 use super::session::{Record, Session};
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -221,27 +221,12 @@ pub struct ExfilPass {
     pairs: FastMap<(AddrId, AddrId), Pair>,
     assets: FastMap<AddrId, Asset>,
     found: Vec<Exfil>,
-    /// First start of each address (by id), for "never seen before".
-    pub first_seen: Vec<u32>,
     last_sweep: u32,
 }
 
 impl ExfilPass {
-    /// A pass over data with `addr_count` address ids.
-    pub fn new(addr_count: usize) -> ExfilPass {
-        ExfilPass {
-            first_seen: vec![u32::MAX; addr_count],
-            ..ExfilPass::default()
-        }
-    }
-
     /// Takes one record (in start order).
     pub fn record(&mut self, ctx: &Context, r: &Record) {
-        for a in [r.srcaddr, r.dstaddr] {
-            if let Some(f) = self.first_seen.get_mut(a.index()) {
-                *f = (*f).min(r.start);
-            }
-        }
         if r.bytes == 0 || !ctx.internal(r.srcaddr) || ctx.internal(r.dstaddr) {
             return;
         }
@@ -287,8 +272,9 @@ impl ExfilPass {
         self.last_sweep = bucket;
     }
 
-    /// Closes every pair; the assets and the pairs above the floor.
-    pub fn finish(mut self) -> ExfilFound {
+    /// Closes every pair; the assets and the pairs above the floor, with the first
+    /// time each destination of those was seen.
+    pub fn finish(mut self, ctx: &Context) -> ExfilFound {
         let (assets, found) = (&mut self.assets, &mut self.found);
         let mut pairs: Vec<((AddrId, AddrId), Pair)> = self.pairs.drain().collect();
         pairs.sort_by_key(|(k, _)| *k);
@@ -302,10 +288,11 @@ impl ExfilPass {
                 .then(b.short.bytes.cmp(&a.short.bytes))
         });
         self.found.dedup_by_key(|e| (e.asset, e.dst));
+        let first_seen = first_seen(ctx, self.found.iter().map(|e| e.dst));
         ExfilFound {
             found: self.found,
             assets: self.assets,
-            first_seen: self.first_seen,
+            first_seen,
         }
     }
 }
@@ -340,8 +327,35 @@ pub struct ExfilFound {
     /// Pairs above the floor.
     pub found: Vec<Exfil>,
     assets: FastMap<AddrId, Asset>,
-    /// First start of each address.
-    pub first_seen: Vec<u32>,
+    /// First start of each destination of `found`.
+    pub first_seen: FastMap<AddrId, u32>,
+}
+
+/// The first start of every record with one of `addrs` on either side (one pass over
+/// the address columns, only when there are such addresses).
+fn first_seen(ctx: &Context, addrs: impl Iterator<Item = AddrId>) -> FastMap<AddrId, u32> {
+    let mut out: FastMap<AddrId, u32> = addrs.map(|a| (a, u32::MAX)).collect();
+    if out.is_empty() {
+        return out;
+    }
+    let mut marked = vec![false; ctx.addr_count()];
+    for a in out.keys() {
+        if let Some(m) = marked.get_mut(a.index()) {
+            *m = true;
+        }
+    }
+    let t = ctx.table;
+    for row in t.flow_rows(|start| start.is_some()) {
+        for a in [t.srcaddr(row), t.dstaddr(row)] {
+            if marked.get(a.index()).copied().unwrap_or(false) {
+                let start = t.start_secs(row).unwrap_or(u32::MAX);
+                if let Some(f) = out.get_mut(&a) {
+                    *f = (*f).min(start);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Pass 2 for one pair: its sessions in the window, for the evidence.
@@ -383,11 +397,7 @@ impl ExfilEvidence {
         let earlier: Vec<u64> = asset.days.range(..day).map(|(_, &v)| v).collect();
         let prior = earlier.iter().copied().max().unwrap_or(0);
         let ratio = (prior > 0).then(|| e.short.bytes as f64 / prior as f64);
-        let first_seen = found
-            .first_seen
-            .get(e.dst.index())
-            .copied()
-            .unwrap_or(u32::MAX);
+        let first_seen = found.first_seen.get(&e.dst).copied().unwrap_or(u32::MAX);
         let new = first_seen.saturating_add(LONG * BUCKET_SECS) >= to;
         let signals = [
             z.is_some_and(|z| z >= Z_SIGNAL),

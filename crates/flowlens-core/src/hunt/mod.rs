@@ -25,6 +25,7 @@ pub mod context;
 pub mod exfil;
 pub mod finding;
 pub mod flags;
+pub mod hashing;
 pub mod long;
 pub mod order;
 pub mod role;
@@ -39,7 +40,7 @@ pub use finding::{
     RoleInversionDetail, ScanDetail, SessionOut, Severity,
 };
 
-use crate::flow::addr::FastMap;
+use hashing::MixMap as FastMap;
 use crate::flow::{AddrId, Cidr, Dataset};
 use context::Context;
 use order::RowOrder;
@@ -351,7 +352,7 @@ pub fn hunt(dataset: &Dataset, options: &HuntOptions) -> Hunt {
         long: long::LongPass::default(),
         role: role::RolePass::default(),
         beacon: beacon::BeaconPass::default(),
-        exfil: exfil::ExfilPass::new(ctx.addr_count()),
+        exfil: exfil::ExfilPass::default(),
     };
     let (records, sessions) = stitch(&ctx, &order, |_| true, &mut detect);
     let Detect {
@@ -363,7 +364,7 @@ pub fn hunt(dataset: &Dataset, options: &HuntOptions) -> Hunt {
         exfil,
     } = detect;
     let mut findings = role.finish(&ctx);
-    let exfils = exfil.finish();
+    let exfils = exfil.finish(&ctx);
 
     // Pass 2: the rows of what was found.
     let mut plan = Plan::new(&ctx);

@@ -8,14 +8,12 @@
 //! the hours before and initiated at most 5 % of its sessions; then the finding is
 //! `high` (≥ 100 answered) or `medium`.
 
-use std::collections::BTreeMap;
-
 use super::context::Context;
 use super::finding::{Detail, Evidence, Finding, Kind, PortCount, RoleInversionDetail, Severity};
 use super::session::Session;
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -30,13 +28,32 @@ const DESTINATIONS: usize = 1000;
 
 #[derive(Default)]
 struct Asset {
-    /// (answered, initiated) by hour.
-    hours: BTreeMap<u32, (u64, u64)>,
+    /// (hour, answered, initiated), hours ascending.
+    hours: Vec<(u32, u64, u64)>,
     outbound: EvidenceSessions,
     outbound_count: u64,
     destinations: Vec<AddrId>,
     ports: FastMap<u16, u64>,
     first_outbound: Option<u32>,
+}
+
+/// The index of `hour` in `hours`, added when new (sessions come nearly in time
+/// order, so the last hour is nearly always the one).
+fn hour_index(hours: &mut Vec<(u32, u64, u64)>, hour: u32) -> usize {
+    match hours.last() {
+        Some(h) if h.0 == hour => hours.len() - 1,
+        Some(h) if h.0 > hour => match hours.binary_search_by_key(&hour, |h| h.0) {
+            Ok(i) => i,
+            Err(i) => {
+                hours.insert(i, (hour, 0, 0));
+                i
+            }
+        },
+        _ => {
+            hours.push((hour, 0, 0));
+            hours.len() - 1
+        }
+    }
 }
 
 /// The detector (one pass: the evidence is the outbound sessions themselves).
@@ -50,13 +67,20 @@ impl RolePass {
     pub fn session(&mut self, ctx: &Context, s: &Session) {
         let hour = s.start / 3600;
         if ctx.internal(s.dst) && s.answered() {
-            self.assets.entry(s.dst).or_default().hours.entry(hour).or_default().0 += 1;
+            let hours = &mut self.assets.entry(s.dst).or_default().hours;
+            let i = hour_index(hours, hour);
+            if let Some(h) = hours.get_mut(i) {
+                h.1 += 1;
+            }
         }
         if !ctx.internal(s.src) {
             return;
         }
         let a = self.assets.entry(s.src).or_default();
-        a.hours.entry(hour).or_default().1 += 1;
+        let i = hour_index(&mut a.hours, hour);
+        if let Some(h) = a.hours.get_mut(i) {
+            h.2 += 1;
+        }
         if ctx.internal(s.dst) {
             return;
         }
@@ -86,8 +110,9 @@ impl RolePass {
             let hour = first / 3600;
             let (answered, initiated) = a
                 .hours
-                .range(..hour)
-                .fold((0u64, 0u64), |(x, y), (_, &(p, q))| (x + p, y + q));
+                .iter()
+                .filter(|h| h.0 < hour)
+                .fold((0u64, 0u64), |(x, y), h| (x + h.1, y + h.2));
             let share = initiated as f64 / (answered + initiated).max(1) as f64;
             if answered < MIN_ANSWERED || share > MAX_INITIATED_SHARE {
                 continue;

@@ -26,7 +26,7 @@ use super::finding::{
 use super::session::Session;
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 

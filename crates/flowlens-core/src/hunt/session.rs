@@ -19,7 +19,7 @@
 //! durations are wrong.
 
 use super::flags::{is_bare_syn, is_closing, is_syn_ack, KNOWN};
-use crate::flow::addr::FastMap;
+use super::hashing::MixMap as FastMap;
 use crate::flow::{Action, AddrId};
 
 /// A later record this long after a FIN or RST starts a new session (Linux keeps a
@@ -386,20 +386,23 @@ impl Stitcher {
         swept
     }
 
-    /// Hands out every session that can no longer grow.
+    /// Hands out every session that can no longer grow. The open sessions move to a
+    /// fresh map: erasing in place leaves tombstones that every later miss (each new
+    /// session) must probe past, which cost more than the copy.
     fn sweep(&mut self, sink: &mut impl FnMut(&Session)) {
         let (now, gap) = (self.now, self.gap_secs);
-        self.open.retain(|_, open| {
+        let mut kept = FastMap::with_capacity_and_hasher(self.open.len(), Default::default());
+        for (k, open) in self.open.drain() {
             let idle = now > open.end.saturating_add(gap);
             let closed =
                 open.closed_at != 0 && now > open.closed_at.saturating_add(CLOSE_SLACK_SECS);
             if idle || closed {
                 sink(&open.session());
-                false
             } else {
-                true
+                kept.insert(k, open);
             }
-        });
+        }
+        self.open = kept;
         self.last_sweep = now;
     }
 
