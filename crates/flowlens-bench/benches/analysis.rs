@@ -11,7 +11,7 @@ use flowlens_core::flow::{read_bytes, Dataset, ReadOptions};
 
 fn bench(c: &mut Criterion) {
     let mut ds = Dataset::default();
-    generate(&ExampleOptions { scale: 2, seed: 7 }, |f| {
+    generate(&ExampleOptions { scale: 2, seed: 7, ..ExampleOptions::default() }, |f| {
         read_bytes(&mut ds, &f.path, &f.text, &ReadOptions::default())
     });
     let mut group = c.benchmark_group("analysis");

@@ -164,6 +164,21 @@ pub struct ExampleArgs {
     /// Random seed (same seed, same files).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The internet scanners' addresses: a pool of N (default 180), or `unique` (a new
+    /// address for every scanner event).
+    #[arg(long, default_value = "180", value_name = "unique|N")]
+    pub scanner_addresses: String,
+    /// Scanner events per 10-minute window (±25 %; default 1–4 per --scale unit). An
+    /// event is a MySQL login attempt (2 records) or a rejected probe (1 record).
+    #[arg(long, value_name = "N")]
+    pub scanner_events: Option<u32>,
+    /// Days of data from 2020-09-16 (the working week repeats).
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Leave the incident out (the suspect, the scan, the brute force, the beacon…):
+    /// the background alone.
+    #[arg(long)]
+    pub no_incident: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -9,7 +9,7 @@ use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 use flowlens_core::analysis::{
     address_flows, analyze, FlowPoint, Query, Report, TimeRange, WINDOW_SECS,
 };
-use flowlens_core::example::{self, ExampleOptions};
+use flowlens_core::example::{self, ExampleOptions, Scanners};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
@@ -403,9 +403,27 @@ fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
     if args.scale == 0 {
         return usage("--scale must be at least 1");
     }
+    let scanners = match args.scanner_addresses.as_str() {
+        "unique" => Scanners::Unique,
+        n => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Scanners::Pool(n),
+            _ => {
+                return usage(&format!(
+                    "--scanner-addresses must be `unique` or a count ≥ 1, not `{n}`"
+                ))
+            }
+        },
+    };
+    if args.days == 0 {
+        return usage("--days must be at least 1");
+    }
     let options = ExampleOptions {
         scale: args.scale,
         seed: args.seed,
+        incident: !args.no_incident,
+        scanners,
+        scanner_events: args.scanner_events,
+        days: args.days,
     };
     let mut result = Ok(());
     let mut files = 0u64;

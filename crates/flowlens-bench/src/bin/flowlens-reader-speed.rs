@@ -50,7 +50,7 @@ impl Corpus {
     /// The example week at `scale` (text).
     fn example(scale: u32, seed: u64) -> Corpus {
         let mut files = Vec::new();
-        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed }, |f| {
+        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed, ..Default::default() }, |f| {
             files.push((f.path, f.text))
         });
         Corpus { files }
@@ -256,7 +256,7 @@ fn main() {
         // the native and the wasm runs read the same bytes.
         let mut written = 0usize;
         let mut failed = None;
-        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed: 7 }, |f| {
+        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed: 7, ..Default::default() }, |f| {
             let path = std::path::Path::new(&dir).join(&f.path);
             let result = path
                 .parent()

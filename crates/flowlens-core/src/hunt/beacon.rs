@@ -219,10 +219,14 @@ pub struct Beacon {
     pub dst: AddrId,
     /// Destination port.
     pub port: u16,
-    /// Starts scored.
+    /// Starts scored (those of the last 24 hours of the pair).
     pub starts: usize,
-    /// First start scored.
+    /// Starts in all.
+    pub starts_total: usize,
+    /// First start of the pair.
     pub first: u32,
+    /// First start scored.
+    pub first_scored: u32,
     /// Last start.
     pub last: u32,
     /// RITA's scores.
@@ -251,7 +255,8 @@ impl BeaconPass {
                 continue;
             }
             list.sort_unstable();
-            let last = list[list.len() - 1].0;
+            let (first, last) = (list[0].0, list[list.len() - 1].0);
+            let starts_total = list.len();
             let to = last.max(ctx.data_start.saturating_add(1));
             let from = to.saturating_sub(SPAN_SECS).max(ctx.data_start);
             let span: Vec<(u32, u64)> = list.into_iter().filter(|x| x.0 >= from).collect();
@@ -271,7 +276,9 @@ impl BeaconPass {
                 dst,
                 port,
                 starts: starts.len(),
-                first: starts[0],
+                starts_total,
+                first,
+                first_scored: starts[0],
                 last,
                 scores,
                 score: weighted,
@@ -301,7 +308,7 @@ impl BeaconEvidence {
     /// Takes a session of the pair.
     pub fn session(&mut self, s: &Session) {
         let b = &self.beacon;
-        if s.src == b.src && s.dst == b.dst && s.dstport == b.port && s.start >= b.first {
+        if s.src == b.src && s.dst == b.dst && s.dstport == b.port {
             self.sessions.push(s);
         }
     }
@@ -331,18 +338,23 @@ impl BeaconEvidence {
             last: b.last,
             score: b.score,
             summary: format!(
-                "{src} started {} sessions to {dst}:{} from {} to {}, every {} (± {}); RITA score {:.3}, weighted for the number of starts {:.3}.{}",
-                units::int(b.starts as u64),
+                "{src} started {} sessions to {dst}:{} from {} to {}, one every {} (± {}); RITA score {:.3} over the {} starts of its last 24 hours{}.{}",
+                units::int(b.starts_total as u64),
                 b.port,
                 format_rfc3339(i64::from(b.first)),
                 format_rfc3339(i64::from(b.last)),
                 duration_words(s.interval_median.round() as u32),
                 duration_words(s.interval_mad.round() as u32),
                 s.rita,
-                b.score,
+                units::int(b.starts as u64),
+                if b.score < s.rita {
+                    format!(", {:.3} weighted for so few starts", b.score)
+                } else {
+                    String::new()
+                },
                 if aliased {
                     format!(
-                        " Its period is not longer than the {}-second aggregation window: a faster beacon over one kept connection would not be seen.",
+                        " Its period is not longer than the {}-second aggregation window: it shows because each call is a new connection; calls this frequent over one kept connection would show only as a long connection.",
                         ctx.window_secs
                     )
                 } else {
@@ -351,7 +363,8 @@ impl BeaconEvidence {
             ),
             evidence: Evidence {
                 detail: Detail::Beacon(BeaconDetail {
-                    starts: b.starts as u64,
+                    starts: b.starts_total as u64,
+                    starts_scored: b.starts as u64,
                     interval_median_secs: s.interval_median,
                     interval_mad_secs: s.interval_mad,
                     ts_score: s.ts,

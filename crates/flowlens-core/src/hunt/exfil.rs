@@ -413,13 +413,17 @@ impl ExfilEvidence {
         let mut why = Vec::new();
         if let Some(z) = z.filter(|&z| z >= Z_SIGNAL) {
             why.push(format!(
-                "{z:.0} spreads above the median of its {} destinations ({})",
+                "{} spreads above the median of its {} destinations ({})",
+                units::int(z.round() as u64),
                 units::int(asset.destinations),
                 units::bytes(median)
             ));
         }
         if let Some(r) = ratio.filter(|&r| r >= RATIO_SIGNAL) {
-            why.push(format!("{r:.0} times its largest on any earlier day"));
+            why.push(format!(
+                "{} times its largest to any destination on an earlier day",
+                units::int(r.round() as u64)
+            ));
         }
         if new {
             why.push(format!(

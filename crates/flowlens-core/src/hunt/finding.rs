@@ -320,8 +320,10 @@ pub struct RoleInversionDetail {
 /// `beacon`: RITA's sub-scores and the weights added for flow logs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BeaconDetail {
-    /// Session starts.
+    /// Session starts of the pair.
     pub starts: u64,
+    /// Those scored: the starts of the pair's last 24 hours.
+    pub starts_scored: u64,
     /// Median time between starts.
     pub interval_median_secs: f64,
     /// Median absolute deviation of the intervals.

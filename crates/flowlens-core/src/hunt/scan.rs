@@ -44,6 +44,8 @@ pub const TRW_THRESHOLD: f64 = 4.595_119_850_134_59;
 const WALK_IDLE_SECS: u32 = 86_400;
 /// First contacts remembered per undecided walk.
 const WALK_TARGETS: usize = 256;
+/// Accepted sessions with payload followed per target (their count is exact).
+const ACCEPTED_KEPT: usize = 4096;
 /// Targets followed per scanner in pass 2.
 const TARGETS_PER_SCANNER: usize = 100_000;
 
@@ -219,7 +221,8 @@ struct Target {
     failed: u64,
     /// Earliest session without payload.
     first_probe: Option<u32>,
-    /// Accepted sessions with payload: (start, bytes back, bytes out), the earliest 64.
+    /// Accepted sessions with payload: (start, bytes back, bytes out), the first
+    /// [`ACCEPTED_KEPT`] given.
     accepted: Vec<(u32, u64, u64)>,
     accepted_count: u64,
 }
@@ -236,6 +239,8 @@ pub struct ScanEvidence {
     failed_count: u64,
     first: u32,
     last: u32,
+    /// First and last failed session.
+    failed_span: (u32, u32),
     /// Earliest sessions to each probe_accepted target (filled at the end).
     probe_sessions: FastMap<(AddrId, u16), EvidenceSessions>,
 }
@@ -254,6 +259,7 @@ impl ScanEvidence {
             failed_count: 0,
             first: u32::MAX,
             last: 0,
+            failed_span: (u32::MAX, 0),
             probe_sessions: FastMap::default(),
         }
     }
@@ -268,6 +274,7 @@ impl ScanEvidence {
         self.last = self.last.max(s.end);
         if failed {
             self.failed_count += 1;
+            self.failed_span = (self.failed_span.0.min(s.start), self.failed_span.1.max(s.end));
             self.failed.push((s.start / EPOCH_SECS, s.dst.0, s.dstport));
         } else {
             self.answered += 1;
@@ -286,10 +293,8 @@ impl ScanEvidence {
             t.first_probe = Some(t.first_probe.map_or(s.start, |p| p.min(s.start)));
         } else if s.accepted() {
             t.accepted_count += 1;
-            t.accepted.push((s.start, s.bytes_back, s.bytes_out));
-            if t.accepted.len() > 128 {
-                t.accepted.sort_unstable();
-                t.accepted.truncate(64);
+            if t.accepted.len() < ACCEPTED_KEPT {
+                t.accepted.push((s.start, s.bytes_back, s.bytes_out));
             }
         }
         self.probe_sessions
@@ -370,14 +375,21 @@ impl ScanEvidence {
                 units::int(distinct_hosts)
             ),
         };
+        let (first, last) = if self.failed_count > 0 {
+            self.failed_span
+        } else {
+            (self.first, self.last)
+        };
         let summary = format!(
-            "{src} probed {what} from {} to {}: {} of {} sessions failed; most in 5 minutes: {} ports of one host, {} hosts on one port{}.",
-            format_rfc3339(i64::from(self.first)),
-            format_rfc3339(i64::from(self.last)),
+            "{src} probed {what} from {} to {}: {} failed sessions ({} answered); in 5 minutes at most {} port{} of one host and {} host{} on one port{}.",
+            format_rfc3339(i64::from(first)),
+            format_rfc3339(i64::from(last)),
             units::int(self.failed_count),
-            units::int(self.failed_count + self.answered),
+            units::int(self.answered),
             max_ports,
+            plural(max_ports),
             max_hosts,
+            plural(max_hosts),
             match self.found.trw_at {
                 Some(t) => format!(
                     "; the random walk named it a scanner at {}",
@@ -393,8 +405,8 @@ impl ScanEvidence {
             src: src.clone(),
             dst: one_host.map(|h| ctx.addr(h)),
             dst_port: one_port,
-            first: self.first,
-            last: self.last,
+            first,
+            last,
             score: strength(ratio),
             summary,
             evidence: Evidence {
@@ -458,7 +470,7 @@ impl ScanEvidence {
                     detail: Detail::ProbeAccepted(ProbeAcceptedDetail {
                         probe_start: probe,
                         accepted_start,
-                        accepted_sessions: t.accepted_count.min(used.max(t.accepted_count)),
+                        accepted_sessions: used,
                         accepted_bytes_back: bytes_back,
                         accepted_bytes_out: bytes_out,
                     }),
