@@ -137,7 +137,21 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
     if dataset.records() == 0 {
         return usage("no records could be read");
     }
-    let mut report = analyze(&dataset, &query);
+    // The hunt does not depend on the range: it runs beside the analysis, on the
+    // second core.
+    let hunt_options = HuntOptions {
+        known: query.known.clone(),
+        ..HuntOptions::default()
+    };
+    let (mut report, hunted) = std::thread::scope(|scope| {
+        let hunting = scope.spawn(|| flowlens_core::hunt::hunt(&dataset, &hunt_options));
+        let report = analyze(&dataset, &query);
+        (report, hunting.join())
+    });
+    match hunted {
+        Ok(hunt) => report.findings = hunt.findings,
+        Err(_) => eprintln!("flowlens: the hunt failed; the report has no findings"),
+    }
     if !args.no_geo {
         match crate::geo::load(args.geo.as_deref()) {
             Ok(Some((_, db))) => flowlens_core::geo::annotate(&mut report, &db),

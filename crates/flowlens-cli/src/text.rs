@@ -185,6 +185,28 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
     write_ranking(out, r)
 }
 
+/// The hunt's top findings, for the analysis text.
+fn write_findings(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    if r.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nFindings over the whole data (top 5 of {}; flowlens hunt lists them all):",
+        r.findings.len()
+    )?;
+    for f in r.findings.iter().take(5) {
+        writeln!(
+            out,
+            "  {:<6} {:<15} {}",
+            f.severity.as_str().to_uppercase(),
+            f.kind.label(),
+            f.summary
+        )?;
+    }
+    Ok(())
+}
+
 fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
     writeln!(
         out,
@@ -203,6 +225,7 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
             geo_suffix(x.geo.as_ref())
         )?;
     }
+    write_findings(out, r)?;
     if let Some(db) = &r.geo_database {
         let names: Vec<String> = db
             .packages

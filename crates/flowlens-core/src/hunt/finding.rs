@@ -412,12 +412,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The ranking order: severity, then score, then time (earliest first).
+    /// The ranking order: severity, then score to two decimals, then time (earliest
+    /// first: within a level the list reads as the incident ran).
     pub fn rank_cmp(&self, other: &Finding) -> std::cmp::Ordering {
+        let hundredths = |f: &Finding| (f.score * 100.0).round() as i64;
         other
             .severity
             .cmp(&self.severity)
-            .then(other.score.total_cmp(&self.score))
+            .then(hundredths(other).cmp(&hundredths(self)))
             .then(self.first.cmp(&other.first))
             .then(self.src.cmp(&other.src))
     }
