@@ -34,6 +34,7 @@
 //! the large weeks of load tests: millions of distinct scanner addresses, a month.
 
 mod rng;
+pub mod incident;
 pub mod story;
 mod traffic;
 

@@ -10,7 +10,8 @@
 //!   median, 1 kB), with at least 5 destinations (Elastic's `high_sum` over
 //!   destinations);
 //! - against the asset's own earlier days: the ratio to its largest 30-minute sum to any
-//!   destination on any earlier day (GuardDuty's Behavior:EC2/TrafficVolumeUnusual);
+//!   destination on any earlier day (GuardDuty's Behavior:EC2/TrafficVolumeUnusual), or,
+//!   when it was there on earlier days and sent nothing out, that fact;
 //! - for a destination never seen before: first seen in the 3 hours before the
 //!   window's end.
 //!
@@ -288,7 +289,10 @@ impl ExfilPass {
                 .then(b.short.bytes.cmp(&a.short.bytes))
         });
         self.found.dedup_by_key(|e| (e.asset, e.dst));
-        let first_seen = first_seen(ctx, self.found.iter().map(|e| e.dst));
+        let first_seen = first_seen(
+            ctx,
+            self.found.iter().flat_map(|e| [e.dst, e.asset]),
+        );
         ExfilFound {
             found: self.found,
             assets: self.assets,
@@ -394,14 +398,17 @@ impl ExfilEvidence {
         let z = (asset.destinations >= MIN_DESTINATIONS)
             .then(|| (e.short.bytes as f64 - median) / spread);
         let day = to.saturating_sub(1) / 86_400;
-        let earlier: Vec<u64> = asset.days.range(..day).map(|(_, &v)| v).collect();
-        let prior = earlier.iter().copied().max().unwrap_or(0);
+        let prior = asset.days.range(..day).map(|(_, &v)| v).max().unwrap_or(0);
         let ratio = (prior > 0).then(|| e.short.bytes as f64 / prior as f64);
+        // Days of the asset's data before this one (from its first record).
+        let asset_first = found.first_seen.get(&e.asset).copied().unwrap_or(u32::MAX);
+        let history_days = day.saturating_sub(asset_first / 86_400);
+        let never_before = prior == 0 && history_days > 0;
         let first_seen = found.first_seen.get(&e.dst).copied().unwrap_or(u32::MAX);
         let new = first_seen.saturating_add(LONG * BUCKET_SECS) >= to;
         let signals = [
             z.is_some_and(|z| z >= Z_SIGNAL),
-            ratio.is_some_and(|r| r >= RATIO_SIGNAL),
+            ratio.is_some_and(|r| r >= RATIO_SIGNAL) || never_before,
             new,
         ];
         let count = signals.iter().filter(|&&s| s).count();
@@ -417,6 +424,12 @@ impl ExfilEvidence {
                 units::int(z.round() as u64),
                 units::int(asset.destinations),
                 units::bytes(median)
+            ));
+        }
+        if never_before {
+            why.push(format!(
+                "it sent nothing to the internet on its {history_days} earlier day{}",
+                if history_days == 1 { "" } else { "s" }
             ));
         }
         if let Some(r) = ratio.filter(|&r| r >= RATIO_SIGNAL) {
@@ -480,7 +493,8 @@ impl ExfilEvidence {
                     destinations_mad_bytes: mad,
                     destinations: asset.destinations,
                     history_ratio: ratio,
-                    history_days: earlier.len() as u32,
+                    history_days,
+                    nothing_out_before: never_before,
                     new_destination: new,
                     destination_first_seen: first_seen,
                     asset_port: e.asset_port,

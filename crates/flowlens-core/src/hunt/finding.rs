@@ -274,8 +274,11 @@ pub struct ExfiltrationDetail {
     /// The sum over the asset's largest 30-minute sum to any destination on earlier
     /// days; `None` without an earlier day.
     pub history_ratio: Option<f64>,
-    /// Earlier days with data.
+    /// Days of the asset's data before the window's day.
     pub history_days: u32,
+    /// True when the asset was there on earlier days and sent nothing to outside
+    /// addresses then (counts as the history signal).
+    pub nothing_out_before: bool,
     /// True when the destination was first seen within the 3 hours before the window's
     /// end.
     pub new_destination: bool,

@@ -239,8 +239,8 @@ pub struct ScanEvidence {
     failed_count: u64,
     first: u32,
     last: u32,
-    /// First and last failed session.
-    failed_span: (u32, u32),
+    /// First and last probe: a session that failed or carried no payload.
+    probe_span: (u32, u32),
     /// Earliest sessions to each probe_accepted target (filled at the end).
     probe_sessions: FastMap<(AddrId, u16), EvidenceSessions>,
 }
@@ -259,7 +259,7 @@ impl ScanEvidence {
             failed_count: 0,
             first: u32::MAX,
             last: 0,
-            failed_span: (u32::MAX, 0),
+            probe_span: (u32::MAX, 0),
             probe_sessions: FastMap::default(),
         }
     }
@@ -274,7 +274,6 @@ impl ScanEvidence {
         self.last = self.last.max(s.end);
         if failed {
             self.failed_count += 1;
-            self.failed_span = (self.failed_span.0.min(s.start), self.failed_span.1.max(s.end));
             self.failed.push((s.start / EPOCH_SECS, s.dst.0, s.dstport));
         } else {
             self.answered += 1;
@@ -290,6 +289,7 @@ impl ScanEvidence {
         t.failed += u64::from(failed);
         let payload = s.carries_payload(ctx.ipv6(s.src));
         if !payload || failed {
+            self.probe_span = (self.probe_span.0.min(s.start), self.probe_span.1.max(s.end));
             t.first_probe = Some(t.first_probe.map_or(s.start, |p| p.min(s.start)));
         } else if s.accepted() {
             t.accepted_count += 1;
@@ -375,8 +375,8 @@ impl ScanEvidence {
                 units::int(distinct_hosts)
             ),
         };
-        let (first, last) = if self.failed_count > 0 {
-            self.failed_span
+        let (first, last) = if self.probe_span.0 <= self.probe_span.1 {
+            self.probe_span
         } else {
             (self.first, self.last)
         };
