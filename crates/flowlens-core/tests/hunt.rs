@@ -341,3 +341,117 @@ fn the_example_week_tells_the_whole_story() {
     // Only the story is medium or more.
     assert_eq!(serious(&h).len(), 8, "{:#?}", serious(&h));
 }
+
+/// The edges of the table `flowlens-hunt-limits` prints (docs/detections.md): the
+/// value where each detector still finds, and the next one where it stops.
+#[test]
+fn the_measured_limits_hold_at_their_edges() {
+    let t = START_SECS + 26 * HOUR + 437;
+    let found = |stages: Vec<Stage>, kind: Kind, src: [u8; 4]| -> Option<Severity> {
+        let h = run(&Scenario {
+            seed: 21,
+            stages,
+            ..Scenario::default()
+        });
+        h.findings
+            .iter()
+            .filter(|f| f.kind == kind && f.src == dotted(src))
+            .map(|f| f.severity)
+            .max()
+    };
+    let scan = |ports: u32| {
+        vec![Stage::Scan {
+            src: ATTACKER,
+            start_secs: t,
+            duration_secs: 60,
+            ports,
+            hosts: 1,
+        }]
+    };
+    let brute = |attempts: u32, interval_secs: u32| {
+        vec![Stage::BruteForce {
+            src: ATTACKER,
+            server: BASTION,
+            port: 22,
+            start_secs: t,
+            attempts,
+            interval_secs,
+            jitter_secs: interval_secs / 5,
+            reply_bytes: 1_800,
+            reply_jitter_bytes: 4,
+            success: None,
+        }]
+    };
+    let exfil = |bytes: u64| {
+        vec![Stage::Exfiltration {
+            asset: DATABASE,
+            asset_port: 3306,
+            dst: DROP,
+            start_secs: t,
+            duration_secs: 600,
+            bytes,
+            connections: 8,
+        }]
+    };
+    let long = |minutes: u32| {
+        vec![Stage::LongConnection {
+            src: DATABASE,
+            dst: C2,
+            port: 4444,
+            start_secs: t,
+            duration_secs: minutes * 60,
+        }]
+    };
+    let beacon = |jitter: f64| {
+        vec![Stage::Beacon {
+            src: CLIENT,
+            dst: C2,
+            port: 8443,
+            start_secs: START_SECS + 2 * HOUR,
+            period_secs: 300,
+            jitter,
+            count: 400,
+            bytes: 640,
+        }]
+    };
+    let cases: [(&str, Option<Severity>, Option<Severity>); 7] = [
+        (
+            "scan: 6 ports (the walk), not 5",
+            found(scan(6), Kind::Scan, ATTACKER),
+            found(scan(5), Kind::Scan, ATTACKER),
+        ),
+        (
+            "scan: medium from 16 ports (15 failed), low at 15",
+            found(scan(16), Kind::Scan, ATTACKER).filter(|&s| s == Severity::Medium),
+            found(scan(15), Kind::Scan, ATTACKER).filter(|&s| s == Severity::Medium),
+        ),
+        (
+            "brute force: 60 s apart, not 70",
+            found(brute(200, 60), Kind::BruteForce, ATTACKER),
+            found(brute(200, 70), Kind::BruteForce, ATTACKER),
+        ),
+        (
+            "brute force: 30 attempts, not 29",
+            found(brute(30, 10), Kind::BruteForce, ATTACKER),
+            found(brute(29, 10), Kind::BruteForce, ATTACKER),
+        ),
+        (
+            "exfiltration: 10 MB, not 9",
+            found(exfil(10_000_000), Kind::Exfiltration, DATABASE),
+            found(exfil(9_000_000), Kind::Exfiltration, DATABASE),
+        ),
+        (
+            "long connection: 60 minutes, not 59",
+            found(long(60), Kind::LongConnection, DATABASE),
+            found(long(59), Kind::LongConnection, DATABASE),
+        ),
+        (
+            "beacon every 300 s: ± 50 % jitter, not ± 60 %",
+            found(beacon(0.5), Kind::Beacon, CLIENT),
+            found(beacon(0.6), Kind::Beacon, CLIENT),
+        ),
+    ];
+    for (what, inside, outside) in cases {
+        assert!(inside.is_some() && outside.is_none(), "{what}: {inside:?} / {outside:?}");
+    }
+}

@@ -15,8 +15,9 @@
 //!   bins / 12).
 //!
 //! RITA scores the last 24 hours of its data; here each pair is scored over the 24
-//! hours that end with its last start, so a beacon that stopped days before the data
-//! ends is scored as on its last day. Pairs with 4–10 starts reach high scores by
+//! hours that end with its last start (or the data's first 24 hours, when it began
+//! less than a day before), so a beacon that stopped days before the data ends is
+//! scored as on its last day, and a burst of an hour is never scored over an hour. Pairs with 4–10 starts reach high scores by
 //! chance, so the score is weighted by min(1, (starts − 3) / 12); and since the
 //! histogram and duration scores give any pair busy all day half the score, the timestamp
 //! score must reach 0.8 on its own. A score of 0.7 is
@@ -264,8 +265,13 @@ impl BeaconPass {
             list.sort_unstable();
             let (first, last) = (list[0].0, list[list.len() - 1].0);
             let starts_total = list.len();
-            let to = last.max(ctx.data_start.saturating_add(1));
-            let from = to.saturating_sub(SPAN_SECS).max(ctx.data_start);
+            // The 24 hours ending at the pair's last start; when the data begins less
+            // than a day before it, the first 24 hours of the data (or all of it):
+            // never a shorter span, where a burst would fill every bin.
+            let from = last.saturating_sub(SPAN_SECS).max(ctx.data_start);
+            let to = last
+                .max(from.saturating_add(SPAN_SECS).min(ctx.data_end))
+                .max(from + 1);
             let span: Vec<(u32, u64)> = list.into_iter().filter(|x| x.0 >= from).collect();
             let starts: Vec<u32> = span.iter().map(|x| x.0).collect();
             let bytes: Vec<u64> = span.iter().map(|x| x.1).collect();
