@@ -92,6 +92,9 @@ pub struct AnalyzeArgs {
     /// flows-to-suspect.csv (created if missing; existing files are replaced).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Skip the hunt: the report's `findings` stay empty (the five questions only).
+    #[arg(long)]
+    pub no_hunt: bool,
 }
 
 /// The forms of the analysis report.

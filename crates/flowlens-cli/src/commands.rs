@@ -144,13 +144,15 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
         ..HuntOptions::default()
     };
     let (mut report, hunted) = std::thread::scope(|scope| {
-        let hunting = scope.spawn(|| flowlens_core::hunt::hunt(&dataset, &hunt_options));
+        let hunting = (!args.no_hunt)
+            .then(|| scope.spawn(|| flowlens_core::hunt::hunt(&dataset, &hunt_options)));
         let report = analyze(&dataset, &query);
-        (report, hunting.join())
+        (report, hunting.map(|h| h.join()))
     });
     match hunted {
-        Ok(hunt) => report.findings = hunt.findings,
-        Err(_) => eprintln!("flowlens: the hunt failed; the report has no findings"),
+        Some(Ok(hunt)) => report.findings = hunt.findings,
+        Some(Err(_)) => eprintln!("flowlens: the hunt failed; the report has no findings"),
+        None => {}
     }
     if !args.no_geo {
         match crate::geo::load(args.geo.as_deref()) {

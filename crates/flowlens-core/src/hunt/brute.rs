@@ -64,8 +64,68 @@ struct Attempt {
 
 struct Slot {
     index: u32,
-    attempts: Vec<Attempt>,
+    attempts: Few<Attempt>,
     in_burst: bool,
+}
+
+/// A list that holds one item without allocating: most groups are a scanner's one
+/// attempt, and millions of scanners must not cost millions of allocations.
+enum Few<T> {
+    Empty,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for Few<T> {
+    fn default() -> Self {
+        Few::Empty
+    }
+}
+
+impl<T> Few<T> {
+    fn push(&mut self, item: T) {
+        *self = match std::mem::take(self) {
+            Few::Empty => Few::One(item),
+            Few::One(first) => Few::Many(vec![first, item]),
+            Few::Many(mut v) => {
+                v.push(item);
+                Few::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Few::Empty => &[],
+            Few::One(x) => std::slice::from_ref(x),
+            Few::Many(v) => v,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Few::Empty => &mut [],
+            Few::One(x) => std::slice::from_mut(x),
+            Few::Many(v) => v,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// Removes and returns the first item.
+    fn take_first(&mut self) -> Option<T> {
+        match std::mem::take(self) {
+            Few::Empty => None,
+            Few::One(x) => Some(x),
+            Few::Many(mut v) => {
+                let first = (!v.is_empty()).then(|| v.remove(0));
+                *self = Few::Many(v);
+                first
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -80,7 +140,8 @@ struct Burst {
 
 #[derive(Default)]
 struct Group {
-    slots: Vec<Slot>,
+    /// Slots by index, ascending.
+    slots: Few<Slot>,
     burst: Option<Burst>,
 }
 
@@ -164,15 +225,22 @@ impl BrutePass {
             duration: s.duration_secs(),
             reply: s.bytes_back,
         };
-        if let Some(slot) = group.slots.iter_mut().find(|x| x.index == index) {
+        if let Some(slot) = group
+            .slots
+            .as_mut_slice()
+            .iter_mut()
+            .find(|x| x.index == index)
+        {
             slot.attempts.push(attempt);
-        } else if group.slots.first().is_none_or(|x| x.index < index) {
+        } else if group.slots.as_slice().first().is_none_or(|x| x.index < index) {
+            let mut attempts = Few::default();
+            attempts.push(attempt);
             group.slots.push(Slot {
                 index,
-                attempts: vec![attempt],
+                attempts,
                 in_burst: false,
             });
-            group.slots.sort_by_key(|x| x.index);
+            group.slots.as_mut_slice().sort_by_key(|x| x.index);
         } else {
             self.late += 1;
         }
@@ -182,7 +250,7 @@ impl BrutePass {
     /// then are judged.
     pub fn watermark(&mut self, watermark: u32) {
         let done = watermark / SLOT_SECS;
-        self.groups.retain(|_, g| {
+        super::hashing::sweep(&mut self.groups, |_, g| {
             judge(g, done);
             !g.slots.is_empty() || g.burst.is_some()
         });
@@ -227,30 +295,37 @@ impl BrutePass {
 /// Judges every window of `g` whose second half is before slot `done`, and drops the
 /// slots no window needs any more.
 fn judge(g: &mut Group, done: u32) {
-    while let Some(first) = g.slots.first() {
+    while let Some(first) = g.slots.as_slice().first() {
         let next_index = first.index + 1;
         if next_index >= done && done != u32::MAX {
             break;
         }
-        let next = g.slots.get(1).filter(|x| x.index == next_index);
-        let mut window: Vec<Attempt> = first.attempts.clone();
-        if let Some(n) = next {
-            window.extend_from_slice(&n.attempts);
-        }
-        if brute_like(&window) {
-            if let Some(s) = g.slots.get_mut(0) {
-                s.in_burst = true;
+        let next = g.slots.as_slice().get(1).filter(|x| x.index == next_index);
+        let count = first.attempts.as_slice().len() + next.map_or(0, |n| n.attempts.as_slice().len());
+        // Fewer than 30 attempts in the window: nothing to judge (most groups).
+        if count >= MIN_ATTEMPTS {
+            let mut window: Vec<Attempt> = first.attempts.as_slice().to_vec();
+            if let Some(n) = next {
+                window.extend_from_slice(n.attempts.as_slice());
             }
-            if let Some(n) = g.slots.get_mut(1).filter(|x| x.index == next_index) {
-                n.in_burst = true;
+            if brute_like(&window) {
+                let slots = g.slots.as_mut_slice();
+                if let Some(s) = slots.get_mut(0) {
+                    s.in_burst = true;
+                }
+                if let Some(n) = slots.get_mut(1).filter(|x| x.index == next_index) {
+                    n.in_burst = true;
+                }
+                let b = g.burst.get_or_insert_with(Burst::default);
+                b.max_window = b.max_window.max(window.len() as u64);
             }
-            let b = g.burst.get_or_insert_with(Burst::default);
-            b.max_window = b.max_window.max(window.len() as u64);
         }
-        let slot = g.slots.remove(0);
+        let Some(slot) = g.slots.take_first() else {
+            break;
+        };
         if slot.in_burst {
             let b = g.burst.get_or_insert_with(Burst::default);
-            for a in &slot.attempts {
+            for a in slot.attempts.as_slice() {
                 if b.attempts == 0 {
                     b.first = a.start;
                 }

@@ -58,9 +58,12 @@ struct Best {
     bucket: u32,
 }
 
-#[derive(Default)]
+/// One (asset, destination) pair while it sends: the last 18 buckets in a ring (no
+/// allocation: most pairs are a scanner's one reply).
 struct Pair {
-    buckets: Vec<(u32, u64)>,
+    /// Bytes of bucket `b` at `ring[b % 18]`, for the 18 buckets up to `last`.
+    ring: [u64; LONG as usize],
+    last: u32,
     short: Best,
     long: Best,
     total: u64,
@@ -69,20 +72,44 @@ struct Pair {
 }
 
 impl Pair {
+    fn new(bucket: u32) -> Pair {
+        Pair {
+            ring: [0; LONG as usize],
+            last: bucket,
+            short: Best::default(),
+            long: Best::default(),
+            total: 0,
+            ports: [(0, 0); 4],
+        }
+    }
+
+    /// Adds `bytes` in `bucket` (not before the last one), judging the windows that end
+    /// at the last bucket first when `bucket` is a new one.
+    fn add(&mut self, bucket: u32, bytes: u64, days: &mut BTreeMap<u32, u64>) {
+        if bucket > self.last {
+            self.close_bucket(days);
+            let gap = (bucket - self.last).min(LONG);
+            for i in 1..=gap {
+                let b = self.last + i;
+                if let Some(slot) = self.ring.get_mut((b % LONG) as usize) {
+                    *slot = 0;
+                }
+            }
+            self.last = bucket;
+        }
+        if let Some(slot) = self.ring.get_mut((self.last % LONG) as usize) {
+            *slot = slot.saturating_add(bytes);
+        }
+        self.total = self.total.saturating_add(bytes);
+    }
+
     /// Judges the windows ending at the last bucket.
     fn close_bucket(&mut self, days: &mut BTreeMap<u32, u64>) {
-        let Some(&(last, _)) = self.buckets.last() else {
-            return;
-        };
-        let sum_from = |from: u32| -> u64 {
-            self.buckets
-                .iter()
-                .filter(|(b, _)| *b + from > last)
-                .map(|(_, v)| *v)
-                .sum()
-        };
-        let short = sum_from(SHORT);
-        let long = sum_from(LONG);
+        let last = self.last;
+        let short: u64 = (0..SHORT.min(last + 1))
+            .filter_map(|i| self.ring.get(((last - i) % LONG) as usize))
+            .sum();
+        let long: u64 = self.ring.iter().sum();
         if short > self.short.bytes {
             self.short = Best {
                 bytes: short,
@@ -236,17 +263,11 @@ impl ExfilPass {
             self.sweep(bucket);
         }
         let asset = self.assets.entry(r.srcaddr).or_default();
-        let pair = self.pairs.entry((r.srcaddr, r.dstaddr)).or_default();
-        match pair.buckets.last_mut() {
-            Some((b, v)) if *b == bucket => *v = v.saturating_add(r.bytes),
-            Some(_) => {
-                pair.close_bucket(&mut asset.days);
-                pair.buckets.retain(|(b, _)| b + LONG > bucket);
-                pair.buckets.push((bucket, r.bytes));
-            }
-            None => pair.buckets.push((bucket, r.bytes)),
-        }
-        pair.total = pair.total.saturating_add(r.bytes);
+        let pair = self
+            .pairs
+            .entry((r.srcaddr, r.dstaddr))
+            .or_insert_with(|| Pair::new(bucket));
+        pair.add(bucket, r.bytes, &mut asset.days);
         let ports = &mut pair.ports;
         match ports.iter_mut().find(|p| p.0 == r.srcport && p.1 > 0) {
             Some(p) => p.1 = p.1.saturating_add(r.bytes),
@@ -263,8 +284,8 @@ impl ExfilPass {
     /// Closes the pairs idle for 3 hours.
     fn sweep(&mut self, bucket: u32) {
         let (assets, found) = (&mut self.assets, &mut self.found);
-        self.pairs.retain(|&(asset, dst), pair| {
-            let idle = pair.buckets.last().is_none_or(|(b, _)| b + LONG < bucket);
+        super::hashing::sweep(&mut self.pairs, |&(asset, dst), pair| {
+            let idle = pair.last + LONG < bucket;
             if idle {
                 close(asset, dst, pair, assets, found);
             }

@@ -55,10 +55,23 @@ const SCANNER: u8 = 1;
 const BENIGN: u8 = 2;
 
 struct Walk {
-    lambda: f64,
-    /// Fingerprints of the (host, port) targets contacted.
-    targets: Vec<u32>,
+    lambda: f32,
     last: u32,
+    /// Fingerprint of the first (host, port) target contacted: most sources (one-shot
+    /// scanners) never need more, and then no allocation.
+    first_target: u32,
+    /// Fingerprints of the others.
+    more_targets: Vec<u32>,
+}
+
+impl Walk {
+    fn knows(&self, target: u32) -> bool {
+        self.first_target == target || self.more_targets.contains(&target)
+    }
+
+    fn targets(&self) -> usize {
+        1 + self.more_targets.len()
+    }
 }
 
 /// Why a source is a scanner, from pass 1.
@@ -117,26 +130,34 @@ impl ScanPass {
         if state != UNDECIDED {
             return;
         }
-        let walk = self.walks.entry(s.src).or_insert_with(|| Walk {
-            lambda: 0.0,
-            targets: Vec::new(),
-            last: 0,
-        });
-        walk.last = walk.last.max(s.start);
         let target = fingerprint(s.dst, s.dstport);
-        if walk.targets.contains(&target) || walk.targets.len() >= WALK_TARGETS {
-            return;
-        }
-        walk.targets.push(target);
-        walk.lambda += if failed { TRW_STEP } else { -TRW_STEP };
-        let decision = if walk.lambda >= TRW_THRESHOLD - 1e-9 {
+        let step = if failed { TRW_STEP } else { -TRW_STEP } as f32;
+        let walk = match self.walks.entry(s.src) {
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(Walk {
+                lambda: step,
+                last: s.start,
+                first_target: target,
+                more_targets: Vec::new(),
+            }),
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let walk = o.into_mut();
+                walk.last = walk.last.max(s.start);
+                if walk.knows(target) || walk.targets() >= WALK_TARGETS {
+                    return;
+                }
+                walk.more_targets.push(target);
+                walk.lambda += step;
+                walk
+            }
+        };
+        let decision = if f64::from(walk.lambda) >= TRW_THRESHOLD - 1e-3 {
             SCANNER
-        } else if walk.lambda <= -TRW_THRESHOLD + 1e-9 {
+        } else if f64::from(walk.lambda) <= -TRW_THRESHOLD + 1e-3 {
             BENIGN
         } else {
             return;
         };
-        let lambda = walk.lambda;
+        let lambda = f64::from(walk.lambda);
         self.walks.remove(&s.src);
         if let Some(d) = self.decided.get_mut(s.src.index()) {
             *d = decision;
@@ -158,8 +179,9 @@ impl ScanPass {
             self.count_epochs(old);
         }
         if watermark > self.last_expiry.saturating_add(3600) {
-            self.walks
-                .retain(|_, w| w.last.saturating_add(WALK_IDLE_SECS) >= watermark);
+            super::hashing::sweep(&mut self.walks, |_, w| {
+                w.last.saturating_add(WALK_IDLE_SECS) >= watermark
+            });
             self.last_expiry = watermark;
         }
     }

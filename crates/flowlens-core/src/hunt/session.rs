@@ -386,23 +386,18 @@ impl Stitcher {
         swept
     }
 
-    /// Hands out every session that can no longer grow. The open sessions move to a
-    /// fresh map: erasing in place leaves tombstones that every later miss (each new
-    /// session) must probe past, which cost more than the copy.
+    /// Hands out every session that can no longer grow.
     fn sweep(&mut self, sink: &mut impl FnMut(&Session)) {
         let (now, gap) = (self.now, self.gap_secs);
-        let mut kept = FastMap::with_capacity_and_hasher(self.open.len(), Default::default());
-        for (k, open) in self.open.drain() {
+        super::hashing::sweep(&mut self.open, |_, open| {
             let idle = now > open.end.saturating_add(gap);
             let closed =
                 open.closed_at != 0 && now > open.closed_at.saturating_add(CLOSE_SLACK_SECS);
             if idle || closed {
                 sink(&open.session());
-            } else {
-                kept.insert(k, open);
             }
-        }
-        self.open = kept;
+            !(idle || closed)
+        });
         self.last_sweep = now;
     }
 
