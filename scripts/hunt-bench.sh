@@ -55,8 +55,10 @@ fi
 # time_one ARGS... prints "seconds peak_kb" of one run of the CLI.
 time_one() {
     local out
-    out="$( { /usr/bin/time -f '%e %M' "$cli" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)"
-    printf '%s\n' "$out"
+    out="$(mktemp)"
+    /usr/bin/time -f '%e %M' -o "$out" "$cli" "$@" >/dev/null 2>&1
+    tail -n 1 "$out"
+    rm -f "$out"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -22,8 +22,8 @@ mod format;
 mod hooks;
 mod panic;
 pub mod protocol;
-pub mod state;
 pub mod share;
+pub mod state;
 mod view_link;
 pub mod worker;
 

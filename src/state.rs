@@ -10,8 +10,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::protocol::{AnalysisView, AnalyzeRequest, Progress, RangeChoice, Summary};
-use flowlens_core::flow::Cidr;
 use crate::share::{self, ViewParams, ViewRange};
+use flowlens_core::flow::Cidr;
 
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,9 +4,9 @@
 use web_sys::HtmlCanvasElement;
 
 use super::area;
+use crate::protocol::BinView;
 use flowlens_core::analysis::flows::Bin;
 use flowlens_core::charts::histogram::{self, HEIGHT};
-use crate::protocol::BinView;
 
 /// Draws the histogram of the flows to `addr`, with `threshold` when there is one.
 pub fn draw(

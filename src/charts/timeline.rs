@@ -4,10 +4,10 @@
 use web_sys::HtmlCanvasElement;
 
 use super::area;
+use crate::protocol::{FlowMark, SessionView};
 use flowlens_core::analysis::flows::FlowPoint;
 use flowlens_core::analysis::span::Session;
 use flowlens_core::charts::timeline::{self, HEIGHT};
-use crate::protocol::{FlowMark, SessionView};
 
 /// Draws the timeline of `addr`.
 pub fn draw(

@@ -11,9 +11,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use flowlens_core::export::markdown::{bytes, duration, MAX_EVIDENCE_ROWS};
 use crate::format;
 use crate::protocol::AnalysisView;
+use flowlens_core::export::markdown::{bytes, duration, MAX_EVIDENCE_ROWS};
 
 /// The timeline and histogram canvases as PNG `data:` URLs (`None` when absent).
 pub fn chart_images() -> (Option<String>, Option<String>) {

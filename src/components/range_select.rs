@@ -6,9 +6,9 @@ use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use flowlens_core::analysis::WINDOW_SECS;
 use crate::format;
 use crate::protocol::{RangeChoice, Summary};
+use flowlens_core::analysis::WINDOW_SECS;
 
 /// Props of [`RangeSelect`].
 #[derive(Properties, PartialEq)]

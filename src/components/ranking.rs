@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use flowlens_core::geo::Geo;
 use crate::format;
 use crate::protocol::AnalysisView;
+use flowlens_core::geo::Geo;
 
 /// Rows shown.
 const MAX_ROWS: usize = 20;

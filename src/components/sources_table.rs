@@ -9,9 +9,9 @@ use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use flowlens_core::geo::Geo;
 use crate::format;
 use crate::protocol::{AnalysisView, GeoStatus, SourceRow};
+use flowlens_core::geo::Geo;
 
 /// Rows drawn at most (the rest are counted; sorting picks which are shown).
 const MAX_ROWS: usize = 2000;

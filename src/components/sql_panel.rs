@@ -10,9 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 use crate::protocol::AnalysisView;
 use crate::worker::view::time_range;
+use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 
 /// Props of [`SqlPanel`].
 #[derive(Properties, PartialEq)]

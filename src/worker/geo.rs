@@ -11,8 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::DedicatedWorkerGlobalScope;
 
 use super::reading::describe;
-use flowlens_core::geo::GeoDb;
 use crate::protocol::GeoStatus;
+use flowlens_core::geo::GeoDb;
 
 /// Where the table stands.
 #[derive(Default)]

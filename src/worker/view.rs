@@ -4,14 +4,14 @@
 
 use std::net::IpAddr;
 
-use flowlens_core::analysis::{address_flows, analyze, Query, Report, TimeRange, WINDOW_SECS};
-use flowlens_core::export;
-use flowlens_core::flow::{Cidr, Dataset};
-use flowlens_core::geo::{self, GeoDb};
 use crate::protocol::{
     AnalysisView, AnalyzeRequest, BinView, FlowMark, FlowsToView, GeoStatus, RangeChoice, RankRow,
     SessionView, SourceRow, SpanView, VerdictView,
 };
+use flowlens_core::analysis::{address_flows, analyze, Query, Report, TimeRange, WINDOW_SECS};
+use flowlens_core::export;
+use flowlens_core::flow::{Cidr, Dataset};
+use flowlens_core::geo::{self, GeoDb};
 
 /// Seconds in a UTC day.
 const DAY_SECS: u32 = 86_400;

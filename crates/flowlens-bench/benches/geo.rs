@@ -11,7 +11,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowlens_core::geo::GeoDb;
 
 fn bench(c: &mut Criterion) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/geo/flowlens-geo.bin");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/geo/flowlens-geo.bin");
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run `bash scripts/geo.sh`)", path.display()));
     let mut group = c.benchmark_group("geo");

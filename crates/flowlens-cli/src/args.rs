@@ -123,6 +123,10 @@ pub struct HuntArgs {
     /// Findings printed as text (the JSON lists up to --max-per-kind of each kind).
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    /// Print the top findings as SQL for this engine instead (a query per finding that
+    /// shows its evidence from the records, with what SQL cannot do said).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub sql: Option<SqlEngine>,
     /// Findings of one kind kept at most (the totals count them all).
     #[arg(long, default_value_t = 100)]
     pub max_per_kind: usize,

@@ -18,8 +18,8 @@ use flowlens_core::hunt::HuntOptions;
 use flowlens_core::time::parse_time;
 
 use crate::args::{
-    AnalyzeArgs, Cli, Command, ExampleArgs, HuntArgs, Output, QueryArgs, RecordsArgs,
-    ReportOutput, SqlArgs, SqlEngine,
+    AnalyzeArgs, Cli, Command, ExampleArgs, HuntArgs, Output, QueryArgs, RecordsArgs, ReportOutput,
+    SqlArgs, SqlEngine,
 };
 use crate::load::{collect_files, load, read_files_in_order};
 use crate::text;
@@ -281,7 +281,29 @@ fn hunt_cmd(args: HuntArgs) -> io::Result<ExitCode> {
         );
     }
     let mut out = BufWriter::new(io::stdout().lock());
-    if args.json {
+    if let Some(engine) = args.sql {
+        let files = match args.paths.as_slice() {
+            [dir] if dir.is_dir() => format!("{}/**/*.log*", dir.display()),
+            _ => SqlParams::DEFAULT_FILES.to_string(),
+        };
+        let params = SqlParams {
+            files,
+            ..SqlParams::new(
+                flowlens_core::analysis::TimeRange::ALL,
+                IpAddr::from([0, 0, 0, 0]),
+                0,
+            )
+        };
+        out.write_all(
+            flowlens_core::analysis::sql_findings::findings_script(
+                engine_of(engine),
+                &params,
+                &hunt.findings,
+                args.top,
+            )
+            .as_bytes(),
+        )?;
+    } else if args.json {
         serde_json::to_writer_pretty(&mut out, &hunt).map_err(json_error)?;
         writeln!(out)?;
     } else {
@@ -508,16 +530,20 @@ fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
     })
 }
 
+fn engine_of(engine: SqlEngine) -> Engine {
+    match engine {
+        SqlEngine::Athena => Engine::Athena,
+        SqlEngine::Dremio => Engine::Dremio,
+        SqlEngine::Duckdb => Engine::DuckDb,
+    }
+}
+
 fn sql_cmd(args: SqlArgs) -> io::Result<ExitCode> {
     let params = match sql_params(&args) {
         Ok(p) => p,
         Err(message) => return usage(&message),
     };
-    let engine = match args.engine {
-        SqlEngine::Athena => Engine::Athena,
-        SqlEngine::Dremio => Engine::Dremio,
-        SqlEngine::Duckdb => Engine::DuckDb,
-    };
+    let engine = engine_of(args.engine);
     let mut out = io::stdout().lock();
     out.write_all(script(engine, &params).as_bytes())?;
     out.flush()?;

@@ -31,7 +31,7 @@ fn dotted(a: [u8; 4]) -> String {
     std::net::Ipv4Addr::from(a).to_string()
 }
 
-fn find<'a>(h: &'a Hunt, kind: Kind, src: [u8; 4]) -> Option<&'a Finding> {
+fn find(h: &Hunt, kind: Kind, src: [u8; 4]) -> Option<&Finding> {
     h.findings
         .iter()
         .find(|f| f.kind == kind && f.src == dotted(src))
@@ -109,10 +109,22 @@ fn cases() -> Vec<Case> {
             ],
             expect: vec![
                 (Kind::Scan, ATTACKER, Severity::Medium, t - 2 * HOUR, 1),
-                (Kind::ProbeAccepted, ATTACKER, Severity::High, t - 2 * HOUR, 100),
+                (
+                    Kind::ProbeAccepted,
+                    ATTACKER,
+                    Severity::High,
+                    t - 2 * HOUR,
+                    100,
+                ),
                 (Kind::BruteForce, ATTACKER, Severity::High, t, 1),
                 // 150 attempts about 7 s apart, then 240 s.
-                (Kind::FirstSuccess, NEIGHBOUR, Severity::High, t + 150 * 7 + 240, 200),
+                (
+                    Kind::FirstSuccess,
+                    NEIGHBOUR,
+                    Severity::High,
+                    t + 150 * 7 + 240,
+                    200,
+                ),
             ],
         },
         Case {
@@ -131,7 +143,13 @@ fn cases() -> Vec<Case> {
             }],
             expect: vec![
                 (Kind::BruteForce, ATTACKER, Severity::High, t, 1),
-                (Kind::FirstSuccess, ATTACKER, Severity::High, t + 400 * 3 + 30, 300),
+                (
+                    Kind::FirstSuccess,
+                    ATTACKER,
+                    Severity::High,
+                    t + 400 * 3 + 30,
+                    300,
+                ),
             ],
         },
         Case {
@@ -145,7 +163,13 @@ fn cases() -> Vec<Case> {
                 bytes: 300_000_000,
                 connections: 4,
             }],
-            expect: vec![(Kind::Exfiltration, DATABASE, Severity::High, t + 10 * HOUR, 1800)],
+            expect: vec![(
+                Kind::Exfiltration,
+                DATABASE,
+                Severity::High,
+                t + 10 * HOUR,
+                1800,
+            )],
         },
         Case {
             name: "a slow leak of 60 MB over three hours from the web server",
@@ -158,7 +182,13 @@ fn cases() -> Vec<Case> {
                 bytes: 60_000_000,
                 connections: 30,
             }],
-            expect: vec![(Kind::Exfiltration, [10, 0, 1, 20], Severity::Medium, t, 3 * HOUR)],
+            expect: vec![(
+                Kind::Exfiltration,
+                [10, 0, 1, 20],
+                Severity::Medium,
+                t,
+                3 * HOUR,
+            )],
         },
         Case {
             name: "a beacon every 15 minutes ± 10 % for a day",
@@ -241,7 +271,14 @@ fn each_stage_is_found_with_its_source_and_time_in_every_form() {
                 );
             }
             // Nothing else of medium severity or more in the background.
-            let attackers = [ATTACKER, NEIGHBOUR, DATABASE, CLIENT, [10, 0, 1, 20], BASTION];
+            let attackers = [
+                ATTACKER,
+                NEIGHBOUR,
+                DATABASE,
+                CLIENT,
+                [10, 0, 1, 20],
+                BASTION,
+            ];
             for f in &h.findings {
                 if f.severity >= Severity::Medium {
                     assert!(
@@ -259,7 +296,9 @@ fn each_stage_is_found_with_its_source_and_time_in_every_form() {
 
 #[test]
 fn the_background_alone_raises_nothing_above_low() {
-    for (seed, flags, window, background) in [(1, false, 600, 1), (2, true, 60, 1), (3, false, 600, 4)] {
+    for (seed, flags, window, background) in
+        [(1, false, 600, 1), (2, true, 60, 1), (3, false, 600, 4)]
+    {
         let h = run(&Scenario {
             seed,
             window_secs: window,
@@ -293,7 +332,10 @@ fn the_example_week_without_the_incident_raises_nothing_above_low() {
         let h = hunt(&read(files), &HuntOptions::default());
         assert!(serious(&h).is_empty(), "{options:?}: {:#?}", serious(&h));
         // The scanners are there, as low findings.
-        assert!(h.totals.iter().any(|t| t.kind == Kind::Scan && t.total > 10));
+        assert!(h
+            .totals
+            .iter()
+            .any(|t| t.kind == Kind::Scan && t.total > 10));
     }
 }
 
@@ -452,6 +494,9 @@ fn the_measured_limits_hold_at_their_edges() {
         ),
     ];
     for (what, inside, outside) in cases {
-        assert!(inside.is_some() && outside.is_none(), "{what}: {inside:?} / {outside:?}");
+        assert!(
+            inside.is_some() && outside.is_none(),
+            "{what}: {inside:?} / {outside:?}"
+        );
     }
 }

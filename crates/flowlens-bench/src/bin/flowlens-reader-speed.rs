@@ -50,9 +50,14 @@ impl Corpus {
     /// The example week at `scale` (text).
     fn example(scale: u32, seed: u64) -> Corpus {
         let mut files = Vec::new();
-        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed, ..Default::default() }, |f| {
-            files.push((f.path, f.text))
-        });
+        flowlens_core::example::generate(
+            &flowlens_core::example::ExampleOptions {
+                scale,
+                seed,
+                ..Default::default()
+            },
+            |f| files.push((f.path, f.text)),
+        );
         Corpus { files }
     }
 
@@ -256,17 +261,24 @@ fn main() {
         // the native and the wasm runs read the same bytes.
         let mut written = 0usize;
         let mut failed = None;
-        flowlens_core::example::generate(&flowlens_core::example::ExampleOptions { scale, seed: 7, ..Default::default() }, |f| {
-            let path = std::path::Path::new(&dir).join(&f.path);
-            let result = path
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(&path, flowlens_core::example::gzip(&f.text)));
-            match result {
-                Ok(()) => written += 1,
-                Err(e) => failed = Some(format!("{}: {e}", path.display())),
-            }
-        });
+        flowlens_core::example::generate(
+            &flowlens_core::example::ExampleOptions {
+                scale,
+                seed: 7,
+                ..Default::default()
+            },
+            |f| {
+                let path = std::path::Path::new(&dir).join(&f.path);
+                let result = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, flowlens_core::example::gzip(&f.text)));
+                match result {
+                    Ok(()) => written += 1,
+                    Err(e) => failed = Some(format!("{}: {e}", path.display())),
+                }
+            },
+        );
         if let Some(e) = failed {
             eprintln!("flowlens-reader-speed: {e}");
             std::process::exit(2);

@@ -11,6 +11,7 @@ pub mod report;
 pub mod sources;
 pub mod span;
 pub mod sql;
+pub mod sql_findings;
 pub mod stats;
 pub mod units;
 pub mod verdict;

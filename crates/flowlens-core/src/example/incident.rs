@@ -294,7 +294,15 @@ impl Scenario {
     }
 
     /// A probe the security group rejects (one record, no answer).
-    fn rejected(&self, src: u32, dst: u32, srcport: u16, dstport: u16, at: u32, out: &mut Vec<Rec>) {
+    fn rejected(
+        &self,
+        src: u32,
+        dst: u32,
+        srcport: u16,
+        dstport: u16,
+        at: u32,
+        out: &mut Vec<Rec>,
+    ) {
         out.push(Rec {
             start: at,
             end: at,
@@ -315,7 +323,11 @@ impl Scenario {
         let clients: Vec<u32> = (1..=12).map(|i| ip([10, 0, 2, i])).collect();
         let mut port = 40_000u32;
         let mut next_port = |rng: &mut Rng| {
-            port = if port > 60_000 { 32_768 } else { port + rng.range(1, 7) };
+            port = if port > 60_000 {
+                32_768
+            } else {
+                port + rng.range(1, 7)
+            };
             port as u16
         };
         // Internal clients query the database and the web server in working hours
@@ -324,7 +336,11 @@ impl Scenario {
         while t < to {
             let hour = (t - START_SECS) / 3600 % 24;
             let busy = (8..18).contains(&hour);
-            let gap = if busy { 30 / scale.min(30) } else { 600 / scale.min(600) };
+            let gap = if busy {
+                30 / scale.min(30)
+            } else {
+                600 / scale.min(600)
+            };
             t += rng.range(1, gap.max(2) * 2);
             if t >= to {
                 break;
@@ -365,7 +381,10 @@ impl Scenario {
                     server: (ip(WEB), 443),
                     start: t,
                     end,
-                    bytes: (u64::from(rng.range(400, 3000)), u64::from(rng.range(2_000, 900_000))),
+                    bytes: (
+                        u64::from(rng.range(400, 3000)),
+                        u64::from(rng.range(2_000, 900_000)),
+                    ),
                 },
                 out,
             );
@@ -393,7 +412,10 @@ impl Scenario {
                     server: (site, 443),
                     start: t,
                     end,
-                    bytes: (u64::from(rng.range(500, 20_000)), u64::from(rng.range(1_000, 3_000_000))),
+                    bytes: (
+                        u64::from(rng.range(500, 20_000)),
+                        u64::from(rng.range(1_000, 3_000_000)),
+                    ),
                 },
                 out,
             );
@@ -418,7 +440,10 @@ impl Scenario {
                         server: (host, port),
                         start: t,
                         end,
-                        bytes: (u64::from(rng.range(300, 900)), u64::from(rng.range(600, 2000))),
+                        bytes: (
+                            u64::from(rng.range(300, 900)),
+                            u64::from(rng.range(600, 2000)),
+                        ),
                     },
                     out,
                 );
@@ -438,7 +463,10 @@ impl Scenario {
                 hosts,
             } => {
                 let mut targets: Vec<u32> = vec![ip(DATABASE), ip(WEB), ip(BASTION)];
-                targets.extend((1..=hosts.saturating_sub(3)).map(|i| ip([10, 0, 3, (i % 250) as u8 + 1]) + (i / 250) * 256));
+                targets.extend(
+                    (1..=hosts.saturating_sub(3))
+                        .map(|i| ip([10, 0, 3, (i % 250) as u8 + 1]) + (i / 250) * 256),
+                );
                 targets.truncate(hosts.max(1) as usize);
                 let mut list: Vec<u16> = vec![3306, 22];
                 list.extend((1..=ports as u16).filter(|p| *p != 22));
@@ -553,7 +581,8 @@ impl Scenario {
                 let mut cport = 45_000u16;
                 for i in 0..count {
                     let offset = (rng.unit() * 2.0 - 1.0) * jitter * f64::from(period_secs);
-                    let at = (i64::from(start_secs) + i64::from(i) * i64::from(period_secs)
+                    let at = (i64::from(start_secs)
+                        + i64::from(i) * i64::from(period_secs)
                         + offset as i64)
                         .max(0) as u32;
                     cport = if cport > 60_000 { 45_000 } else { cport + 1 };

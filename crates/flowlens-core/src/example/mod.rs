@@ -33,8 +33,8 @@
 //! background alone, for false-alarm tests). The knobs of [`ExampleOptions`] also make
 //! the large weeks of load tests: millions of distinct scanner addresses, a month.
 
-mod rng;
 pub mod incident;
+mod rng;
 pub mod story;
 mod traffic;
 
@@ -681,7 +681,11 @@ mod tests {
         let week = default_week();
         let again = summarize(&ExampleOptions::default());
         assert_eq!(again.digest, week.digest);
-        let other = summarize(&ExampleOptions { scale: 1, seed: 2, ..ExampleOptions::default() });
+        let other = summarize(&ExampleOptions {
+            scale: 1,
+            seed: 2,
+            ..ExampleOptions::default()
+        });
         assert_ne!(other.digest, week.digest);
         assert_eq!(other.suspect_lines, week.suspect_lines);
         assert!(other.problems.is_empty(), "{:#?}", other.problems);
@@ -693,7 +697,11 @@ mod tests {
     #[test]
     fn scale_multiplies_background_only() {
         let week = default_week();
-        let double = summarize(&ExampleOptions { scale: 2, seed: 1, ..ExampleOptions::default() });
+        let double = summarize(&ExampleOptions {
+            scale: 2,
+            seed: 1,
+            ..ExampleOptions::default()
+        });
         let ratio = double.background_records as f64 / week.background_records as f64;
         assert!((1.8..=2.2).contains(&ratio), "ratio {ratio}");
         assert_eq!(double.suspect_lines, week.suspect_lines);
@@ -702,7 +710,12 @@ mod tests {
         assert!(double.problems.is_empty(), "{:#?}", double.problems);
         // Scale 0 is read as 1.
         assert_eq!(
-            summarize(&ExampleOptions { scale: 0, seed: 1, ..ExampleOptions::default() }).digest,
+            summarize(&ExampleOptions {
+                scale: 0,
+                seed: 1,
+                ..ExampleOptions::default()
+            })
+            .digest,
             week.digest
         );
     }

@@ -61,7 +61,9 @@ const C2_IP: u32 = u32::from_be_bytes([203, 0, 113, 45]);
 /// The story's stream does not depend on the seed.
 const STORY_STREAM: u64 = 0x5eed_0201_0048_1677;
 /// User names the guesser tries.
-const USERS: [&str; 7] = ["root", "admin", "mysql", "test", "user", "dbadmin", "backup"];
+const USERS: [&str; 7] = [
+    "root", "admin", "mysql", "test", "user", "dbadmin", "backup",
+];
 
 /// Every record of the story, in no particular order.
 pub(crate) fn story_records() -> Vec<Record> {
@@ -163,7 +165,11 @@ fn brute_force(rng: &mut Rng, out: &mut Vec<Record>) {
     let mut port = u32::from(ephemeral_port(rng));
     let mut start = BRUTE_START_SECS;
     while start <= BRUTE_END_SECS {
-        port = if port >= 60_990 { 32_768 } else { port + rng.range(1, 3) };
+        port = if port >= 60_990 {
+            32_768
+        } else {
+            port + rng.range(1, 3)
+        };
         let user = pick(rng, &USERS).unwrap_or("root").len() as u32;
         let end = start + rng.range(0, 1);
         push_conversation(
@@ -199,7 +205,10 @@ mod tests {
         assert_eq!(first, SCAN_START_SECS);
         assert!(last <= BEACON_END_SECS + 60, "{last}");
         // 299 rejected probes, one answered handshake.
-        let rejected = records.iter().filter(|r| r.status == Status::Reject).count();
+        let rejected = records
+            .iter()
+            .filter(|r| r.status == Status::Reject)
+            .count();
         assert_eq!(rejected, 299);
     }
 }

@@ -169,7 +169,6 @@ impl Week {
         }
     }
 
-
     /// Calls `f` with each window's index and its records (unsorted), in window order.
     pub(crate) fn for_each_window(&self, mut f: impl FnMut(usize, &mut Vec<Record>)) {
         // Records of sessions that started but are not yet fully handed out.

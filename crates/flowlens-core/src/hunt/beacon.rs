@@ -28,10 +28,10 @@
 
 use super::context::Context;
 use super::finding::{BeaconDetail, Detail, Evidence, Finding, Kind, Severity};
+use super::hashing::MixMap as FastMap;
 use super::session::Session;
 use super::{duration_words, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -97,7 +97,11 @@ fn median_sorted(v: &[f64]) -> f64 {
 fn statistical(sorted: &[f64], default_mad_score: f64) -> (f64, f64, f64, f64) {
     let n = sorted.len();
     let skew_score = if n >= 3 {
-        let (c1, c2) = if n % 2 == 0 { (n / 2, n / 2) } else { ((n - 1) / 2, (n + 1) / 2) };
+        let (c1, c2) = if n % 2 == 0 {
+            (n / 2, n / 2)
+        } else {
+            ((n - 1) / 2, n.div_ceil(2))
+        };
         let q1 = median_sorted(&sorted[..c1]);
         let q2 = median_sorted(sorted);
         let q3 = median_sorted(&sorted[c2..]);
@@ -158,7 +162,11 @@ pub fn score(starts: &[u32], bytes: &[u64], from: u32, to: u32) -> Option<Scores
     let mean = total as f64 / 24.0;
     let sd = (bins.iter().map(|&b| (b as f64 - mean).powi(2)).sum::<f64>() / 24.0).sqrt();
     let cv = sd / mean;
-    let cv_score = if cv > 1.0 { 0.0 } else { round3(1.0 - cv).min(1.0) };
+    let cv_score = if cv > 1.0 {
+        0.0
+    } else {
+        round3(1.0 - cv).min(1.0)
+    };
     let largest = bins.iter().copied().max().unwrap_or(0);
     let bin_size = (largest as f64 * 0.05).ceil().max(1.0);
     let bars = bins.iter().filter(|&&b| b > 0).count();

@@ -19,11 +19,11 @@ use super::context::Context;
 use super::finding::{
     BruteForceDetail, Detail, Evidence, Finding, FirstSuccessDetail, Kind, Severity,
 };
+use super::hashing::MixMap as FastMap;
 use super::session::Session;
 use super::{duration_words, strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::stats::median_mad_in_place;
 use crate::analysis::units;
-use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -70,16 +70,12 @@ struct Slot {
 
 /// A list that holds one item without allocating: most groups are a scanner's one
 /// attempt, and millions of scanners must not cost millions of allocations.
+#[derive(Default)]
 enum Few<T> {
+    #[default]
     Empty,
     One(T),
     Many(Vec<T>),
-}
-
-impl<T> Default for Few<T> {
-    fn default() -> Self {
-        Few::Empty
-    }
 }
 
 impl<T> Few<T> {
@@ -232,7 +228,12 @@ impl BrutePass {
             .find(|x| x.index == index)
         {
             slot.attempts.push(attempt);
-        } else if group.slots.as_slice().first().is_none_or(|x| x.index < index) {
+        } else if group
+            .slots
+            .as_slice()
+            .first()
+            .is_none_or(|x| x.index < index)
+        {
             let mut attempts = Few::default();
             attempts.push(attempt);
             group.slots.push(Slot {
@@ -301,7 +302,8 @@ fn judge(g: &mut Group, done: u32) {
             break;
         }
         let next = g.slots.as_slice().get(1).filter(|x| x.index == next_index);
-        let count = first.attempts.as_slice().len() + next.map_or(0, |n| n.attempts.as_slice().len());
+        let count =
+            first.attempts.as_slice().len() + next.map_or(0, |n| n.attempts.as_slice().len());
         // Fewer than 30 attempts in the window: nothing to judge (most groups).
         if count >= MIN_ATTEMPTS {
             let mut window: Vec<Attempt> = first.attempts.as_slice().to_vec();

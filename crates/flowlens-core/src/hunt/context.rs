@@ -40,8 +40,8 @@ impl<'a> Context<'a> {
         for (id, addr) in table.addrs.iter() {
             if let Some(c) = class.get_mut(id.index()) {
                 let internal = is_private(addr) || known.iter().any(|k| k.contains(addr));
-                *c = (if internal { INTERNAL } else { 0 })
-                    | (if addr.is_ipv6() { IPV6 } else { 0 });
+                *c =
+                    (if internal { INTERNAL } else { 0 }) | (if addr.is_ipv6() { IPV6 } else { 0 });
             }
         }
         let (flags, rows_with_flags) = match tcp_flags(table) {
@@ -65,7 +65,9 @@ impl<'a> Context<'a> {
     /// True for private addresses and those in the known networks.
     #[inline]
     pub fn internal(&self, id: AddrId) -> bool {
-        self.class.get(id.index()).is_some_and(|c| c & INTERNAL != 0)
+        self.class
+            .get(id.index())
+            .is_some_and(|c| c & INTERNAL != 0)
     }
 
     /// True for IPv6 addresses.

@@ -27,10 +27,10 @@ use std::collections::BTreeMap;
 
 use super::context::Context;
 use super::finding::{Detail, Evidence, ExfiltrationDetail, Finding, Kind, Severity};
+use super::hashing::MixMap as FastMap;
 use super::session::{Record, Session};
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -239,7 +239,12 @@ impl Exfil {
             (self.long, LONG)
         };
         let end = (best.bucket + 1) * BUCKET_SECS;
-        (end.saturating_sub(len * BUCKET_SECS), end, best.bytes, len * BUCKET_SECS)
+        (
+            end.saturating_sub(len * BUCKET_SECS),
+            end,
+            best.bytes,
+            len * BUCKET_SECS,
+        )
     }
 }
 
@@ -310,10 +315,7 @@ impl ExfilPass {
                 .then(b.short.bytes.cmp(&a.short.bytes))
         });
         self.found.dedup_by_key(|e| (e.asset, e.dst));
-        let first_seen = first_seen(
-            ctx,
-            self.found.iter().flat_map(|e| [e.dst, e.asset]),
-        );
+        let first_seen = first_seen(ctx, self.found.iter().flat_map(|e| [e.dst, e.asset]));
         ExfilFound {
             found: self.found,
             assets: self.assets,
@@ -535,7 +537,20 @@ mod tests {
     #[test]
     fn bins_cover_values_in_order_within_a_sixteenth_of_an_octave() {
         let mut last = 0;
-        for v in [0u64, 1, 15, 16, 17, 31, 32, 100, 5_614, 1 << 20, 952_560_000, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            15,
+            16,
+            17,
+            31,
+            32,
+            100,
+            5_614,
+            1 << 20,
+            952_560_000,
+            u64::MAX,
+        ] {
             let b = bin(v);
             assert!(b >= last, "{v}");
             last = b;

@@ -40,9 +40,9 @@ pub use finding::{
     RoleInversionDetail, ScanDetail, SessionOut, Severity,
 };
 
-use hashing::MixMap as FastMap;
 use crate::flow::{AddrId, Cidr, Dataset};
 use context::Context;
+use hashing::MixMap as FastMap;
 use order::RowOrder;
 use session::{Session, Stitcher};
 
@@ -124,7 +124,12 @@ pub fn strength(ratio: f64) -> f64 {
 
 /// "2 h 05 min", "4 min 10 s", "45 s".
 pub fn duration_words(secs: u32) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
     if d > 0 {
         format!("{d} d {h:02} h")
     } else if h > 0 {
@@ -202,7 +207,11 @@ impl EvidenceSessions {
         match self.order {
             EvidenceOrder::Earliest => self.sessions.sort_by_key(|s| (s.start, s.first_row)),
             EvidenceOrder::LargestFrom(a) => self.sessions.sort_by_key(|s| {
-                let sent = if s.src == a { s.bytes_out } else { s.bytes_back };
+                let sent = if s.src == a {
+                    s.bytes_out
+                } else {
+                    s.bytes_back
+                };
                 (std::cmp::Reverse(sent), s.start, s.first_row)
             }),
         }
@@ -380,7 +389,9 @@ pub fn hunt(dataset: &Dataset, options: &HuntOptions) -> Hunt {
     scanners.sort_by_key(|(a, _)| *a);
     for (addr, found) in scanners {
         plan.address(addr);
-        gather.scan.insert(addr, scan::ScanEvidence::new(addr, found));
+        gather
+            .scan
+            .insert(addr, scan::ScanEvidence::new(addr, found));
     }
     let mut want = |key: u128, target: Target| gather.by_key.entry(key).or_default().push(target);
     for (i, b) in brute.finish().into_iter().enumerate() {

@@ -10,10 +10,10 @@
 
 use super::context::Context;
 use super::finding::{Detail, Evidence, Finding, Kind, PortCount, RoleInversionDetail, Severity};
+use super::hashing::MixMap as FastMap;
 use super::session::Session;
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 

@@ -23,10 +23,10 @@ use super::finding::{
     AddrCount, Detail, Evidence, Finding, Kind, PortCount, ProbeAcceptedDetail, ScanDetail,
     Severity,
 };
+use super::hashing::MixMap as FastMap;
 use super::session::Session;
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use super::hashing::MixMap as FastMap;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -119,12 +119,8 @@ impl ScanPass {
     pub fn session(&mut self, s: &Session) {
         let failed = s.failed();
         if failed {
-            self.failed.push((
-                s.start / EPOCH_SECS,
-                s.src.0,
-                s.dst.0,
-                s.dstport,
-            ));
+            self.failed
+                .push((s.start / EPOCH_SECS, s.src.0, s.dst.0, s.dstport));
         }
         let state = self.decided.get(s.src.index()).copied().unwrap_or(BENIGN);
         if state != UNDECIDED {
@@ -191,22 +187,30 @@ impl ScanPass {
         // Distinct ports per (epoch, src, dst).
         failed.sort_unstable();
         failed.dedup();
-        for_runs(&failed, |f| (f.0, f.1, f.2), |run| {
-            let ports = run.len() as u64;
-            if ports >= PORT_SCAN_PORTS {
-                let entry = self.scanners.entry(AddrId(run[0].1)).or_default();
-                entry.max_ports = entry.max_ports.max(ports);
-            }
-        });
+        for_runs(
+            &failed,
+            |f| (f.0, f.1, f.2),
+            |run| {
+                let ports = run.len() as u64;
+                if ports >= PORT_SCAN_PORTS {
+                    let entry = self.scanners.entry(AddrId(run[0].1)).or_default();
+                    entry.max_ports = entry.max_ports.max(ports);
+                }
+            },
+        );
         // Distinct hosts per (epoch, src, port).
         failed.sort_unstable_by_key(|f| (f.0, f.1, f.3, f.2));
-        for_runs(&failed, |f| (f.0, f.1, f.3), |run| {
-            let hosts = run.len() as u64;
-            if hosts >= ADDRESS_SCAN_HOSTS {
-                let entry = self.scanners.entry(AddrId(run[0].1)).or_default();
-                entry.max_hosts = entry.max_hosts.max(hosts);
-            }
-        });
+        for_runs(
+            &failed,
+            |f| (f.0, f.1, f.3),
+            |run| {
+                let hosts = run.len() as u64;
+                if hosts >= ADDRESS_SCAN_HOSTS {
+                    let entry = self.scanners.entry(AddrId(run[0].1)).or_default();
+                    entry.max_hosts = entry.max_hosts.max(hosts);
+                }
+            },
+        );
     }
 
     /// Counts the last epochs; the scanners found.
@@ -334,14 +338,18 @@ impl ScanEvidence {
         failed.sort_unstable();
         failed.dedup();
         let mut max_ports = 0u64;
-        for_runs(&failed, |f| (f.0, f.1), |run| {
-            max_ports = max_ports.max(run.len() as u64)
-        });
+        for_runs(
+            &failed,
+            |f| (f.0, f.1),
+            |run| max_ports = max_ports.max(run.len() as u64),
+        );
         failed.sort_unstable_by_key(|f| (f.0, f.2, f.1));
         let mut max_hosts = 0u64;
-        for_runs(&failed, |f| (f.0, f.2), |run| {
-            max_hosts = max_hosts.max(run.len() as u64)
-        });
+        for_runs(
+            &failed,
+            |f| (f.0, f.2),
+            |run| max_hosts = max_hosts.max(run.len() as u64),
+        );
         let mut ports: FastMap<u16, u64> = FastMap::default();
         let mut hosts: FastMap<AddrId, u64> = FastMap::default();
         for (&(dst, port), t) in &self.targets {
@@ -383,7 +391,11 @@ impl ScanEvidence {
                 sessions,
             })
             .collect();
-        let severity = if zeek { Severity::Medium } else { Severity::Low };
+        let severity = if zeek {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
         let what = match (one_host, distinct_ports) {
             (Some(h), p) => format!("{} port{} of {}", units::int(p), plural(p), ctx.addr(h)),
             (None, 1) => format!(
@@ -457,15 +469,18 @@ impl ScanEvidence {
         for ((dst, port), mut t) in targets {
             let Some(probe) = t.first_probe else { continue };
             t.accepted.sort_unstable();
-            let after: Vec<&(u32, u64, u64)> =
-                t.accepted.iter().filter(|a| a.0 > probe).collect();
+            let after: Vec<&(u32, u64, u64)> = t.accepted.iter().filter(|a| a.0 > probe).collect();
             let Some(&&(accepted_start, _, _)) = after.first() else {
                 continue;
             };
             let bytes_back: u64 = after.iter().map(|a| a.1).sum();
             let bytes_out: u64 = after.iter().map(|a| a.2).sum();
             let used = after.len() as u64;
-            let severity = if zeek { Severity::High } else { Severity::Medium };
+            let severity = if zeek {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             let (sessions, total, records) = probe_sessions
                 .remove(&(dst, port))
                 .map(|e| e.finish(ctx))

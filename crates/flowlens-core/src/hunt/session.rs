@@ -465,7 +465,10 @@ mod tests {
         let cases = [
             Case {
                 name: "reverse pair is one session, the client initiated by ports",
-                records: vec![rec(true, 100, 110, 300, None), rec(false, 100, 111, 5000, None)],
+                records: vec![
+                    rec(true, 100, 110, 300, None),
+                    rec(false, 100, 111, 5000, None),
+                ],
                 expected: vec![(100, 111, 300, 5000, 2, true)],
             },
             Case {
@@ -489,12 +492,18 @@ mod tests {
             },
             Case {
                 name: "a gap longer than window + 60 s splits",
-                records: vec![rec(true, 100, 200, 300, None), rec(true, 861, 900, 300, None)],
+                records: vec![
+                    rec(true, 100, 200, 300, None),
+                    rec(true, 861, 900, 300, None),
+                ],
                 expected: vec![(100, 200, 300, 0, 1, true), (861, 900, 300, 0, 1, true)],
             },
             Case {
                 name: "a gap of exactly window + 60 s does not",
-                records: vec![rec(true, 100, 200, 300, None), rec(true, 860, 900, 300, None)],
+                records: vec![
+                    rec(true, 100, 200, 300, None),
+                    rec(true, 860, 900, 300, None),
+                ],
                 expected: vec![(100, 900, 600, 0, 2, true)],
             },
             Case {
@@ -518,7 +527,11 @@ mod tests {
             },
             Case {
                 name: "RST ends it too",
-                records: vec![rec(true, 100, 105, 44, Some(SYN)), rec(false, 100, 105, 40, Some(RST)), rec(true, 400, 405, 44, None)],
+                records: vec![
+                    rec(true, 100, 105, 44, Some(SYN)),
+                    rec(false, 100, 105, 40, Some(RST)),
+                    rec(true, 400, 405, 44, None),
+                ],
                 expected: vec![(100, 105, 44, 40, 2, true), (400, 405, 44, 0, 1, true)],
             },
             Case {
@@ -547,9 +560,18 @@ mod tests {
 
     #[test]
     fn initiator_rules() {
-        let s = stitch(600, &[rec(true, 1, 2, 300, None), rec(false, 1, 2, 300, None)]);
+        let s = stitch(
+            600,
+            &[rec(true, 1, 2, 300, None), rec(false, 1, 2, 300, None)],
+        );
         assert_eq!(s[0].rule, InitiatorRule::Port);
-        let s = stitch(600, &[rec(true, 1, 2, 300, Some(SYN)), rec(false, 1, 2, 300, Some(SYN_ACK))]);
+        let s = stitch(
+            600,
+            &[
+                rec(true, 1, 2, 300, Some(SYN)),
+                rec(false, 1, 2, 300, Some(SYN_ACK)),
+            ],
+        );
         assert_eq!(s[0].rule, InitiatorRule::Syn);
         // A client on a lower port than its server: the flags still tell.
         let mut a = rec(true, 1, 2, 300, Some(SYN));
@@ -558,7 +580,13 @@ mod tests {
         b.dstport = 80;
         let s = stitch(600, &[b, a]);
         assert_eq!((s[0].src, s[0].srcport, s[0].dstport), (C, 80, 3306));
-        let s = stitch(600, &[rec(false, 1, 2, 300, Some(SYN_ACK)), rec(true, 1, 2, 300, Some(0))]);
+        let s = stitch(
+            600,
+            &[
+                rec(false, 1, 2, 300, Some(SYN_ACK)),
+                rec(true, 1, 2, 300, Some(0)),
+            ],
+        );
         assert_eq!((s[0].src, s[0].rule), (C, InitiatorRule::SynAck));
     }
 
@@ -570,13 +598,25 @@ mod tests {
         assert!(s[0].failed() && s[0].rejected() && !s[0].carries_payload(false));
         assert_eq!(s[0].action_str(), "REJECT");
         // A reset without flags: one 40-byte packet back.
-        let s = stitch(600, &[rec(true, 1, 1, 44, None), rec(false, 1, 1, 40, None)]);
+        let s = stitch(
+            600,
+            &[rec(true, 1, 1, 44, None), rec(false, 1, 1, 40, None)],
+        );
         assert!(s[0].failed() && !s[0].carries_payload(false));
         // A SYN-ACK answer (flags) is not a failure, and a handshake is no payload.
-        let s = stitch(600, &[rec(true, 1, 1, 44, Some(SYN)), rec(false, 1, 1, 44, Some(SYN_ACK))]);
+        let s = stitch(
+            600,
+            &[
+                rec(true, 1, 1, 44, Some(SYN)),
+                rec(false, 1, 1, 44, Some(SYN_ACK)),
+            ],
+        );
         assert!(!s[0].failed() && !s[0].carries_payload(false));
         // A login: payload.
-        let s = stitch(600, &[rec(true, 1, 3, 300, None), rec(false, 1, 3, 900, None)]);
+        let s = stitch(
+            600,
+            &[rec(true, 1, 3, 300, None), rec(false, 1, 3, 900, None)],
+        );
         assert!(!s[0].failed() && s[0].carries_payload(false) && s[0].accepted());
         assert_eq!(s[0].action_str(), "ACCEPT");
     }
@@ -585,7 +625,9 @@ mod tests {
     fn sessions_are_handed_out_as_they_close_and_the_watermark_moves() {
         let mut st = Stitcher::new(60);
         let mut out = Vec::new();
-        st.push(&rec(true, 0, 10, 1, None), &mut |s: &Session| out.push(s.start));
+        st.push(&rec(true, 0, 10, 1, None), &mut |s: &Session| {
+            out.push(s.start)
+        });
         for t in (100..1000).step_by(100) {
             let mut r = rec(true, t, t + 1, 1, None);
             r.srcport = t as u16;
