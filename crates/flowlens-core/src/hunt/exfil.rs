@@ -289,7 +289,7 @@ impl ExfilPass {
     /// Closes the pairs idle for 3 hours.
     fn sweep(&mut self, bucket: u32) {
         let (assets, found) = (&mut self.assets, &mut self.found);
-        super::hashing::sweep(&mut self.pairs, |&(asset, dst), pair| {
+        self.pairs.retain(|&(asset, dst), pair| {
             let idle = pair.last + LONG < bucket;
             if idle {
                 close(asset, dst, pair, assets, found);

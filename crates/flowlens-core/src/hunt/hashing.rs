@@ -51,23 +51,6 @@ pub type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 /// `HashSet` with [`MixHasher`].
 pub type MixSet<K> = HashSet<K, BuildHasherDefault<MixHasher>>;
 
-/// Keeps the entries `keep` accepts, moving them to a fresh map. `retain` would erase in
-/// place and leave tombstones, which every later lookup of a missing key probes past:
-/// the hunt's maps churn (an entry per session, per scanner, per pair) and are swept
-/// often, and measured slower that way than with the copy.
-pub fn sweep<K: Eq + std::hash::Hash, V>(
-    map: &mut MixMap<K, V>,
-    mut keep: impl FnMut(&K, &mut V) -> bool,
-) {
-    let mut kept = MixMap::with_capacity_and_hasher(map.len(), Default::default());
-    for (k, mut v) in map.drain() {
-        if keep(&k, &mut v) {
-            kept.insert(k, v);
-        }
-    }
-    *map = kept;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,7 +175,7 @@ impl ScanPass {
             self.count_epochs(old);
         }
         if watermark > self.last_expiry.saturating_add(3600) {
-            super::hashing::sweep(&mut self.walks, |_, w| {
+            self.walks.retain(|_, w| {
                 w.last.saturating_add(WALK_IDLE_SECS) >= watermark
             });
             self.last_expiry = watermark;

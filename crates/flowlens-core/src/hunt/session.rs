@@ -389,7 +389,7 @@ impl Stitcher {
     /// Hands out every session that can no longer grow.
     fn sweep(&mut self, sink: &mut impl FnMut(&Session)) {
         let (now, gap) = (self.now, self.gap_secs);
-        super::hashing::sweep(&mut self.open, |_, open| {
+        self.open.retain(|_, open| {
             let idle = now > open.end.saturating_add(gap);
             let closed =
                 open.closed_at != 0 && now > open.closed_at.saturating_add(CLOSE_SLACK_SECS);
