@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing (scripts/setup.sh test), then
-# formatting, lints (native and wasm32), the native tests of every crate, the page
-# build (dist/) and the browser tests. Every check runs even after another one failed;
-# the exit status is non-zero if any failed, and the summary at the end names them.
+# formatting, lints (native and wasm32), the native tests of every crate, the tests of
+# the build's last step (scripts/offline), the page build (dist/) and the browser tests
+# (offline.mjs: offline use, the single file, updates, accessibility). Every check runs
+# even after another one failed; the exit status is non-zero if any failed, and the
+# summary at the end names them.
 set -euo pipefail
 LIB_NAME=test
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,15 +45,19 @@ step() {
 step "setup.sh detection (scripts/tests/setup.test.sh)" bash scripts/tests/setup.test.sh
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (native, every crate and target)" cargo clippy --workspace --all-targets -- -D warnings
-step "cargo clippy (wasm32: core, page, bench tools)" cargo clippy --target wasm32-unknown-unknown \
-    -p flowlens-core -p flowlens-web -p flowlens-bench --lib --bins -- -D warnings
+step "cargo clippy (wasm32: core, page, embeddable module, bench tools)" cargo clippy --target wasm32-unknown-unknown \
+    -p flowlens-core -p flowlens-web -p flowlens-js -p flowlens-bench --lib --bins -- -D warnings
 step "cargo test (native: core, CLI, the page's logic)" cargo test --workspace
+step "the build's last step (node --test scripts/offline/finish.test.mjs)" node --test scripts/offline/finish.test.mjs
 step "trunk build --release (dist/)" trunk build --release
+if [[ " ${failed[*]} " != *"trunk build"* ]]; then
+    step "embeddable module (scripts/build-js.sh: dist/embed/)" bash scripts/build-js.sh
+fi
 
 # The browser suites: each drives the built page in headless Chromium.
-for suite in run hostile fragment; do
+for suite in run hostile fragment embed offline; do
     [[ -f "tests/browser/$suite.mjs" ]] || continue
-    if [[ " ${failed[*]} " == *"trunk build"* ]]; then
+    if [[ " ${failed[*]} " == *"trunk build"* || ( $suite == embed && " ${failed[*]} " == *"embeddable"* ) ]]; then
         summary+=("SKIPPED     browser tests $suite.mjs (no page: trunk build failed)")
         failed+=("browser tests $suite.mjs")
     else

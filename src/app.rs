@@ -13,14 +13,14 @@ use web_sys::DragEvent;
 use yew::prelude::*;
 
 use super::bridge::WorkerBridge;
-use super::components::download_button::{Download, DownloadButton};
+use super::components::download_button::{file_name, DownloadButton};
 use super::components::drop_zone::DropZone;
 use super::components::error_banner::ErrorBanner;
 use super::components::geo_footer::GeoFooter;
 use super::components::histogram::HistogramPanel;
 use super::components::known_networks::KnownNetworks;
 use super::components::progress_bar::ProgressBar;
-use super::components::range_select::{encode as encode_range, RangeSelect};
+use super::components::range_select::RangeSelect;
 use super::components::ranking::RankingTable;
 use super::components::sources_table::SourcesTable;
 use super::components::sql_panel::SqlPanel;
@@ -29,22 +29,9 @@ use super::components::timeline::TimelinePanel;
 use super::components::verdict::VerdictPanel;
 use super::download;
 use super::files::{self, Picked};
-use super::protocol::{Request, Response};
+use super::protocol::{ExportKind, ExportRequest, Request, Response, SourcesPageRequest};
 use super::state::{known_entries, Action, State};
 use super::view_link::use_view_link;
-
-/// The address table, beside the page (copied into dist/ by Trunk, see index.html);
-/// the worker fetches it when the first files are given.
-const GEO_FILE: &str = "flowlens-geo.bin";
-
-/// The table's absolute URL (the worker runs from a `blob:` URL and cannot resolve a
-/// relative one).
-fn geo_url() -> Option<String> {
-    let base = web_sys::window()?.document()?.base_uri().ok()??;
-    web_sys::Url::new_with_base(GEO_FILE, &base)
-        .ok()
-        .map(|u| u.href())
-}
 
 /// localStorage key of the known-networks box.
 const KNOWN_KEY: &str = "flowlens.known-cidrs";
@@ -58,6 +45,17 @@ const FILES_PER_BATCH: usize = 64;
 const TEST_PANIC_PARAM: &str = "flowlens-test-panic";
 
 type Bridge = Rc<RefCell<Option<WorkerBridge>>>;
+
+/// An export being streamed in: its file name, MIME type and the chunks so far (JS
+/// `ArrayBuffer`s, joined by the browser into the file's `Blob`).
+struct Incoming {
+    id: u32,
+    file_name: String,
+    mime: &'static str,
+    parts: js_sys::Array,
+}
+
+type Exports = Rc<RefCell<Option<Incoming>>>;
 
 /// The query parameter that sets how many parse workers the worker starts (the
 /// browser tests compare 0, the worker reading alone, with several).
@@ -128,25 +126,54 @@ fn send(
     }
 }
 
+/// One chunk of the export `id`: kept, and on the last one the file is offered; the
+/// action to dispatch when the export ended (`None` while it goes on).
+fn export_chunk(
+    exports: &Exports,
+    id: u32,
+    done: bool,
+    error: Option<String>,
+    bytes: wasm_bindgen::JsValue,
+) -> Option<Action> {
+    let mut slot = exports.borrow_mut();
+    let incoming = slot.as_ref().filter(|e| e.id == id)?;
+    if !bytes.is_null() && !bytes.is_undefined() {
+        incoming.parts.push(&bytes);
+    }
+    if !done {
+        return None;
+    }
+    let finished = slot.take()?;
+    let error = error.or_else(|| {
+        download::save_parts(&finished.file_name, finished.mime, &finished.parts).err()
+    });
+    Some(Action::ExportEnded { id, error })
+}
+
 /// The page.
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| State::new(load_known()));
     let bridge: Bridge = use_mut_ref(|| None);
+    let exports: Exports = use_mut_ref(|| None);
     let dragging = use_state(|| false);
 
     // The worker: started once, stopped with the page.
     {
         let bridge = bridge.clone();
+        let exports = exports.clone();
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
             let to_actions = dispatcher.clone();
             let to_worker = bridge.clone();
             let parse_workers = query_param(PARSERS_PARAM).and_then(|c| c.parse().ok());
-            let spawned = WorkerBridge::spawn(parse_workers, move |response| {
+            let spawned = WorkerBridge::spawn(parse_workers, move |response, extra| {
                 to_actions.dispatch(match response {
                     Response::Ready => {
-                        if let Some(url) = geo_url() {
+                        // The address table's absolute URL (the worker runs from a
+                        // `blob:` URL and cannot resolve a relative one); the worker
+                        // fetches it when the first files are given.
+                        if let Some(url) = super::boot::geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
                         }
                         if test_panic_param().as_deref() == Some("worker") {
@@ -157,6 +184,15 @@ pub fn app() -> Html {
                     Response::Progress(p) => Action::Progress(p),
                     Response::Read(summary) => Action::Read(summary),
                     Response::Analysis(view) => Action::Analysis(view),
+                    Response::SourcesPage { request, page } => {
+                        Action::SourcesPage(Box::new((request, page)))
+                    }
+                    Response::ExportChunk { id, done, error } => {
+                        match export_chunk(&exports, id, done, error, extra) {
+                            Some(action) => action,
+                            None => return,
+                        }
+                    }
                     Response::Failed { message } => Action::Failed(message),
                     Response::Stopped { message } => Action::WorkerStopped(message),
                 })
@@ -333,14 +369,38 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |()| dispatcher.dispatch(Action::DismissError))
     };
-    let on_download = {
+    // An export: the worker streams it, `export_chunk` joins and saves it.
+    let on_export = {
+        let bridge = bridge.clone();
+        let exports = exports.clone();
         let dispatcher = state.dispatcher();
-        Callback::from(move |file: Download| {
-            if let Err(message) = download::save(&file.file_name, file.mime, &file.text) {
-                dispatcher.dispatch(Action::Failed(format!(
-                    "The report could not be saved: {message}"
-                )));
-            }
+        let analysis = state.analysis.clone();
+        let id = state.next_export_id;
+        let busy = state.exporting.is_some();
+        Callback::from(move |kind: ExportKind| {
+            let Some(analysis) = analysis.clone().filter(|_| !busy) else {
+                return;
+            };
+            *exports.borrow_mut() = Some(Incoming {
+                id,
+                file_name: file_name(kind, &analysis),
+                mime: kind.mime(),
+                parts: js_sys::Array::new(),
+            });
+            dispatcher.dispatch(Action::ExportStarted(kind));
+            let request = Request::Export(ExportRequest {
+                id,
+                analysis: analysis.request.clone(),
+                form: kind,
+            });
+            send(&bridge, &dispatcher, &request, None);
+        })
+    };
+    let on_sources_request = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |request: SourcesPageRequest| {
+            send(&bridge, &dispatcher, &Request::SourcesPage(request), None);
         })
     };
 
@@ -349,8 +409,8 @@ pub fn app() -> Html {
     let known_errors = known_entries(&state.known_text).1;
     html! {
         <div class="app" data-state={state.data_state()}
-            data-analysis-range={state.analysis.as_ref().map(|a| encode_range(a.request.range))}
-            data-analysis-addr={state.analysis.as_ref().and_then(|a| a.suspect.clone())}
+            data-analysis-range={state.analysis.as_ref().map(|a| a.request.range.encode())}
+            data-analysis-addr={state.analysis.as_ref().and_then(|a| a.report.suspect.clone())}
             ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}>
             <header class="top">
                 <h1>{ "flowlens" }</h1>
@@ -376,7 +436,8 @@ pub fn app() -> Html {
                 <SummaryPanel summary={summary.clone()} />
                 <section class="panel controls">
                     <RangeSelect summary={summary} value={state.range} on_change={on_range} />
-                    <DownloadButton analysis={state.analysis.clone()} on_download={on_download} />
+                    <DownloadButton analysis={state.analysis.clone()} exporting={state.exporting.map(|(_, k)| k)}
+                        on_export={on_export} />
                     <span class="status" aria-live="polite">
                         { if state.analysis_current() { "" } else if state.reading { "Reading…" } else { "Analysing…" } }
                     </span>
@@ -387,7 +448,8 @@ pub fn app() -> Html {
                     <section class="panel sources-panel">
                         <h2>{ "1. Who talked to it?" }</h2>
                         <KnownNetworks text={state.known_text.clone()} errors={known_errors} on_change={on_known} />
-                        <SourcesTable analysis={analysis.clone()} selected={shown.clone()} on_select={on_select.clone()} />
+                        <SourcesTable analysis={analysis.clone()} page={state.sources_page.clone()}
+                            selected={shown.clone()} on_select={on_select.clone()} on_request={on_sources_request} />
                     </section>
                     <RankingTable analysis={analysis.clone()} selected={shown.clone()} on_select={on_select} />
                 </div>
@@ -398,7 +460,7 @@ pub fn app() -> Html {
                 <SqlPanel analysis={analysis} />
             }
             <footer>
-                <p>{ "flowlens reads the files with your browser, in this tab; after it has loaded, the page makes one more request, to its own site, for its address table (when you give it files), and sends nothing anywhere." }</p>
+                <p>{ "flowlens reads the files with your browser, in this tab, and sends nothing anywhere. It asks its own site for its own files only: once, to keep a copy in this browser for use offline, and for its address table when you give it files." }</p>
                 <GeoFooter status={state.analysis.as_ref().map(|a| a.geo.clone())} />
             </footer>
         </div>

@@ -1,6 +1,6 @@
-//! Saving text as a file: a `Blob`, an object URL and a click on a detached
-//! `<a download>`. A `blob:` URL names memory inside this tab; nothing goes over the
-//! network.
+//! Saving a file: a `Blob` (of text, or of the chunks an export streamed in), an
+//! object URL and a click on a detached `<a download>`. A `blob:` URL names memory
+//! inside this tab; nothing goes over the network.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -9,13 +9,14 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 use super::bridge::describe;
 
-/// Offers `text` as a download named `file_name`.
-pub fn save(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+/// Offers the concatenation of `parts` (strings, `ArrayBuffer`s) as a download named
+/// `file_name`: the browser joins them, the page never holds the whole file.
+pub fn save_parts(file_name: &str, mime: &str, parts: &Array) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&text.into()), &options)
+    let blob = Blob::new_with_buffer_source_sequence_and_options(parts, &options)
         .map_err(|e| describe(&e))?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| describe(&e))?;
     let anchor: HtmlAnchorElement = document

@@ -56,23 +56,6 @@ pub fn day(secs: u32) -> String {
     text.split('T').next().unwrap_or(&text).to_string()
 }
 
-/// `23 min 46 s`, `2 h 05 min`, `3 d 4 h`.
-pub fn duration(secs: u32) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    if d > 0 {
-        format!("{d} d {h} h")
-    } else if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 && s == 0 {
-        format!("{m} min")
-    } else if m > 0 {
-        format!("{m} min {s} s")
-    } else {
-        format!("{s} s")
-    }
-}
+/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: the one spelling of a
+/// duration, shared with the CLI and the summary.
+pub use flowlens_core::analysis::units::duration;

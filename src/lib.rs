@@ -13,7 +13,9 @@
 //! `index.html` forbids every other destination.
 
 mod app;
+pub mod boot;
 mod bridge;
+pub mod channel;
 mod charts;
 mod components;
 mod download;
@@ -25,6 +27,7 @@ pub mod protocol;
 pub mod share;
 pub mod state;
 mod view_link;
+pub mod virtual_rows;
 pub mod worker;
 
 /// Starts the page (called from the `flowlens-page` bin's `main`).

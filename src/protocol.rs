@@ -1,18 +1,23 @@
 //! The messages between the page and its worker.
 //!
-//! The worker holds the data set; the page holds only what it shows. Every message is
-//! one `postMessage` of a two-element array `[json, files]`: `json` is a [`Request`] or
-//! [`Response`] as JSON text, and `files` is an array of `File` objects (a read request
-//! only; `null` otherwise). `File` objects are posted as they are: structured clone
-//! hands the worker a reference to the file on disk, not a copy of its bytes.
+//! The worker holds the data set and every full table; the page holds only what it
+//! shows, and asks for the rest: an [`Analysis`] (the core's bounded
+//! [`flowlens_core::analysis::Report`], sent as it is, plus the timeline), a page of
+//! the sources table ([`Request::SourcesPage`]), or an export streamed in chunks
+//! ([`Request::Export`]). Nothing sent between the two grows with the number of
+//! distinct addresses, files or records.
 //!
-//! The worker turns the core's [`flowlens_core::analysis::Report`] into an [`AnalysisView`]:
-//! exactly what the panels draw, plus the report itself as the JSON text that the
-//! "Download report" button saves (the same bytes as `flowlens analyze --json`).
+//! Every message is encoded one way ([`crate::channel`]): the typed value as a plain
+//! JS object (serde-wasm-bindgen), and beside it the `File`s of a read request or the
+//! bytes of an export chunk (transferred, not copied).
 
 use serde::{Deserialize, Serialize};
 
-use flowlens_core::geo::{Geo, GeoDatabase};
+use crate::share::ViewRange;
+use flowlens_core::analysis::sources::{SourceFilter, SourcePage, SourceSort};
+use flowlens_core::analysis::{FlowPoint, Query, Report};
+use flowlens_core::flow::Diagnostic;
+use flowlens_core::geo::GeoDatabase;
 
 /// A request from the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +42,10 @@ pub enum Request {
     Clear,
     /// Analyse the data set.
     Analyze(AnalyzeRequest),
+    /// One page of the sources table of an analysis.
+    SourcesPage(SourcesPageRequest),
+    /// Stream an export of an analysis (answered by [`Response::ExportChunk`]s).
+    Export(ExportRequest),
     /// Tests only (`?flowlens-test-panic=worker`): panic on purpose while reading the
     /// next file, to show that a worker panic reaches the user.
     ArmTestPanic,
@@ -50,19 +59,6 @@ pub enum Request {
     },
 }
 
-/// Which records the answers cover.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "start_secs", rename_all = "snake_case")]
-pub enum RangeChoice {
-    /// Every record.
-    #[default]
-    All,
-    /// The UTC day starting at this second.
-    Day(u32),
-    /// The 10-minute aggregation window starting at this second.
-    Window(u32),
-}
-
 /// One analysis: everything the page's controls set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalyzeRequest {
@@ -70,7 +66,7 @@ pub struct AnalyzeRequest {
     /// requests for data it no longer has.
     pub data_version: u32,
     /// The range.
-    pub range: RangeChoice,
+    pub range: ViewRange,
     /// The selected address; `None` lets the analysis pick the top of the ranking.
     pub suspect: Option<String>,
     /// The protected service's port; `None` detects it.
@@ -79,6 +75,94 @@ pub struct AnalyzeRequest {
     pub k: f64,
     /// The user's own networks (CIDR text, each already checked by the page).
     pub known: Vec<String>,
+}
+
+impl AnalyzeRequest {
+    /// The core's query (entries of `known` that do not parse are left out: the page
+    /// only sends valid ones).
+    pub fn query(&self) -> Query {
+        Query {
+            range: self.range.time_range(),
+            suspect: self.suspect.as_deref().and_then(|s| s.parse().ok()),
+            service_port: self.service_port,
+            k: self.k,
+            known: self
+                .known
+                .iter()
+                .filter_map(|c| flowlens_core::flow::Cidr::parse(c).ok())
+                .collect(),
+            ..Query::default()
+        }
+    }
+}
+
+/// A page of the sources table: which analysis (its range and known networks), the
+/// sort, the filter and the rows wanted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourcesPageRequest {
+    /// The analysis whose sources these are.
+    pub analysis: AnalyzeRequest,
+    /// The column sorted by.
+    pub sort: SourceSort,
+    /// Largest first.
+    pub descending: bool,
+    /// Which rows.
+    pub filter: SourceFilter,
+    /// Index of the first row wanted among those that pass the filter.
+    pub offset: u64,
+    /// Rows wanted (the worker sends at most [`SourcesPageRequest::MAX_ROWS`]).
+    pub limit: u32,
+}
+
+impl SourcesPageRequest {
+    /// Rows in one page at most.
+    pub const MAX_ROWS: u32 = 500;
+}
+
+/// What an export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The report as `flowlens analyze --json` prints it (bounded lists).
+    ReportJson,
+    /// The one-page summary, as `flowlens analyze --output md`.
+    SummaryMd,
+    /// Every source of the range, as `flowlens analyze --output csv`.
+    SourcesCsv,
+    /// Every flow to the suspect over its stay, as `--output flows-csv`.
+    FlowsCsv,
+}
+
+impl ExportKind {
+    /// The file name the page saves it as.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportKind::ReportJson => "flowlens-report.json",
+            ExportKind::SummaryMd => "flowlens-summary.md",
+            ExportKind::SourcesCsv => "flowlens-sources.csv",
+            ExportKind::FlowsCsv => "flowlens-flows-to-suspect.csv",
+        }
+    }
+
+    /// Its MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportKind::ReportJson => "application/json",
+            ExportKind::SummaryMd => "text/markdown;charset=utf-8",
+            ExportKind::SourcesCsv | ExportKind::FlowsCsv => "text/csv;charset=utf-8",
+        }
+    }
+}
+
+/// An export of one analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    /// Chosen by the page, echoed on every chunk.
+    pub id: u32,
+    /// The analysis exported.
+    pub analysis: AnalyzeRequest,
+    /// What to export (not `kind`: that is the message's tag).
+    pub form: ExportKind,
 }
 
 /// A message from the worker.
@@ -90,9 +174,26 @@ pub enum Response {
     /// Reading is under way.
     Progress(Progress),
     /// Reading stopped (all read, cancelled or cleared): the data set as it now is.
-    Read(Summary),
+    Read(Box<Summary>),
     /// The answer to an [`AnalyzeRequest`].
-    Analysis(Box<AnalysisView>),
+    Analysis(Box<Analysis>),
+    /// The answer to a [`SourcesPageRequest`].
+    SourcesPage {
+        /// The request answered.
+        request: SourcesPageRequest,
+        /// The page, or why there is none (a malformed CIDR, say).
+        page: Result<SourcePage, String>,
+    },
+    /// A part of an export; its bytes travel beside the message. The last one has
+    /// `done` (and `error` when the export failed).
+    ExportChunk {
+        /// The export's id.
+        id: u32,
+        /// True on the last chunk.
+        done: bool,
+        /// Why the export stopped, when it failed.
+        error: Option<String>,
+    },
     /// Something the worker could not do (a request it could not understand); shown
     /// in the error banner.
     Failed {
@@ -144,8 +245,8 @@ pub struct Summary {
     pub first_start: Option<u32>,
     /// Latest record end.
     pub last_end: Option<u32>,
-    /// Diagnostics as `file:line: message`, the first [`Summary::MAX_DIAGNOSTICS`].
-    pub diagnostics: Vec<String>,
+    /// The first [`Summary::MAX_DIAGNOSTICS`] diagnostics, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
     /// Every diagnostic, counted.
     pub diagnostics_total: u64,
     /// Starts of the 10-minute windows present.
@@ -160,168 +261,70 @@ pub struct Summary {
     /// all itself).
     #[serde(default)]
     pub parse_workers: u32,
+    /// Bytes the worker holds for the data set (records, addresses, text columns).
+    #[serde(default)]
+    pub held_bytes: u64,
 }
 
 impl Summary {
-    /// Diagnostics sent to the page one by one; the report has them all.
+    /// Diagnostics sent to the page one by one; the report counts them all.
     pub const MAX_DIAGNOSTICS: usize = 1000;
 }
 
-/// One row of the sources table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SourceRow {
-    /// The address.
-    pub addr: String,
-    /// `private`, `known` or `public`.
-    pub class: String,
-    /// Records it sent.
+/// The suspect's flows for the timeline, both directions, by start: every one, or,
+/// past [`Timeline::MAX_POINTS`], merged into that many time slices per direction.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The points (a merged slice spans its flows' first start to last end and sums
+    /// their bytes).
+    pub points: Vec<FlowPoint>,
+    /// Flows behind them.
     pub flows: u64,
-    /// Packets it sent.
-    pub packets: u64,
-    /// Bytes it sent.
-    pub bytes_sent: u64,
-    /// Bytes it received.
-    pub bytes_received: u64,
-    /// Earliest start.
-    pub first_start: Option<u32>,
-    /// Latest end.
-    pub last_end: Option<u32>,
-    /// Country and autonomous system, when the address table knows the address.
-    #[serde(default)]
-    pub geo: Option<Geo>,
 }
 
-/// One flow of the selected address on the timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FlowMark {
-    /// Start (Unix seconds).
-    pub start: u32,
-    /// End (Unix seconds).
-    pub end: u32,
-    /// Bytes.
-    pub bytes: u64,
-    /// True when the address sent it.
-    pub outbound: bool,
-}
+impl Timeline {
+    /// Points sent at most.
+    pub const MAX_POINTS: usize = 4000;
 
-/// One session of the selected address.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SessionView {
-    /// Start of its first flow.
-    pub start: u32,
-    /// Latest end.
-    pub end: u32,
-    /// Records in it.
-    pub flows: u64,
-    /// Bytes in it.
-    pub bytes: u64,
-}
-
-/// When the selected address was there (questions 2 and 3).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpanView {
-    /// Earliest start over all data.
-    pub first_start: u32,
-    /// Latest end over all data.
-    pub last_end: u32,
-    /// Their difference.
-    pub duration_secs: u32,
-    /// The same within the range: `(first_start, last_end, duration_secs)`.
-    pub in_range: Option<(u32, u32, u32)>,
-    /// Gap that separates sessions.
-    pub session_gap_secs: u32,
-    /// Sessions, in time order.
-    pub sessions: Vec<SessionView>,
-}
-
-/// One bin of the histogram: flows with `lo <= bytes < hi`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BinView {
-    /// Lower bound.
-    pub lo: u64,
-    /// Upper bound (exclusive).
-    pub hi: u64,
-    /// Flows in it.
-    pub count: u64,
-}
-
-/// The flows to the selected address (question 4).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FlowsToView {
-    /// Flows with a byte count.
-    pub count: u64,
-    /// Their bytes.
-    pub bytes_total: u64,
-    /// The largest.
-    pub bytes_max: u64,
-    /// Histogram bins.
-    pub bins: Vec<BinView>,
-}
-
-/// The verdict (question 5).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct VerdictView {
-    /// The address judged.
-    pub addr: String,
-    /// `exfiltration_suspected`, `normal` or `insufficient_baseline`.
-    pub outcome: String,
-    /// The sentence with the evidence.
-    pub summary: String,
-    /// Service port used.
-    pub service_port: Option<u16>,
-    /// True when it was detected.
-    pub service_port_detected: bool,
-    /// k.
-    pub k: f64,
-    /// Baseline flows.
-    pub baseline_flows: u64,
-    /// Baseline mean bytes.
-    pub mean: f64,
-    /// Baseline σ.
-    pub stddev: f64,
-    /// mean + kσ.
-    pub threshold: f64,
-    /// True when the suspect's own flows were left out of the baseline.
-    pub excludes_suspect: bool,
-    /// Baseline median.
-    pub median: f64,
-    /// Baseline MAD.
-    pub mad: f64,
-    /// Baseline p99.
-    pub p99: f64,
-    /// Baseline flows above the threshold.
-    pub baseline_flows_above: u64,
-    /// The suspect's flows from the service port in the range.
-    pub suspect_flows: u64,
-    /// Those above the threshold.
-    pub above_flows: u64,
-    /// Their bytes.
-    pub above_bytes_total: u64,
-    /// Their mean.
-    pub above_bytes_avg: f64,
-    /// The judged address's country and autonomous system, when known.
-    #[serde(default)]
-    pub geo: Option<Geo>,
-}
-
-/// One row of the ranking.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RankRow {
-    /// The address.
-    pub addr: String,
-    /// Its class.
-    pub class: String,
-    /// Score.
-    pub score: f64,
-    /// Flows from the service port.
-    pub flows: u64,
-    /// Their bytes.
-    pub bytes_out: u64,
-    /// Flows above the threshold.
-    pub flows_above: u64,
-    /// Country and autonomous system, when known.
-    #[serde(default)]
-    pub geo: Option<Geo>,
+    /// `points` (sorted by start), merged into at most [`Timeline::MAX_POINTS`].
+    pub fn of(points: Vec<FlowPoint>) -> Timeline {
+        let flows = points.len() as u64;
+        if points.len() <= Self::MAX_POINTS {
+            return Timeline { points, flows };
+        }
+        let (Some(first), Some(last)) = (
+            points.iter().map(|p| p.start).min(),
+            points.iter().map(|p| p.start).max(),
+        ) else {
+            return Timeline::default();
+        };
+        // At most MAX_POINTS / 2 slices a direction: indexes 0..=span/width.
+        let slices = (Self::MAX_POINTS / 2 - 1) as u64;
+        let width = u64::from(last - first).div_ceil(slices).max(1);
+        let mut merged: Vec<FlowPoint> = Vec::with_capacity(Self::MAX_POINTS);
+        for outbound in [true, false] {
+            let mut current: Option<(u64, FlowPoint)> = None;
+            for p in points.iter().filter(|p| p.outbound == outbound) {
+                let slice = u64::from(p.start - first) / width;
+                match current.as_mut() {
+                    Some((s, m)) if *s == slice => {
+                        m.end = m.end.max(p.end);
+                        m.bytes = m.bytes.saturating_add(p.bytes);
+                    }
+                    _ => {
+                        merged.extend(current.take().map(|(_, m)| m));
+                        current = Some((slice, *p));
+                    }
+                }
+            }
+            merged.extend(current.map(|(_, m)| m));
+        }
+        merged.sort_by_key(|p| (p.start, p.end));
+        Timeline {
+            points: merged,
+            flows,
+        }
+    }
 }
 
 /// Whether the address table answered this analysis.
@@ -343,43 +346,141 @@ pub enum GeoStatus {
     },
 }
 
-/// Everything the panels show for one analysis.
+/// Everything the panels show for one analysis: the core's report as it is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisView {
+pub struct Analysis {
     /// The request answered.
     pub request: AnalyzeRequest,
-    /// The range covered, as the report states it.
-    pub range_from: Option<u32>,
-    /// End of the range (exclusive).
-    pub range_to: Option<u32>,
-    /// Question 1.
-    pub sources: Vec<SourceRow>,
-    /// The address explained (given, or the top of the ranking).
-    pub suspect: Option<String>,
-    /// Its country and autonomous system, when known.
-    #[serde(default)]
-    pub suspect_geo: Option<Geo>,
+    /// The report (bounded: the top rows of each list, with totals).
+    pub report: Report,
+    /// The suspect's flows over its stay, for the timeline.
+    pub timeline: Timeline,
     /// Whether the address table answered.
-    #[serde(default)]
     pub geo: GeoStatus,
-    /// Questions 2–3.
-    pub span: Option<SpanView>,
-    /// The suspect's flows in the range, both directions, by start.
-    pub flows: Vec<FlowMark>,
-    /// Question 4.
-    pub flows_to: Option<FlowsToView>,
-    /// Question 5.
-    pub verdict: Option<VerdictView>,
-    /// Most suspicious first.
-    pub ranking: Vec<RankRow>,
-    /// Invalid known-network entries the worker rejected.
-    pub known_errors: Vec<String>,
-    /// The report, as `flowlens analyze --json` prints it.
-    pub report_json: String,
-    /// The one-page summary, as `flowlens analyze --output md` prints it.
-    pub report_md: String,
-    /// The sources table, as `flowlens analyze --output csv` prints it.
-    pub sources_csv: String,
-    /// The flows to the suspect, as `flowlens analyze --output flows-csv` prints it.
-    pub flows_csv: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(start: u32, bytes: u64, outbound: bool) -> FlowPoint {
+        FlowPoint {
+            start,
+            end: start + 10,
+            bytes,
+            outbound,
+        }
+    }
+
+    /// Every message survives its encoding: an internally tagged enum must not have a
+    /// field named like its tag (an export's `kind` once made every export request
+    /// unreadable by the worker).
+    #[test]
+    fn every_message_round_trips() {
+        let analysis = AnalyzeRequest {
+            data_version: 3,
+            range: ViewRange::Window(1_600_221_600),
+            suspect: Some("201.48.16.81".into()),
+            service_port: Some(3306),
+            k: 2.5,
+            known: vec!["10.0.0.0/8".into()],
+        };
+        let requests = vec![
+            Request::Read {
+                names: vec!["a.log.gz".into()],
+                more: true,
+            },
+            Request::Example,
+            Request::Cancel,
+            Request::Clear,
+            Request::Analyze(analysis.clone()),
+            Request::SourcesPage(SourcesPageRequest {
+                analysis: analysis.clone(),
+                sort: SourceSort::FirstStart,
+                descending: false,
+                filter: SourceFilter {
+                    class: Some(flowlens_core::flow::addr::AddrClass::Public),
+                    text: Some("201.".into()),
+                    cidr: Some("201.48.16.0/24".into()),
+                },
+                offset: 40,
+                limit: 160,
+            }),
+            Request::Export(ExportRequest {
+                id: 9,
+                analysis,
+                form: ExportKind::FlowsCsv,
+            }),
+            Request::ArmTestPanic,
+            Request::GeoSource {
+                url: "http://127.0.0.1/flowlens-geo.bin".into(),
+            },
+        ];
+        for request in requests {
+            let json = serde_json::to_string(&request).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Request>(&json).unwrap(),
+                request,
+                "{json}"
+            );
+        }
+        let responses = vec![
+            Response::Ready,
+            Response::Progress(Progress::default()),
+            Response::Read(Box::default()),
+            Response::ExportChunk {
+                id: 9,
+                done: true,
+                error: Some("no".into()),
+            },
+            Response::Failed {
+                message: "m".into(),
+            },
+            Response::Stopped {
+                message: "m".into(),
+            },
+        ];
+        for response in responses {
+            let json = serde_json::to_string(&response).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Response>(&json).unwrap(),
+                response,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_timeline_is_sent_as_it_is() {
+        let points: Vec<FlowPoint> = (0..100).map(|i| point(i * 60, 100, i % 2 == 0)).collect();
+        let t = Timeline::of(points.clone());
+        assert_eq!((t.points, t.flows), (points, 100));
+    }
+
+    #[test]
+    fn a_long_timeline_is_merged_into_slices_that_keep_every_byte() {
+        // 10,000 flows a minute apart, alternating direction, 1..=10,000 bytes.
+        let points: Vec<FlowPoint> = (0..10_000u32)
+            .map(|i| point(1_000_000 + i * 60, u64::from(i) + 1, i % 2 == 0))
+            .collect();
+        let t = Timeline::of(points);
+        assert_eq!(t.flows, 10_000);
+        assert!(t.points.len() <= Timeline::MAX_POINTS, "{}", t.points.len());
+        let total: u64 = t.points.iter().map(|p| p.bytes).sum();
+        assert_eq!(total, 10_000 * 10_001 / 2);
+        let out: u64 = t
+            .points
+            .iter()
+            .filter(|p| p.outbound)
+            .map(|p| p.bytes)
+            .sum();
+        // Outbound flows are the even i: bytes 1, 3, 5, … 9,999.
+        assert_eq!(out, 5000 * 5000);
+        assert!(t.points.windows(2).all(|w| w[0].start <= w[1].start));
+        assert_eq!(t.points.first().map(|p| p.start), Some(1_000_000));
+        assert_eq!(
+            t.points.last().map(|p| p.end),
+            Some(1_000_000 + 9_999 * 60 + 10)
+        );
+    }
 }

@@ -12,15 +12,21 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use flowlens_core::analysis::WINDOW_SECS;
+use serde::{Deserialize, Serialize};
+
+use flowlens_core::analysis::{TimeRange, WINDOW_SECS};
 
 /// Seconds in a UTC day.
 const DAY_SECS: u32 = 86_400;
 
-/// A range as the fragment names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The range the page shows: the whole data set, one UTC day or one 10-minute window.
+/// The same value is in the URL fragment, the range selector and the requests to the
+/// worker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "start_secs", rename_all = "snake_case")]
 pub enum ViewRange {
     /// The whole data set (`all`).
+    #[default]
     All,
     /// The UTC day starting at this second (`day:SECS`).
     Day(u32),
@@ -29,6 +35,24 @@ pub enum ViewRange {
 }
 
 impl ViewRange {
+    /// The core's time range.
+    pub fn time_range(self) -> TimeRange {
+        match self {
+            ViewRange::All => TimeRange::ALL,
+            ViewRange::Day(start) => TimeRange::starting_at(start, DAY_SECS),
+            ViewRange::Window(start) => TimeRange::starting_at(start, WINDOW_SECS),
+        }
+    }
+
+    /// The UTC day the range lies in (`None` for the whole data set).
+    pub fn day(self) -> Option<u32> {
+        match self {
+            ViewRange::All => None,
+            ViewRange::Day(d) => Some(d),
+            ViewRange::Window(w) => Some(w - w % DAY_SECS),
+        }
+    }
+
     /// The fragment's spelling: `all`, `day:SECS`, `window:SECS` (the same as the
     /// range selector's option values).
     pub fn encode(self) -> String {
@@ -68,10 +92,8 @@ pub struct ViewParams {
     pub k: Option<f64>,
 }
 
-/// True for a k the page accepts (finite, above 0).
-pub fn valid_k(k: f64) -> bool {
-    k.is_finite() && k > 0.0
-}
+/// True for a k the page accepts: the analysis's one rule (finite, 0 or more).
+pub use flowlens_core::analysis::valid_k;
 
 /// Decodes `%XX` escapes (the browser may escape `:` of IPv6 addresses); `None` for a
 /// broken escape or bytes that are not UTF-8.
@@ -142,7 +164,7 @@ pub fn parse(fragment: &str) -> (ViewParams, Vec<String>) {
             "k" => match value.parse::<f64>() {
                 Ok(k) if valid_k(k) => params.k = Some(k),
                 _ => notices.push(format!(
-                    "Link: k `{}` is not a number above 0; ignored.",
+                    "Link: k `{}` is not a number of 0 or more; ignored.",
                     shown(value)
                 )),
             },
@@ -225,7 +247,15 @@ mod tests {
             ),
             // Not a day boundary (1600214400 + 1), not a window boundary, unknown kind.
             ("range=day:1600214401", ViewParams::default(), 1),
-            ("range=window:1600221601&k=0", ViewParams::default(), 2),
+            // k = 0 is a threshold at the mean: taken.
+            (
+                "range=window:1600221601&k=0",
+                ViewParams {
+                    k: Some(0.0),
+                    ..Default::default()
+                },
+                1,
+            ),
             ("range=week:0&k=-1&k=NaN&k=inf", ViewParams::default(), 4),
             (
                 "addr=999.1.1.1&port=70000&port=-1",

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use super::protocol::{AnalysisView, AnalyzeRequest, Progress, RangeChoice, Summary};
+use super::components::sources_table::SourcesPageView;
+use super::protocol::{Analysis, AnalyzeRequest, ExportKind, Progress, Summary};
 use crate::share::{self, ViewParams, ViewRange};
 use flowlens_core::flow::Cidr;
 
@@ -28,7 +29,7 @@ pub struct State {
     /// The data set, as last reported by the worker.
     pub summary: Option<Rc<Summary>>,
     /// The range the answers cover.
-    pub range: RangeChoice,
+    pub range: ViewRange,
     /// The address the user clicked; `None` follows the top of the ranking.
     pub selected: Option<String>,
     /// The service port typed in (empty: detect it).
@@ -42,11 +43,17 @@ pub struct State {
     /// The known-networks box, as typed.
     pub known_text: String,
     /// The last analysis received.
-    pub analysis: Option<Rc<AnalysisView>>,
+    pub analysis: Option<Rc<Analysis>>,
+    /// The last page of the sources table received.
+    pub sources_page: Option<Rc<SourcesPageView>>,
+    /// The export under way: its id and what it is.
+    pub exporting: Option<(u32, ExportKind)>,
+    /// The id the next export gets.
+    pub next_export_id: u32,
     /// An error for the banner.
     pub error: Option<String>,
     /// A range asked for by the URL fragment, kept until the files read have it.
-    pub wanted_range: Option<RangeChoice>,
+    pub wanted_range: Option<ViewRange>,
     /// An address asked for by the URL fragment, kept until an analysis shows the
     /// files read have it.
     pub wanted_addr: Option<String>,
@@ -64,7 +71,7 @@ impl State {
             reading: false,
             progress: Progress::default(),
             summary: None,
-            range: RangeChoice::All,
+            range: ViewRange::All,
             selected: None,
             service_port_text: String::new(),
             service_port: None,
@@ -72,6 +79,9 @@ impl State {
             k: 3.0,
             known_text,
             analysis: None,
+            sources_page: None,
+            exporting: None,
+            next_export_id: 1,
             error: None,
             wanted_range: None,
             wanted_addr: None,
@@ -87,11 +97,7 @@ impl State {
         let range = self.wanted_range.unwrap_or(self.range);
         let addr = self.wanted_addr.clone().or_else(|| self.shown_addr());
         Some(share::format(&ViewParams {
-            range: Some(match range {
-                RangeChoice::All => ViewRange::All,
-                RangeChoice::Day(d) => ViewRange::Day(d),
-                RangeChoice::Window(w) => ViewRange::Window(w),
-            }),
+            range: Some(range),
             addr: addr.and_then(|a| a.parse().ok()),
             port: self.service_port,
             k: Some(self.k),
@@ -114,8 +120,8 @@ impl State {
             } else {
                 self.view_notices.push(format!(
                     "Link: the files read have no range {}; showing {}.",
-                    encode_range(range),
-                    encode_range(self.range)
+                    range.encode(),
+                    self.range.encode()
                 ));
             }
         }
@@ -151,13 +157,26 @@ impl State {
         }
     }
 
+    /// True when the sources table shows rows of the current analysis (or it has
+    /// none to show).
+    pub fn sources_current(&self) -> bool {
+        let Some(analysis) = &self.analysis else {
+            return false;
+        };
+        analysis.report.sources.total == 0
+            || self
+                .sources_page
+                .as_ref()
+                .is_some_and(|page| page.0.analysis == analysis.request)
+    }
+
     /// True when the worker is running and takes requests.
     pub fn accepts_requests(&self) -> bool {
         self.worker_ready && !self.worker_stopped
     }
 
     /// The root element's `data-state`: `starting`, `stopped`, `empty`, `reading`,
-    /// `analysing` or `ready`.
+    /// `analysing` or `ready` (the analysis and its first page of sources are here).
     pub fn data_state(&self) -> &'static str {
         if self.worker_stopped {
             "stopped"
@@ -167,7 +186,7 @@ impl State {
             "reading"
         } else if self.summary.as_ref().is_none_or(|s| s.files == 0) {
             "empty"
-        } else if self.analysis_current() {
+        } else if self.analysis_current() && self.sources_current() {
             "ready"
         } else {
             "analysing"
@@ -176,27 +195,20 @@ impl State {
 
     /// The address the panels explain: the one clicked, else the analysis's pick.
     pub fn shown_addr(&self) -> Option<String> {
-        self.selected
-            .clone()
-            .or_else(|| self.analysis.as_ref().and_then(|a| a.suspect.clone()))
+        self.selected.clone().or_else(|| {
+            self.analysis
+                .as_ref()
+                .and_then(|a| a.report.suspect.clone())
+        })
     }
 }
 
 /// True when the data set has `range`.
-fn range_present(summary: &Summary, range: RangeChoice) -> bool {
+fn range_present(summary: &Summary, range: ViewRange) -> bool {
     match range {
-        RangeChoice::All => true,
-        RangeChoice::Day(d) => summary.days.contains(&d),
-        RangeChoice::Window(w) => summary.windows.contains(&w),
-    }
-}
-
-/// `all`, `day:SECS`, `window:SECS`.
-fn encode_range(range: RangeChoice) -> String {
-    match range {
-        RangeChoice::All => ViewRange::All.encode(),
-        RangeChoice::Day(d) => ViewRange::Day(d).encode(),
-        RangeChoice::Window(w) => ViewRange::Window(w).encode(),
+        ViewRange::All => true,
+        ViewRange::Day(d) => summary.days.contains(&d),
+        ViewRange::Window(w) => summary.windows.contains(&w),
     }
 }
 
@@ -227,11 +239,22 @@ pub enum Action {
     /// The worker reports progress.
     Progress(Progress),
     /// The worker stopped reading; this is the data set now.
-    Read(Summary),
+    Read(Box<Summary>),
     /// Clear was pressed.
     ClearRequested,
     /// An analysis arrived.
-    Analysis(Box<AnalysisView>),
+    Analysis(Box<Analysis>),
+    /// A page of the sources table arrived.
+    SourcesPage(Box<SourcesPageView>),
+    /// An export button was pressed: the export gets the id the state had ready.
+    ExportStarted(ExportKind),
+    /// An export ended (saved, or with why not).
+    ExportEnded {
+        /// Its id.
+        id: u32,
+        /// Why it failed, if it did.
+        error: Option<String>,
+    },
     /// Something failed; the banner shows it, and reading (if any) is over.
     Failed(String),
     /// The worker stopped for good; the banner shows why and what to do.
@@ -239,7 +262,7 @@ pub enum Action {
     /// The banner was closed.
     DismissError,
     /// A range was chosen.
-    SetRange(RangeChoice),
+    SetRange(ViewRange),
     /// An address was clicked.
     Select(String),
     /// The service port box changed.
@@ -267,24 +290,29 @@ impl Reducible for State {
             Action::Read(summary) => {
                 next.reading = false;
                 if !range_present(&summary, next.range) {
-                    next.range = RangeChoice::All;
+                    next.range = ViewRange::All;
                 }
                 if summary.files == 0 {
                     next.selected = None;
                     next.analysis = None;
                 }
-                next.summary = Some(Rc::new(summary));
+                // A page of the old data is of no use; nor is an export of it.
+                next.sources_page = None;
+                next.exporting = None;
+                next.summary = Some(Rc::from(summary));
                 next.apply_wanted();
             }
             Action::ClearRequested => {
-                next.range = RangeChoice::All;
+                next.range = ViewRange::All;
                 next.selected = None;
                 next.analysis = None;
+                next.sources_page = None;
+                next.exporting = None;
             }
             Action::Analysis(view) => {
                 // The fragment's address is kept when the data has flows of it.
                 if next.wanted_addr.is_some() && view.request.suspect == next.wanted_addr {
-                    if view.span.is_none() {
+                    if view.report.span.is_none() {
                         next.view_notices.push(format!(
                             "Link: the files read have no flow of {}; showing the top of the ranking.",
                             view.request.suspect.as_deref().unwrap_or_default()
@@ -296,6 +324,21 @@ impl Reducible for State {
                     next.wanted_addr = None;
                 }
                 next.analysis = Some(Rc::from(view));
+            }
+            Action::SourcesPage(page) => next.sources_page = Some(Rc::from(page)),
+            Action::ExportStarted(kind) => {
+                if next.exporting.is_none() {
+                    next.exporting = Some((next.next_export_id, kind));
+                    next.next_export_id = next.next_export_id.wrapping_add(1);
+                }
+            }
+            Action::ExportEnded { id, error } => {
+                if next.exporting.is_some_and(|(current, _)| current == id) {
+                    next.exporting = None;
+                    if let Some(error) = error {
+                        next.error = Some(format!("The file could not be made: {error}"));
+                    }
+                }
             }
             Action::Failed(message) => {
                 next.reading = false;
@@ -325,11 +368,7 @@ impl Reducible for State {
                 let (params, notices) = share::parse(&fragment);
                 next.view_notices = notices;
                 if let Some(range) = params.range {
-                    next.wanted_range = Some(match range {
-                        ViewRange::All => RangeChoice::All,
-                        ViewRange::Day(d) => RangeChoice::Day(d),
-                        ViewRange::Window(w) => RangeChoice::Window(w),
-                    });
+                    next.wanted_range = Some(range);
                 }
                 if let Some(addr) = params.addr {
                     next.wanted_addr = Some(addr.to_string());
@@ -355,7 +394,7 @@ impl Reducible for State {
             }
             Action::SetK(text) => {
                 if let Ok(k) = text.trim().parse::<f64>() {
-                    if k.is_finite() && k > 0.0 {
+                    if share::valid_k(k) {
                         next.k = k;
                     }
                 }
@@ -364,5 +403,214 @@ impl Reducible for State {
             Action::SetKnown(text) => next.known_text = text,
         }
         Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{GeoStatus, Timeline};
+    use flowlens_core::flow::{read_bytes, Dataset, ReadOptions};
+
+    const DAY: u32 = 1_600_214_400;
+    const WINDOW: u32 = 1_600_221_600;
+
+    fn summary(version: u32) -> Box<Summary> {
+        Box::new(Summary {
+            data_version: version,
+            files: 2,
+            records: 10,
+            windows: vec![WINDOW],
+            days: vec![DAY],
+            ..Summary::default()
+        })
+    }
+
+    /// The analysis the worker would send for `request`, on a small data set where
+    /// 203.0.113.7 is the suspect.
+    fn analysis(request: AnalyzeRequest) -> Box<Analysis> {
+        let mut body = String::from("srcaddr dstaddr srcport dstport bytes start end\n");
+        for i in 0..40 {
+            body.push_str(&format!("10.0.0.1 10.0.0.9 3306 40000 1000 {i} {i}\n"));
+        }
+        body.push_str("10.0.0.1 203.0.113.7 3306 51000 90000000 1600221700 1600221800\n");
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
+        let report = flowlens_core::analysis::analyze(&ds, &request.query());
+        Box::new(Analysis {
+            request,
+            report,
+            timeline: Timeline::default(),
+            geo: GeoStatus::None,
+        })
+    }
+
+    fn reduce(state: Rc<State>, actions: Vec<Action>) -> Rc<State> {
+        actions.into_iter().fold(state, |s, a| s.reduce(a))
+    }
+
+    fn loaded() -> Rc<State> {
+        reduce(
+            Rc::new(State::new(String::new())),
+            vec![
+                Action::WorkerReady,
+                Action::ReadRequested,
+                Action::Read(summary(7)),
+            ],
+        )
+    }
+
+    #[test]
+    fn the_page_goes_from_starting_to_ready() {
+        let fresh = Rc::new(State::new(String::new()));
+        assert_eq!(fresh.data_state(), "starting");
+        assert_eq!(fresh.request(), None);
+        let ready = fresh.reduce(Action::WorkerReady);
+        assert_eq!(ready.data_state(), "empty");
+        let reading = ready.reduce(Action::ReadRequested);
+        assert_eq!((reading.data_state(), reading.request()), ("reading", None));
+        let read = reading.reduce(Action::Read(summary(7)));
+        assert_eq!(read.data_state(), "analysing");
+        let request = read.request().unwrap();
+        assert_eq!(
+            (request.data_version, request.range, request.k),
+            (7, ViewRange::All, 3.0)
+        );
+        let answered = read.reduce(Action::Analysis(analysis(request.clone())));
+        // Ready once the sources table has its first page too.
+        assert_eq!(answered.data_state(), "analysing");
+        let page = crate::protocol::SourcesPageRequest {
+            analysis: request.clone(),
+            sort: Default::default(),
+            descending: true,
+            filter: Default::default(),
+            offset: 0,
+            limit: 160,
+        };
+        let answered = answered.reduce(Action::SourcesPage(Box::new((page, Err("x".into())))));
+        assert_eq!(answered.data_state(), "ready");
+        assert_eq!(answered.shown_addr().as_deref(), Some("203.0.113.7"));
+        // A new range makes the analysis stale until its answer comes.
+        let window = answered.reduce(Action::SetRange(ViewRange::Window(WINDOW)));
+        assert_eq!(window.data_state(), "analysing");
+        assert_eq!(window.request().unwrap().range, ViewRange::Window(WINDOW));
+    }
+
+    #[test]
+    fn a_link_waits_for_the_files_and_says_what_it_could_not_use() {
+        let state = reduce(
+            Rc::new(State::new(String::new())),
+            vec![
+                Action::WorkerReady,
+                Action::ViewLink(format!(
+                    "#range=window:{WINDOW}&addr=198.51.100.1&k=2.5&port=3306"
+                )),
+            ],
+        );
+        // Nothing read yet: the range waits, port and k apply at once.
+        assert_eq!(state.range, ViewRange::All);
+        assert_eq!((state.service_port, state.k), (Some(3306), 2.5));
+        let read = reduce(state, vec![Action::ReadRequested, Action::Read(summary(1))]);
+        assert_eq!(read.range, ViewRange::Window(WINDOW));
+        assert_eq!(read.selected.as_deref(), Some("198.51.100.1"));
+        // The files have no flow of that address: a notice, and the ranking's pick.
+        let request = read.request().unwrap();
+        let answered = read.reduce(Action::Analysis(analysis(request)));
+        assert_eq!(answered.selected, None);
+        assert!(
+            answered
+                .view_notices
+                .iter()
+                .any(|n| n.contains("no flow of 198.51.100.1")),
+            "{:?}",
+            answered.view_notices
+        );
+        // A day the files do not have is refused with a notice.
+        let other = reduce(
+            Rc::new(State::new(String::new())),
+            vec![
+                Action::WorkerReady,
+                Action::ViewLink("#range=day:86400".into()),
+                Action::ReadRequested,
+                Action::Read(summary(1)),
+            ],
+        );
+        assert_eq!(other.range, ViewRange::All);
+        assert!(other
+            .view_notices
+            .iter()
+            .any(|n| n.contains("no range day:86400")));
+    }
+
+    #[test]
+    fn one_export_at_a_time_and_only_its_own_end_counts() {
+        let state = loaded();
+        let first_id = state.next_export_id;
+        let exporting = reduce(
+            state,
+            vec![
+                Action::ExportStarted(ExportKind::SourcesCsv),
+                Action::ExportStarted(ExportKind::ReportJson),
+            ],
+        );
+        assert_eq!(
+            exporting.exporting,
+            Some((first_id, ExportKind::SourcesCsv))
+        );
+        let other = exporting.clone().reduce(Action::ExportEnded {
+            id: first_id + 5,
+            error: None,
+        });
+        assert!(other.exporting.is_some());
+        let failed = exporting.reduce(Action::ExportEnded {
+            id: first_id,
+            error: Some("quota".into()),
+        });
+        assert_eq!(failed.exporting, None);
+        assert_eq!(
+            failed.error.as_deref(),
+            Some("The file could not be made: quota")
+        );
+    }
+
+    #[test]
+    fn inputs_keep_their_last_valid_value_and_clear_forgets_the_view() {
+        let state = reduce(
+            loaded(),
+            vec![
+                Action::SetK("0.5".into()),
+                Action::SetK("-1".into()),
+                Action::SetServicePort("70000".into()),
+                Action::SetKnown("10.0.0.0/8, nonsense".into()),
+            ],
+        );
+        assert_eq!((state.k, state.k_text.as_str()), (0.5, "-1"));
+        assert_eq!(state.service_port, None);
+        assert_eq!(
+            state.request().unwrap().known,
+            vec!["10.0.0.0/8".to_string()]
+        );
+        assert_eq!(known_entries(&state.known_text).1.len(), 1);
+        let selected = state.reduce(Action::Select("203.0.113.7".into()));
+        let cleared = selected.reduce(Action::ClearRequested);
+        assert_eq!(
+            (cleared.selected.clone(), cleared.range),
+            (None, ViewRange::All)
+        );
+        assert!(cleared.analysis.is_none() && cleared.sources_page.is_none());
+    }
+
+    #[test]
+    fn after_the_worker_stopped_the_first_message_stays() {
+        let state = reduce(
+            loaded(),
+            vec![
+                Action::WorkerStopped("It stopped. Reload.".into()),
+                Action::Failed("later consequence".into()),
+            ],
+        );
+        assert_eq!(state.data_state(), "stopped");
+        assert_eq!(state.error.as_deref(), Some("It stopped. Reload."));
+        assert_eq!(state.request(), None);
     }
 }

@@ -31,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The case of docs/product.md.
+# The case of docs/investigation.md.
 SUSPECT = "201.48.16.81"
 SERVICE_PORT = 3306
 WINDOW_FROM = 1600221600  # 2020-09-16T02:00:00Z
@@ -94,10 +94,11 @@ def check_answers(whole, window, duck, what="flowlens"):
 
     # Question 1: sources of the window.
     if window is not None:
-        fl = {s["addr"]: s for s in window["sources"]}
+        # The report keeps the top rows by bytes sent (and counts them all).
+        fl = {s["addr"]: s for s in window["sources"]["rows"]}
         dk = {s["addr"]: s for s in r["sources"]}
-        c.equal("Q1 sources in the window: count", len(fl), len(dk))
-        c.equal("Q1 sources in the window: addresses", sorted(fl), sorted(dk))
+        c.equal("Q1 sources in the window: count", window["sources"]["total"], len(dk))
+        c.equal("Q1 sources in the window: rows kept are sources", sorted(set(fl) - set(dk)), [])
         fields = ["flows", "packets", "bytes_sent", "bytes_received", "first_start", "last_end"]
         diffs = [
             f"{a}.{f}: {fl[a][f]} != {dk[a][f]}"
@@ -122,7 +123,8 @@ def check_answers(whole, window, duck, what="flowlens"):
         c.equal("Q2 span in the window", (in_range["first_start"], in_range["last_end"]),
                 (d["window_first_start"], d["window_last_end"]))
     else:
-        row = next((s for s in (window or {}).get("sources", []) if s["addr"] == SUSPECT), None)
+        rows = ((window or {}).get("sources") or {}).get("rows", [])
+        row = next((s for s in rows if s["addr"] == SUSPECT), None)
         if row is None:
             c.fail("Q2 span in the window", "the suspect is not a source of the window")
         else:
@@ -135,7 +137,7 @@ def check_answers(whole, window, duck, what="flowlens"):
     c.equal("Q4 flows to suspect: count", ft.get("count"), t["count"])
     c.equal("Q4 flows to suspect: bytes total", ft.get("bytes_total"), t["bytes_total"])
     c.equal("Q4 flows to suspect: bytes max", ft.get("bytes_max"), t["bytes_max"])
-    if "flows" in ft:
+    if "flows" in ft and len(ft["flows"]) == ft.get("count"):
         key = ("start", "end", "bytes", "srcaddr", "srcport", "dstport")
         fl_flows = sorted(tuple(f[k] for k in key) for f in ft["flows"])
         dk_flows = sorted(tuple(f[k] for k in key) for f in r["flows_to"])

@@ -1,4 +1,4 @@
--- The five questions of docs/product.md as DuckDB SQL: what a responder would write by
+-- The five questions of docs/investigation.md as DuckDB SQL: what a responder would write by
 -- hand instead of using flowlens. Shared by the native run (duckdb_run.py, Python
 -- `duckdb`) and the browser run (bench.js, DuckDB-WASM), so both engines answer exactly
 -- the same queries.

@@ -1,10 +1,9 @@
 //! The timeline (questions 2–3) on the page's canvas: the core's
-//! [`flowlens_core::charts::timeline`] drawn from the view the worker sent.
+//! [`flowlens_core::charts::timeline`] drawn from the analysis's timeline and sessions.
 
 use web_sys::HtmlCanvasElement;
 
 use super::area;
-use crate::protocol::{FlowMark, SessionView};
 use flowlens_core::analysis::flows::FlowPoint;
 use flowlens_core::analysis::span::Session;
 use flowlens_core::charts::timeline::{self, HEIGHT};
@@ -13,27 +12,9 @@ use flowlens_core::charts::timeline::{self, HEIGHT};
 pub fn draw(
     canvas: &HtmlCanvasElement,
     addr: &str,
-    flows: &[FlowMark],
-    sessions: &[SessionView],
+    flows: &[FlowPoint],
+    sessions: &[Session],
 ) -> Result<(), String> {
     let root = area(canvas, HEIGHT)?;
-    let flows: Vec<FlowPoint> = flows
-        .iter()
-        .map(|f| FlowPoint {
-            start: f.start,
-            end: f.end,
-            bytes: f.bytes,
-            outbound: f.outbound,
-        })
-        .collect();
-    let sessions: Vec<Session> = sessions
-        .iter()
-        .map(|s| Session {
-            start: s.start,
-            end: s.end,
-            flows: s.flows,
-            bytes: s.bytes,
-        })
-        .collect();
-    timeline::draw(&root, addr, &flows, &sessions)
+    timeline::draw(&root, addr, flows, sessions)
 }

@@ -1,63 +1,42 @@
 //! "Download report" and the other forms of the same report: the JSON report (the same
-//! bytes as `flowlens analyze --json`), the one-page Markdown summary, the sources and
-//! the flows to the suspect as CSV (the same bytes as `--output md|csv|flows-csv`, made
-//! by the worker with the CLI's functions), and the printable summary view.
+//! bytes as `flowlens analyze --json`), the one-page Markdown summary, every source and
+//! every flow to the suspect as CSV (the same bytes as `--output md|csv|flows-csv`).
+//! The worker makes each with the CLI's functions and streams it in chunks; the page
+//! joins them into a file without holding it. Also the printable summary view.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use super::printable::{chart_images, PrintableSummary};
-use crate::protocol::AnalysisView;
-
-/// A file to save: its text, its name and its MIME type.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Download {
-    /// The contents.
-    pub text: String,
-    /// The file name.
-    pub file_name: String,
-    /// The MIME type.
-    pub mime: &'static str,
-}
+use crate::protocol::{Analysis, ExportKind};
 
 /// Props of [`DownloadButton`].
 #[derive(Properties, PartialEq)]
 pub struct DownloadButtonProps {
     /// The analysis whose report is saved (none: the buttons are disabled).
-    pub analysis: Option<Rc<AnalysisView>>,
-    /// A button was pressed, with the file to save.
-    pub on_download: Callback<Download>,
+    pub analysis: Option<Rc<Analysis>>,
+    /// The export under way, if any (its button says so).
+    pub exporting: Option<ExportKind>,
+    /// A button was pressed.
+    pub on_export: Callback<ExportKind>,
 }
 
-/// Which form of the report a button saves.
-#[derive(Clone, Copy)]
-enum Form {
-    Json,
-    Markdown,
-    SourcesCsv,
-    FlowsCsv,
-}
-
-impl Form {
-    fn file(self, a: &AnalysisView) -> Download {
-        let suffix = a
-            .suspect
-            .as_deref()
-            .map(|addr| format!("-{}", addr.replace([':', '.'], "-")))
-            .unwrap_or_default();
-        let (kind, ext, text, mime) = match self {
-            Form::Json => ("report", "json", &a.report_json, "application/json"),
-            Form::Markdown => ("summary", "md", &a.report_md, "text/markdown"),
-            Form::SourcesCsv => ("sources", "csv", &a.sources_csv, "text/csv"),
-            Form::FlowsCsv => ("flows-to-suspect", "csv", &a.flows_csv, "text/csv"),
-        };
-        Download {
-            text: text.clone(),
-            file_name: format!("flowlens-{kind}{suffix}.{ext}"),
-            mime,
-        }
-    }
+/// The file name of an export of `analysis`: `flowlens-report-201-48-16-81.json`.
+pub fn file_name(kind: ExportKind, analysis: &Analysis) -> String {
+    let suffix = analysis
+        .report
+        .suspect
+        .as_deref()
+        .map(|addr| format!("-{}", addr.replace([':', '.'], "-")))
+        .unwrap_or_default();
+    let (stem, ext) = match kind {
+        ExportKind::ReportJson => ("report", "json"),
+        ExportKind::SummaryMd => ("summary", "md"),
+        ExportKind::SourcesCsv => ("sources", "csv"),
+        ExportKind::FlowsCsv => ("flows-to-suspect", "csv"),
+    };
+    format!("flowlens-{stem}{suffix}.{ext}")
 }
 
 /// The page's `<body>`, where the printable view is shown.
@@ -70,23 +49,19 @@ fn page_body() -> Option<web_sys::Element> {
 pub fn download_button(props: &DownloadButtonProps) -> Html {
     // The printable view, open with the chart images taken when it was opened.
     let printable = use_state(|| None::<(Option<String>, Option<String>)>);
-    let button = |form: Form, testid: &'static str, label: &'static str| {
-        let analysis = props.analysis.clone();
-        let on_download = props.on_download.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            if let Some(a) = &analysis {
-                on_download.emit(form.file(a));
-            }
-        });
-        let class = if matches!(form, Form::Json) {
+    let button = |kind: ExportKind, testid: &'static str, label: &'static str| {
+        let on_export = props.on_export.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_export.emit(kind));
+        let class = if kind == ExportKind::ReportJson {
             "button"
         } else {
             "button secondary"
         };
+        let busy = props.exporting == Some(kind);
         html! {
-            <button type="button" class={class} data-testid={testid}
-                disabled={props.analysis.is_none()} onclick={onclick}>
-                { label }
+            <button type="button" class={class} data-testid={testid} aria-busy={busy.to_string()}
+                disabled={props.analysis.is_none() || props.exporting.is_some()} onclick={onclick}>
+                { if busy { "Preparing…" } else { label } }
             </button>
         }
     };
@@ -101,10 +76,10 @@ pub fn download_button(props: &DownloadButtonProps) -> Html {
     html! {
         <>
             <span class="downloads">
-                { button(Form::Json, "download-report", "Download report (JSON)") }
-                { button(Form::Markdown, "download-md", "Summary (.md)") }
-                { button(Form::SourcesCsv, "download-sources-csv", "Sources (.csv)") }
-                { button(Form::FlowsCsv, "download-flows-csv", "Flows to suspect (.csv)") }
+                { button(ExportKind::ReportJson, "download-report", "Download report (JSON)") }
+                { button(ExportKind::SummaryMd, "download-md", "Summary (.md)") }
+                { button(ExportKind::SourcesCsv, "download-sources-csv", "Sources (.csv)") }
+                { button(ExportKind::FlowsCsv, "download-flows-csv", "Flows to suspect (.csv)") }
                 <button type="button" class="button secondary" data-testid="open-printable"
                     disabled={props.analysis.is_none()} onclick={open_printable}>
                     { "Printable summary" }

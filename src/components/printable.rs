@@ -1,7 +1,7 @@
 //! The printable summary: the one-page summary as a page of its own over the app —
 //! verdict, its numbers, the suspect's span, the two charts as images of the page's
 //! own canvases (`canvas.toDataURL()`, allowed by the CSP's `img-src data:`), and the
-//! evidence table (the rows of the flows CSV the worker made, capped as in the
+//! evidence table (the report's first flows to the suspect, capped as in the
 //! Markdown summary). The print style sheet (`@media print` in styles/main.css) prints
 //! this view alone; its Print button calls `window.print()`.
 
@@ -12,8 +12,9 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::AnalysisView;
-use flowlens_core::export::markdown::{bytes, duration, MAX_EVIDENCE_ROWS};
+use crate::protocol::Analysis;
+use flowlens_core::export::markdown::{duration, verdict_rows, MAX_EVIDENCE_ROWS};
+use flowlens_core::export::rfc3339_opt;
 
 /// The timeline and histogram canvases as PNG `data:` URLs (`None` when absent).
 pub fn chart_images() -> (Option<String>, Option<String>) {
@@ -33,22 +34,13 @@ pub fn chart_images() -> (Option<String>, Option<String>) {
 #[derive(Properties, PartialEq)]
 pub struct PrintableSummaryProps {
     /// The analysis summarised.
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
     /// The timeline image.
     pub timeline_png: Option<String>,
     /// The histogram image.
     pub histogram_png: Option<String>,
     /// The Close button was pressed.
     pub on_close: Callback<()>,
-}
-
-/// The rows of the flows CSV (header dropped); unreadable rows are skipped.
-fn evidence_rows(flows_csv: &str) -> Vec<Vec<String>> {
-    csv::Reader::from_reader(flows_csv.as_bytes())
-        .records()
-        .filter_map(Result::ok)
-        .map(|r| r.iter().map(str::to_string).collect())
-        .collect()
 }
 
 /// The printable summary view.
@@ -64,53 +56,13 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let title = match &a.suspect {
+    let r = &a.report;
+    let title = match &r.suspect {
         Some(addr) => format!("flowlens summary: {addr}"),
         None => "flowlens summary".to_string(),
     };
-    let verdict = a.verdict.as_ref().map(|v| {
-        let port = match v.service_port {
-            Some(p) if v.service_port_detected => format!("{p} (detected)"),
-            Some(p) => p.to_string(),
-            None => "none found".to_string(),
-        };
-        let rows: [(&str, String); 15] = [
-            ("Suspect", v.addr.clone()),
-            ("Service port", port),
-            (
-                "Baseline flows (n)",
-                format!(
-                    "{}{}",
-                    format::int(v.baseline_flows),
-                    if v.excludes_suspect {
-                        " (suspect's own flows left out)"
-                    } else {
-                        " (suspect's own flows included)"
-                    }
-                ),
-            ),
-            ("Baseline mean", bytes(v.mean)),
-            ("Baseline σ", bytes(v.stddev)),
-            ("k", format::float(v.k, 2)),
-            ("Threshold (mean + k·σ)", bytes(v.threshold)),
-            ("Robust: median", bytes(v.median)),
-            ("Robust: MAD", bytes(v.mad)),
-            ("Robust: p99", bytes(v.p99)),
-            (
-                "Baseline flows above threshold",
-                format::int(v.baseline_flows_above),
-            ),
-            (
-                "Suspect's flows from the service port",
-                format::int(v.suspect_flows),
-            ),
-            (
-                "Suspect's flows above threshold",
-                format::int(v.above_flows),
-            ),
-            ("Bytes above threshold", bytes(v.above_bytes_total as f64)),
-            ("Average of those flows", bytes(v.above_bytes_avg)),
-        ];
+    let verdict = r.verdict.as_ref().map(|v| {
+        let rows = verdict_rows(v);
         html! {
             <>
                 <p class="verdict-sentence" data-testid="printable-verdict">
@@ -118,15 +70,15 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
                 </p>
                 <table class="numbers" data-testid="printable-numbers">
                     <tbody>
-                        { for rows.into_iter().map(|(name, value)| html! {
-                            <tr><th scope="row">{ name }</th><td class="num">{ value }</td></tr>
+                        { for rows.into_iter().map(|row| html! {
+                            <tr><th scope="row">{ row.label }</th><td class="num">{ row.value }</td></tr>
                         }) }
                     </tbody>
                 </table>
             </>
         }
     });
-    let span = a.span.as_ref().map(|s| {
+    let span = r.span.as_ref().map(|s| {
         html! {
             <p data-testid="printable-span">
                 { format!(
@@ -135,8 +87,8 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
                     format::utc(s.last_end),
                     duration(s.duration_secs),
                     format::int(u64::from(s.duration_secs)),
-                    s.sessions.len(),
-                    if s.sessions.len() == 1 { "" } else { "s" },
+                    format::int(s.sessions_total),
+                    if s.sessions_total == 1 { "" } else { "s" },
                 ) }
             </p>
         }
@@ -147,9 +99,11 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
         }
         None => html! { <p class="muted">{ "(No chart to show.)" }</p> },
     };
-    let addr = a.suspect.clone().unwrap_or_default();
-    let rows = evidence_rows(&a.flows_csv);
-    let total = rows.len();
+    let addr = r.suspect.clone().unwrap_or_default();
+    let flows = r.flows_to_suspect.as_ref();
+    let rows = flows.map_or(&[][..], |f| &f.flows[..]);
+    let total = flows.map_or(0, |f| f.count);
+    let suspect_geo = r.verdict.as_ref().and_then(|v| v.geo.clone());
     html! {
         <div class="printable-view" data-testid="printable" role="dialog" aria-label={title.clone()}>
             <div class="printable-actions no-print">
@@ -158,9 +112,9 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
             </div>
             <h1>{ &title }</h1>
             <p class="muted">
-                { format!("Range: {} to {}. Times are UTC.", format::utc_opt(a.range_from), format::utc_opt(a.range_to)) }
+                { format!("Range: {} to {}. Times are UTC.", format::utc_opt(r.range.from), format::utc_opt(r.range.to)) }
             </p>
-            if let (Some(_), Some(geo)) = (&a.suspect, &a.suspect_geo) {
+            if let (Some(_), Some(geo)) = (&r.suspect, &suspect_geo) {
                 <p data-testid="printable-who">
                     <strong>{ "Who: " }</strong>
                     { format!("{addr} — {} (registration country and autonomous system, from the offline address table)", geo.label()) }
@@ -170,7 +124,7 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
             if let Some(verdict) = verdict { { verdict } } else {
                 <p>{ "No address to explain: nothing stood out in the ranking and none was given." }</p>
             }
-            if a.suspect.is_some() {
+            if r.suspect.is_some() {
                 <h2>{ format!("When {addr} was there") }</h2>
                 { span.unwrap_or_default() }
                 <h2>{ "Timeline" }</h2>
@@ -186,21 +140,20 @@ pub fn printable_summary(props: &PrintableSummaryProps) -> Html {
                         </tr>
                     </thead>
                     <tbody>
-                        { for rows.iter().take(MAX_EVIDENCE_ROWS).map(|r| {
-                            let c = |i: usize| r.get(i).cloned().unwrap_or_default();
-                            let bytes = c(6).parse::<u64>().map(format::int).unwrap_or_else(|_| c(6));
+                        { for rows.iter().take(MAX_EVIDENCE_ROWS).map(|f| {
+                            let port = |p: Option<u16>| p.map(|p| p.to_string()).unwrap_or_default();
                             html! {
                                 <tr>
-                                    <td class="time">{ c(0) }</td><td class="time">{ c(1) }</td>
-                                    <td class="addr">{ c(2) }</td><td class="num">{ c(3) }</td>
-                                    <td class="num">{ c(5) }</td><td class="num">{ bytes }</td>
+                                    <td class="time">{ rfc3339_opt(f.start) }</td><td class="time">{ rfc3339_opt(f.end) }</td>
+                                    <td class="addr">{ &f.srcaddr }</td><td class="num">{ port(f.srcport) }</td>
+                                    <td class="num">{ port(f.dstport) }</td><td class="num">{ format::int(f.bytes) }</td>
                                 </tr>
                             }
                         }) }
                     </tbody>
                 </table>
-                if total > MAX_EVIDENCE_ROWS {
-                    <p class="muted">{ format!("The first {MAX_EVIDENCE_ROWS} of {} flows; the flows CSV has them all.", format::int(total as u64)) }</p>
+                if total > MAX_EVIDENCE_ROWS as u64 {
+                    <p class="muted">{ format!("The first {MAX_EVIDENCE_ROWS} of {} flows; the flows CSV has them all.", format::int(total)) }</p>
                 }
             }
         </div>

@@ -7,7 +7,8 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::{RangeChoice, Summary};
+use crate::protocol::Summary;
+use crate::share::ViewRange;
 use flowlens_core::analysis::WINDOW_SECS;
 
 /// Props of [`RangeSelect`].
@@ -16,47 +17,15 @@ pub struct RangeSelectProps {
     /// The data set (its days and windows).
     pub summary: Rc<Summary>,
     /// The range chosen.
-    pub value: RangeChoice,
+    pub value: ViewRange,
     /// A range was chosen.
-    pub on_change: Callback<RangeChoice>,
-}
-
-/// `all`, `day:<secs>`, `window:<secs>`: the option values.
-pub fn encode(choice: RangeChoice) -> String {
-    match choice {
-        RangeChoice::All => "all".to_string(),
-        RangeChoice::Day(s) => format!("day:{s}"),
-        RangeChoice::Window(s) => format!("window:{s}"),
-    }
-}
-
-/// The inverse of [`encode`].
-pub fn decode(value: &str) -> Option<RangeChoice> {
-    if value == "all" {
-        return Some(RangeChoice::All);
-    }
-    let (kind, secs) = value.split_once(':')?;
-    let secs = secs.parse().ok()?;
-    match kind {
-        "day" => Some(RangeChoice::Day(secs)),
-        "window" => Some(RangeChoice::Window(secs)),
-        _ => None,
-    }
+    pub on_change: Callback<ViewRange>,
 }
 
 /// `02:10` from `02:10:00`.
 fn hh_mm(secs: u32) -> String {
     let time = format::time_of_day(secs);
     time.get(..5).unwrap_or(&time).to_string()
-}
-
-/// The UTC day a range lies in (`None` for the whole data set).
-fn day_of(choice: RangeChoice) -> Option<u32> {
-    match choice {
-        RangeChoice::All => None,
-        RangeChoice::Day(d) => Some(d),
-        RangeChoice::Window(w) => Some(w - w % 86_400),
-    }
 }
 
 /// The range: a `<select>` of the whole data set or one day, then, when a day is
@@ -69,29 +38,29 @@ pub fn range_select(props: &RangeSelectProps) -> Html {
         let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
-            if let Some(choice) = decode(&select.value()) {
+            if let Some(choice) = ViewRange::decode(&select.value()) {
                 on_change.emit(choice);
             }
         })
     };
-    let current = encode(props.value);
-    let day = day_of(props.value);
+    let current = props.value.encode();
+    let day = props.value.day();
     let s = &props.summary;
-    let option = |choice: RangeChoice, label: String, selected: bool| {
-        html! { <option value={encode(choice)} selected={selected}>{ label }</option> }
+    let option = |choice: ViewRange, label: String, selected: bool| {
+        html! { <option value={choice.encode()} selected={selected}>{ label }</option> }
     };
     html! {
         <>
             <label class="range">
                 <span>{ "Range" }</span>
                 <select data-testid="range-select" onchange={on_change.clone()}>
-                    { option(RangeChoice::All, format!(
+                    { option(ViewRange::All, format!(
                         "Whole data set ({} – {})",
                         format::utc_opt(s.first_start),
                         format::utc_opt(s.last_end),
                     ), day.is_none()) }
                     for d in s.days.iter().copied() {
-                        { option(RangeChoice::Day(d), format!("{} (UTC)", format::day(d)), day == Some(d)) }
+                        { option(ViewRange::Day(d), format!("{} (UTC)", format::day(d)), day == Some(d)) }
                     }
                 </select>
             </label>
@@ -99,13 +68,13 @@ pub fn range_select(props: &RangeSelectProps) -> Html {
                 <label class="range">
                     <span>{ "Window" }</span>
                     <select data-testid="window-select" onchange={on_change}>
-                        { option(RangeChoice::Day(day), "Whole day".to_string(), current == encode(RangeChoice::Day(day))) }
+                        { option(ViewRange::Day(day), "Whole day".to_string(), current == ViewRange::Day(day).encode()) }
                         for w in s.windows.iter().copied().filter(|w| w - w % 86_400 == day) {
-                            { option(RangeChoice::Window(w), format!(
+                            { option(ViewRange::Window(w), format!(
                                 "{}–{} UTC",
                                 hh_mm(w),
                                 hh_mm(w.saturating_add(WINDOW_SECS)),
-                            ), current == encode(RangeChoice::Window(w))) }
+                            ), current == ViewRange::Window(w).encode()) }
                         }
                     </select>
                 </label>

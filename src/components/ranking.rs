@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::AnalysisView;
+use crate::protocol::Analysis;
 use flowlens_core::geo::Geo;
 
 /// Rows shown.
@@ -17,7 +17,7 @@ const MAX_ROWS: usize = 20;
 #[derive(Properties, PartialEq)]
 pub struct RankingTableProps {
     /// The analysis.
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
     /// The address selected.
     pub selected: Option<String>,
     /// An address was clicked.
@@ -27,14 +27,19 @@ pub struct RankingTableProps {
 /// The ranking.
 #[function_component(RankingTable)]
 pub fn ranking_table(props: &RankingTableProps) -> Html {
-    let rows = &props.analysis.ranking;
+    let ranking = &props.analysis.report.ranking;
+    let rows = &ranking.rows;
     html! {
         <section class="panel ranking" data-testid="ranking">
             <h2>{ "Suspects" }</h2>
             if rows.is_empty() {
                 <p class="lead">{ "No public destination of the service in this range." }</p>
             } else {
-                <p class="hint">{ "Destinations outside your networks, most suspicious first." }</p>
+                <p class="hint">{ format!(
+                    "Destinations outside your networks, most suspicious first ({} of {}).",
+                    format::int(rows.len().min(MAX_ROWS) as u64),
+                    format::int(ranking.total),
+                ) }</p>
                 <div class="table-scroll short">
                     <table>
                         <thead><tr>
@@ -52,7 +57,7 @@ pub fn ranking_table(props: &RankingTableProps) -> Html {
                                     let onclick = props.on_select.reform(move |_: MouseEvent| addr.clone());
                                     html! {
                                         <tr key={r.addr.clone()} data-addr={r.addr.clone()} onclick={onclick}
-                                            class={classes!(format!("class-{}", r.class), selected.then_some("selected"))}
+                                            class={classes!(format!("class-{}", r.class.as_str()), selected.then_some("selected"))}
                                             aria-selected={selected.to_string()}>
                                             <td class="num">{ i + 1 }</td>
                                             <td class="addr"><button type="button" class="link">{ &r.addr }</button></td>

@@ -10,35 +10,35 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::protocol::AnalysisView;
-use crate::worker::view::time_range;
+use crate::protocol::Analysis;
 use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 
 /// Props of [`SqlPanel`].
 #[derive(Properties, PartialEq)]
 pub struct SqlPanelProps {
     /// The analysis whose parameters the SQL carries.
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
 }
 
 /// The parameters of the analysis shown, or why there are none yet.
-fn params(analysis: &AnalysisView, files: &str) -> Result<SqlParams, &'static str> {
-    let suspect: IpAddr = analysis
+fn params(analysis: &Analysis, files: &str) -> Result<SqlParams, &'static str> {
+    let r = &analysis.report;
+    let suspect: IpAddr = r
         .suspect
         .as_deref()
         .and_then(|s| s.parse().ok())
         .ok_or("No address is being explained yet: pick one in the sources or the ranking.")?;
-    let verdict = analysis
+    let verdict = r
         .verdict
         .as_ref()
         .ok_or("No verdict yet for this address.")?;
     let port = verdict
         .service_port
         .ok_or("No service port was detected: type one in question 5.")?;
-    let mut params = SqlParams::new(time_range(analysis.request.range), suspect, port);
+    let mut params = SqlParams::new(analysis.request.range.time_range(), suspect, port);
     params.k = verdict.k;
-    params.include_suspect_in_baseline = !verdict.excludes_suspect;
-    if let Some(span) = &analysis.span {
+    params.include_suspect_in_baseline = !verdict.baseline.excludes_suspect;
+    if let Some(span) = &r.span {
         params.session_gap_secs = span.session_gap_secs;
     }
     if !files.trim().is_empty() {
@@ -174,7 +174,7 @@ pub fn sql_panel(props: &SqlPanelProps) -> Html {
                                 }</span>
                             </div>
                             <textarea class="sql" data-testid="sql-text" readonly=true spellcheck="false"
-                                rows="24" ref={area} value={text.clone()} />
+                                aria-label={format!("The SQL for {}", engine.label())} rows="24" ref={area} value={text.clone()} />
                         </>
                     },
                     (None, Err(why)) => html! { <p class="empty" data-testid="sql-missing">{ *why }</p> },

@@ -54,7 +54,7 @@ pub fn summary_panel(props: &SummaryPanelProps) -> Html {
                         <summary>{ format!("{} problem(s) found; everything readable was still analysed", format::int(s.diagnostics_total)) }</summary>
                         <ul>
                             for d in s.diagnostics.iter() {
-                                <li><code>{ d }</code></li>
+                                <li><code>{ d.to_string() }</code></li>
                             }
                         </ul>
                         if s.diagnostics_total > shown {

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::format;
-use crate::protocol::AnalysisView;
+use crate::protocol::Analysis;
+use flowlens_core::export::markdown::verdict_rows;
 
 /// Fewer baseline flows than this get a warning (σ of a small sample is unreliable).
 const FEW_BASELINE_FLOWS: u64 = 100;
@@ -16,7 +16,7 @@ const FEW_BASELINE_FLOWS: u64 = 100;
 #[derive(Properties, PartialEq)]
 pub struct VerdictPanelProps {
     /// The analysis.
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Rc<Analysis>,
     /// The service port box, as typed.
     pub service_port_text: String,
     /// The k box, as typed.
@@ -36,7 +36,7 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
     };
     let on_port = props.on_service_port.reform(input_value);
     let on_k = props.on_k.reform(input_value);
-    let verdict = props.analysis.verdict.as_ref();
+    let verdict = props.analysis.report.verdict.as_ref();
     let detected = verdict
         .filter(|v| v.service_port_detected)
         .and_then(|v| v.service_port)
@@ -50,13 +50,11 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
         .k_text
         .trim()
         .parse::<f64>()
-        .map_or(true, |k| !(k.is_finite() && k > 0.0));
-    let outcome = verdict
-        .map(|v| v.outcome.clone())
-        .unwrap_or_else(|| "none".to_string());
+        .map_or(true, |k| !crate::share::valid_k(k));
+    let outcome = verdict.map_or("none", |v| v.outcome.as_str()).to_string();
     let addr = verdict
         .map(|v| v.addr.clone())
-        .or_else(|| props.analysis.suspect.clone())
+        .or_else(|| props.analysis.report.suspect.clone())
         .unwrap_or_default();
     let headline = match outcome.as_str() {
         "exfiltration_suspected" => "Exfiltration suspected",
@@ -91,34 +89,20 @@ pub fn verdict_panel(props: &VerdictPanelProps) -> Html {
                 <div class="numbers">
                     <table>
                         <caption>{ format!(
-                            "Baseline: flows from port {}{}",
+                            "The baseline (flows from port {}{}) and {}'s flows over its whole stay",
                             v.service_port.map(|p| p.to_string()).unwrap_or_else(|| "?".to_string()),
-                            if v.excludes_suspect { ", without the suspect's own flows" } else { ", including the suspect's own flows" },
+                            if v.baseline.excludes_suspect { ", without the suspect's own flows" } else { ", including the suspect's own flows" },
+                            v.addr,
                         ) }</caption>
                         <tbody>
-                            { row("Baseline flows", format::int(v.baseline_flows), "baseline_flows") }
-                            { row("Mean", format!("{} B", format::float(v.mean, 2)), "mean") }
-                            { row("Standard deviation σ", format!("{} B", format::float(v.stddev, 2)), "stddev") }
-                            { row("k", format::float(v.k, 2), "k") }
-                            { row("Threshold mean + k·σ", format!("{} B", format::float(v.threshold, 2)), "threshold") }
-                            { row("Median", format!("{} B", format::float(v.median, 2)), "median") }
-                            { row("MAD", format!("{} B", format::float(v.mad, 2)), "mad") }
-                            { row("p99", format!("{} B", format::float(v.p99, 2)), "p99") }
-                            { row("Baseline flows above the threshold", format::int(v.baseline_flows_above), "baseline_flows_above") }
-                        </tbody>
-                    </table>
-                    <table>
-                        <caption>{ format!("Flows from port {} to {} in this range", v.service_port.map(|p| p.to_string()).unwrap_or_else(|| "?".to_string()), v.addr) }</caption>
-                        <tbody>
-                            { row("Flows", format::int(v.suspect_flows), "suspect_flows") }
-                            { row("Flows above the threshold", format::int(v.above_flows), "above_flows") }
-                            { row("Their total bytes", format::bytes(v.above_bytes_total), "above_bytes_total") }
-                            { row("Their average", format::bytes_f(v.above_bytes_avg), "above_bytes_avg") }
+                            for row in verdict_rows(v).into_iter().skip(1) {
+                                <tr><th scope="row">{ row.label }</th><td class="num" data-field={row.field}>{ row.value }</td></tr>
+                            }
                         </tbody>
                     </table>
                 </div>
-                if v.baseline_flows < FEW_BASELINE_FLOWS {
-                    <p class="warn">{ format!("The baseline has only {} flows: its mean and σ are rough.", v.baseline_flows) }</p>
+                if v.baseline.flows < FEW_BASELINE_FLOWS {
+                    <p class="warn">{ format!("The baseline has only {} flows: its mean and σ are rough.", v.baseline.flows) }</p>
                 }
                 <p class="note">{ "Flow logs carry no application context: this is evidence for a person to weigh, not proof." }</p>
             } else {
@@ -135,11 +119,5 @@ fn with_geo(summary: &str, addr: &str, geo: Option<&flowlens_core::geo::Geo>) ->
             summary.replacen(addr, &format!("{addr} ({})", geo.label()), 1)
         }
         _ => summary.to_string(),
-    }
-}
-
-fn row(label: &str, value: String, field: &'static str) -> Html {
-    html! {
-        <tr><th scope="row">{ label }</th><td class="num" data-field={field}>{ value }</td></tr>
     }
 }

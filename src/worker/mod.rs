@@ -1,8 +1,8 @@
 //! The Web Worker: it owns the data set, reads files into it and answers analyses.
 //!
 //! Life of the worker (entry point [`start`], built by Trunk as the `flowlens-worker`
-//! bin and started by the page from a `blob:` module that imports
-//! `flowlens-worker_loader.js`, so that it runs under the page's CSP):
+//! bin and started by the page from a `blob:` URL of a prelude and the start script
+//! the page's boot.js gives, see [`crate::boot`], so that it runs under the page's CSP):
 //! 1. it installs its panic hook and message handler, starts its parse workers
 //!    ([`pool`]; the page says from where and how many, in the global
 //!    [`crate::bridge::PARSE_CONFIG`]), then posts [`Response::Ready`] once they
@@ -16,38 +16,44 @@
 //!    batches queued behind it) are handed out to them as they become free and their
 //!    data sets appended here in file order ([`Worker::read_parallel`]); without,
 //!    this worker reads them itself ([`Worker::read_sequential`]);
-//! 3. [`Request::Analyze`] runs [`flowlens_core::analysis::analyze`] at once on the data set
-//!    as it is and posts [`Response::Analysis`]. The address table is fetched from
+//! 3. [`Request::Analyze`] runs the analysis ([`analysis`]) at once on the data set as
+//!    it is and posts [`Response::Analysis`]; [`Request::SourcesPage`] answers a page of
+//!    the range's full sources table, which the worker keeps ([`analysis::Cache`]);
+//!    [`Request::Export`] streams an export in [`Response::ExportChunk`]s, its bytes
+//!    transferred. The address table is fetched from
 //!    the URL of [`Request::GeoSource`] ([`geo`]) when the first job is queued (so
 //!    that it loads while the files are read), or else with the first analysis;
 //!    analyses asked for while it loads wait, and the latest runs when the table is
 //!    there (or is not).
 //!
 //! The state sits in one `Rc<Worker>` shared by the message handler and the job task;
-//! no `RefCell` borrow is ever held across an `.await`.
+//! no `RefCell` borrow is ever held across an `.await`. Where reading stands is one
+//! [`Phase`].
 
+pub mod analysis;
 mod geo;
 mod inflate;
 mod parse;
 mod pool;
 mod reading;
-pub(crate) mod view;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::Array;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
+use super::boot::WorkerCode;
 use super::bridge::PARSE_CONFIG;
-use super::protocol::{AnalyzeRequest, Progress, Request, Response, Summary};
+use super::channel;
+use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
 use flowlens_core::analysis::{days, windows};
 use flowlens_core::flow::Dataset;
 
-/// How long the page waits for its parse workers to start (ms).
+/// How long this worker waits for its parse workers to start (ms).
 const PARSE_START_WAIT_MS: f64 = 10_000.0;
 
 /// Parse workers at most.
@@ -91,6 +97,38 @@ enum Job {
     Example,
 }
 
+/// Where reading stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// No job runs; `cancelled` when the last reading was cancelled before its end.
+    Idle {
+        /// The last reading was cancelled.
+        cancelled: bool,
+    },
+    /// The job task runs; `more_coming` while the page has said that more batches of
+    /// the same drop follow (the task waits for them).
+    Reading {
+        /// More `Read` batches are announced.
+        more_coming: bool,
+    },
+    /// Cancel or Clear was asked while the job task runs: it stops at its next check;
+    /// `clear` empties the data set once it has.
+    Stopping {
+        /// Clear, not Cancel.
+        clear: bool,
+    },
+}
+
+/// The inflater, as far as it was started.
+enum InflaterSlot {
+    /// Not needed yet.
+    NotStarted,
+    /// Running.
+    Running(Rc<inflate::Inflater>),
+    /// It cannot run here (or failed): this worker decompresses itself.
+    Unavailable,
+}
+
 /// Everything the worker holds.
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
@@ -98,31 +136,24 @@ struct Worker {
     /// Bumped whenever the data set changes (end of reading, clear).
     data_version: Cell<u32>,
     queue: RefCell<VecDeque<Job>>,
-    /// True while the job task runs.
-    running: Cell<bool>,
-    /// Set by Cancel/Clear; the job task stops at its next check.
-    cancel: Cell<bool>,
-    /// Set by Clear while a job runs: empty the data set once it has stopped.
-    clear_pending: Cell<bool>,
-    /// True when the last run was cancelled.
-    cancelled: Cell<bool>,
+    /// Where reading stands.
+    phase: Cell<Phase>,
     progress: RefCell<Progress>,
     /// When progress was last posted (ms, `Date.now()`).
     last_progress_ms: Cell<f64>,
     /// When the job task last yielded to the event loop.
     last_yield_ms: Cell<f64>,
-    /// The last `Read` batch said more follow: the job task waits for them.
-    more_coming: Cell<bool>,
     /// Tests only: panic when the next file is read (`Request::ArmTestPanic`).
     test_panic: Cell<bool>,
     /// The address table.
     geo: RefCell<geo::GeoState>,
-    /// The latest analysis asked for while the table was being fetched.
-    pending_analysis: RefCell<Option<AnalyzeRequest>>,
+    /// Requests that wait for the address table while it is fetched (the latest
+    /// analysis, and pages or exports, which need it for their rows).
+    waiting_for_geo: RefCell<Vec<Request>>,
+    /// The range's full sources table and its sort orders.
+    cache: RefCell<analysis::Cache>,
     /// The worker that decompresses ahead of this one (started with the first files).
-    inflater: RefCell<Option<Rc<inflate::Inflater>>>,
-    /// The inflater could not be started: this worker decompresses itself.
-    no_inflater: Cell<bool>,
+    inflater: RefCell<InflaterSlot>,
     /// The parse workers ([`pool`]), started with this worker; `None` when there are
     /// none (or none left): this worker parses every file itself.
     pool: RefCell<Option<Rc<pool::Pool>>>,
@@ -143,19 +174,15 @@ pub fn start() {
         dataset: RefCell::new(Dataset::default()),
         data_version: Cell::new(0),
         queue: RefCell::new(VecDeque::new()),
-        running: Cell::new(false),
-        cancel: Cell::new(false),
-        clear_pending: Cell::new(false),
-        cancelled: Cell::new(false),
+        phase: Cell::new(Phase::Idle { cancelled: false }),
         progress: RefCell::new(Progress::default()),
         last_progress_ms: Cell::new(0.0),
         last_yield_ms: Cell::new(0.0),
-        more_coming: Cell::new(false),
         test_panic: Cell::new(false),
         geo: RefCell::new(geo::GeoState::default()),
-        pending_analysis: RefCell::new(None),
-        inflater: RefCell::new(None),
-        no_inflater: Cell::new(false),
+        waiting_for_geo: RefCell::new(Vec::new()),
+        cache: RefCell::new(analysis::Cache::default()),
+        inflater: RefCell::new(InflaterSlot::NotStarted),
         pool: RefCell::new(start_parse_workers()),
         parse_workers_used: Cell::new(0),
     });
@@ -183,9 +210,7 @@ pub fn start() {
 /// The parse workers the page asked for (see [`crate::bridge::PARSE_CONFIG`]).
 fn start_parse_workers() -> Option<Rc<pool::Pool>> {
     let config = js_sys::Reflect::get(&js_sys::global(), &PARSE_CONFIG.into()).ok()?;
-    let loader = js_sys::Reflect::get(&config, &"loader".into())
-        .ok()?
-        .as_string()?;
+    let code = WorkerCode::from_js(&js_sys::Reflect::get(&config, &"code".into()).ok()?)?;
     let count = js_sys::Reflect::get(&config, &"count".into())
         .ok()
         .and_then(|c| c.as_f64())
@@ -194,21 +219,15 @@ fn start_parse_workers() -> Option<Rc<pool::Pool>> {
     if count == 0 {
         return None;
     }
-    pool::Pool::spawn(&loader, count).map(Rc::new)
+    pool::Pool::spawn(&code, count).map(Rc::new)
 }
 
-/// Posts `response` to the page as `[json, transfer]`.
-fn post(scope: &DedicatedWorkerGlobalScope, response: &Response, extra: Option<&JsValue>) {
-    let json = match serde_json::to_string(response) {
-        Ok(json) => json,
-        Err(err) => {
-            web_sys::console::error_1(&format!("flowlens worker: {err}").into());
-            return;
-        }
-    };
-    let message = Array::of2(&json.into(), extra.unwrap_or(&JsValue::NULL));
-    if let Err(err) = scope.post_message(&message) {
-        web_sys::console::error_2(&"flowlens worker: postMessage failed".into(), &err);
+/// Posts `response` to the page, with `bytes` beside it (transferred) when given.
+fn post(scope: &DedicatedWorkerGlobalScope, response: &Response, bytes: Option<&Uint8Array>) {
+    let buffer = bytes.map(|b| JsValue::from(b.buffer()));
+    let transfer = buffer.as_ref().map(Array::of1);
+    if let Err(err) = channel::post(scope, response, buffer.as_ref(), transfer.as_ref()) {
+        web_sys::console::error_1(&format!("flowlens worker: {err}").into());
     }
 }
 
@@ -226,14 +245,8 @@ fn install_panic_hook(scope: DedicatedWorkerGlobalScope) {
 
 impl Worker {
     fn on_message(this: &Rc<Worker>, event: &MessageEvent) {
-        let data = Array::from(&event.data());
-        let request = data
-            .get(0)
-            .as_string()
-            .ok_or_else(|| "message without a request".to_string())
-            .and_then(|json| serde_json::from_str::<Request>(&json).map_err(|e| e.to_string()));
-        let request = match request {
-            Ok(request) => request,
+        let (request, extra) = match channel::receive::<Request>(event) {
+            Ok(received) => received,
             Err(err) => {
                 this.post(&Response::Failed {
                     message: format!("The worker got a request it does not understand: {err}"),
@@ -243,35 +256,34 @@ impl Worker {
         };
         match request {
             Request::Read { names, more } => {
-                this.more_coming.set(more);
-                let files = Array::from(&data.get(1));
+                let files = Array::from(&extra);
                 let jobs: Vec<(File, String)> = files
                     .iter()
                     .zip(names)
                     .filter_map(|(file, name)| file.dyn_into::<File>().ok().map(|f| (f, name)))
                     .collect();
-                this.enqueue(Job::Files(jobs));
+                this.enqueue(Job::Files(jobs), more);
             }
-            Request::Example => this.enqueue(Job::Example),
+            Request::Example => this.enqueue(Job::Example, false),
             Request::ArmTestPanic => this.test_panic.set(true),
             Request::Cancel => {
-                this.more_coming.set(false);
-                if this.running.get() {
-                    this.cancel.set(true);
+                if let Phase::Reading { .. } = this.phase.get() {
+                    this.phase.set(Phase::Stopping { clear: false });
                     this.queue.borrow_mut().clear();
                     this.wake_pool();
                 }
             }
             Request::Clear => {
-                this.more_coming.set(false);
                 this.queue.borrow_mut().clear();
-                if this.running.get() {
-                    this.cancel.set(true);
-                    this.clear_pending.set(true);
-                    this.wake_pool();
-                } else {
-                    this.clear();
-                    this.post_summary();
+                match this.phase.get() {
+                    Phase::Reading { .. } | Phase::Stopping { .. } => {
+                        this.phase.set(Phase::Stopping { clear: true });
+                        this.wake_pool();
+                    }
+                    Phase::Idle { .. } => {
+                        this.clear();
+                        this.post_summary();
+                    }
                 }
             }
             Request::GeoSource { url } => {
@@ -280,15 +292,17 @@ impl Worker {
                     *geo = geo::GeoState::Idle(url);
                 }
             }
-            Request::Analyze(request) => {
-                if request.data_version != this.data_version.get() {
-                    return; // stale: the page will ask again for the new data
-                }
+            request @ (Request::Analyze(_) | Request::SourcesPage(_) | Request::Export(_)) => {
                 this.fetch_geo();
                 if matches!(*this.geo.borrow(), geo::GeoState::Loading) {
-                    *this.pending_analysis.borrow_mut() = Some(request);
+                    let mut waiting = this.waiting_for_geo.borrow_mut();
+                    if let Request::Analyze(_) = request {
+                        // Only the latest analysis is worth running.
+                        waiting.retain(|r| !matches!(r, Request::Analyze(_)));
+                    }
+                    waiting.push(request);
                 } else {
-                    this.analyze(request);
+                    this.answer(request);
                 }
             }
         }
@@ -296,8 +310,8 @@ impl Worker {
 
     /// Starts fetching the address table when it has not been asked for yet: with the
     /// first files (so that it arrives while they are read, not after) or else the
-    /// first analysis. Once it is there (or is not), the analysis asked for meanwhile
-    /// runs.
+    /// first analysis. Once it is there (or is not), the requests that waited for it
+    /// are answered.
     fn fetch_geo(self: &Rc<Self>) {
         let url = match &*self.geo.borrow() {
             geo::GeoState::Idle(url) => url.clone(),
@@ -308,32 +322,77 @@ impl Worker {
         wasm_bindgen_futures::spawn_local(async move {
             let state = geo::fetch(&this.scope, &url).await;
             *this.geo.borrow_mut() = state;
-            let pending = this.pending_analysis.borrow_mut().take();
-            if let Some(request) = pending {
-                if request.data_version == this.data_version.get() {
-                    this.analyze(request);
-                }
+            let waiting = std::mem::take(&mut *this.waiting_for_geo.borrow_mut());
+            for request in waiting {
+                this.answer(request);
             }
         });
+    }
+
+    /// True once Cancel or Clear asked the job task to stop.
+    fn cancelling(&self) -> bool {
+        matches!(self.phase.get(), Phase::Stopping { .. })
+    }
+
+    /// Answers an analysis, a sources page or an export, with the address table as it
+    /// stands; requests for data the worker no longer has are dropped (the page asks
+    /// again for the new data).
+    fn answer(&self, request: Request) {
+        let version = self.data_version.get();
+        let (db, status) = self.geo.borrow().answer();
+        let dataset = self.dataset.borrow();
+        let mut cache = self.cache.borrow_mut();
+        match request {
+            Request::Analyze(request) if request.data_version == version => {
+                let analysis =
+                    analysis::analyze(&dataset, request, db.as_deref(), status, &mut cache);
+                self.post(&Response::Analysis(Box::new(analysis)));
+            }
+            Request::SourcesPage(request) if request.analysis.data_version == version => {
+                let page = analysis::sources_page(&dataset, &request, db.as_deref(), &mut cache);
+                self.post(&Response::SourcesPage { request, page });
+            }
+            Request::Export(ExportRequest { id, analysis, form }) => {
+                let chunk = |bytes: Vec<u8>| {
+                    let array = Uint8Array::new_with_length(bytes.len() as u32);
+                    array.copy_from(&bytes);
+                    let done = Response::ExportChunk {
+                        id,
+                        done: false,
+                        error: None,
+                    };
+                    post(&self.scope, &done, Some(&array));
+                };
+                let result = if analysis.data_version == version {
+                    analysis::export(&dataset, &analysis, form, db.as_deref(), &mut cache, &mut {
+                        chunk
+                    })
+                    .map_err(|e| e.to_string())
+                } else {
+                    Err("the files changed since this analysis; try again".to_string())
+                };
+                self.post(&Response::ExportChunk {
+                    id,
+                    done: true,
+                    error: result.err(),
+                });
+            }
+            _ => {}
+        }
     }
 
     fn post(&self, response: &Response) {
         post(&self.scope, response, None);
     }
 
-    /// Runs one analysis with the address table as it stands, and posts it.
-    fn analyze(&self, request: AnalyzeRequest) {
-        let (db, status) = self.geo.borrow().answer();
-        let view = view::analysis(&self.dataset.borrow(), request, db.as_deref(), status);
-        self.post(&Response::Analysis(Box::new(view)));
-    }
-
-    /// Queues a job and starts the job task when it is idle.
-    fn enqueue(self: &Rc<Self>, job: Job) {
+    /// Queues a job and starts the job task when it is idle; `more` when the page has
+    /// said more batches of the same drop follow.
+    fn enqueue(self: &Rc<Self>, job: Job, more: bool) {
         self.fetch_geo();
+        let idle = matches!(self.phase.get(), Phase::Idle { .. });
         {
             let mut progress = self.progress.borrow_mut();
-            if !self.running.get() {
+            if idle {
                 *progress = Progress::default();
                 self.parse_workers_used.set(0);
                 if let Some(pool) = self.pool.borrow().as_ref() {
@@ -351,12 +410,15 @@ impl Worker {
         }
         self.queue.borrow_mut().push_back(job);
         self.post(&Response::Progress(self.progress.borrow().clone()));
-        if !self.running.get() {
-            self.running.set(true);
-            self.cancel.set(false);
-            self.cancelled.set(false);
-            let this = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move { this.run_jobs().await });
+        match self.phase.get() {
+            Phase::Idle { .. } => {
+                self.phase.set(Phase::Reading { more_coming: more });
+                let this = Rc::clone(self);
+                wasm_bindgen_futures::spawn_local(async move { this.run_jobs().await });
+            }
+            Phase::Reading { .. } => self.phase.set(Phase::Reading { more_coming: more }),
+            // A job queued while stopping is dropped with the rest of the queue.
+            Phase::Stopping { .. } => {}
         }
     }
 
@@ -366,7 +428,7 @@ impl Worker {
         loop {
             let job = self.queue.borrow_mut().pop_front();
             let Some(job) = job else {
-                if self.more_coming.get() && !self.cancel.get() {
+                if self.phase.get() == (Phase::Reading { more_coming: true }) {
                     // The next batch of the drop is on its way: let its message in.
                     reading::yield_to_event_loop(&self).await;
                     continue;
@@ -380,25 +442,26 @@ impl Worker {
                 },
                 Job::Example => reading::read_example(&self).await,
             }
-            if self.cancel.get() {
+            if self.cancelling() {
                 break;
             }
         }
-        if self.cancel.get() {
+        let stopped = self.phase.get();
+        if let Phase::Stopping { .. } = stopped {
             // Stops decompressing what will not be read.
-            self.inflater.borrow_mut().take();
+            *self.inflater.borrow_mut() = InflaterSlot::NotStarted;
         }
-        self.cancelled
-            .set(self.cancel.get() && !self.clear_pending.get());
-        if self.clear_pending.get() {
+        if stopped == (Phase::Stopping { clear: true }) {
             self.clear();
         }
-        self.running.set(false);
-        self.cancel.set(false);
+        self.phase.set(Phase::Idle {
+            cancelled: stopped == (Phase::Stopping { clear: false }),
+        });
         self.queue.borrow_mut().clear();
         self.dataset.borrow_mut().table.shrink_to_fit();
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
+        self.cache.borrow_mut().clear();
         self.post_summary();
     }
 
@@ -407,7 +470,7 @@ impl Worker {
         // The inflater opens each file a few files ahead of the parsing.
         let mut asked = VecDeque::new();
         for (index, (file, name)) in files.iter().enumerate() {
-            if self.cancel.get() {
+            if self.cancelling() {
                 break;
             }
             let ahead = (index + asked.len()..=index + inflate::AHEAD).filter_map(|i| files.get(i));
@@ -447,7 +510,7 @@ impl Worker {
         // Reading was cancelled in a file read here, which noted it.
         let mut noted = false;
         loop {
-            if self.cancel.get() {
+            if self.cancelling() {
                 break;
             }
             if pool.is_broken() && ahead.is_empty() {
@@ -563,26 +626,32 @@ impl Worker {
 
     /// The inflater, started when first needed; `None` when it cannot run here.
     fn inflater(&self) -> Option<Rc<inflate::Inflater>> {
-        if self.no_inflater.get() {
-            return None;
-        }
         let mut slot = self.inflater.borrow_mut();
-        if slot.as_ref().is_some_and(|i| i.is_broken()) {
-            *slot = None;
-            self.no_inflater.set(true);
-            return None;
+        match &*slot {
+            InflaterSlot::Unavailable => return None,
+            InflaterSlot::Running(i) if !i.is_broken() => return Some(Rc::clone(i)),
+            InflaterSlot::Running(_) => {
+                *slot = InflaterSlot::Unavailable;
+                return None;
+            }
+            InflaterSlot::NotStarted => {}
         }
-        if slot.is_none() {
-            *slot = inflate::Inflater::spawn().map(Rc::new);
-            self.no_inflater.set(slot.is_none());
+        match inflate::Inflater::spawn().map(Rc::new) {
+            Some(i) => {
+                *slot = InflaterSlot::Running(Rc::clone(&i));
+                Some(i)
+            }
+            None => {
+                *slot = InflaterSlot::Unavailable;
+                None
+            }
         }
-        slot.clone()
     }
 
     /// Empties the data set.
     fn clear(&self) {
         *self.dataset.borrow_mut() = Dataset::default();
-        self.clear_pending.set(false);
+        self.cache.borrow_mut().clear();
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
     }
@@ -602,20 +671,16 @@ impl Worker {
         let summary = summary(
             &self.dataset.borrow(),
             self.data_version.get(),
-            self.cancelled.get(),
+            self.phase.get() == (Phase::Idle { cancelled: true }),
             self.parse_workers_used.get(),
         );
-        self.post(&Response::Read(summary));
+        self.post(&Response::Read(Box::new(summary)));
     }
 }
 
 /// The summary of `dataset` for the page.
 fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers: u32) -> Summary {
-    let table = &dataset.table;
-    let first_start = (0..table.len()).filter_map(|r| table.start_secs(r)).min();
-    let last_end = (0..table.len())
-        .filter_map(|r| table.end_secs(r).or(table.start_secs(r)))
-        .max();
+    let (first_start, last_end) = dataset.table.time_extent();
     Summary {
         data_version,
         files: dataset.files.len() as u64,
@@ -630,7 +695,7 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
             .diagnostics
             .iter()
             .take(Summary::MAX_DIAGNOSTICS)
-            .map(ToString::to_string)
+            .cloned()
             .collect(),
         diagnostics_total: dataset.diagnostics.len() as u64,
         windows: windows(dataset),
@@ -638,5 +703,6 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
         cancelled,
         record_limit: dataset.limit_reached.then_some(reading::MAX_RECORDS),
         parse_workers,
+        held_bytes: dataset.table.heap_bytes() as u64,
     }
 }

@@ -18,10 +18,9 @@ use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker,
-    WorkerOptions, WorkerType,
-};
+use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker};
+
+use crate::boot::WorkerCode;
 
 /// Files a parse worker may have waiting (the one it reads and the next).
 pub const PER_WORKER: usize = 2;
@@ -78,16 +77,17 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `count` parse workers from the worker loader at `loader_url` (an
-    /// absolute URL on the page's own origin); `None` when none can be started here.
-    pub fn spawn(loader_url: &str, count: usize) -> Option<Pool> {
-        let url = source_url(loader_url).ok()?;
+    /// Starts `count` parse workers from the worker's code as the page gave it (each
+    /// from a `blob:` URL, which inherits the reading worker's Content-Security-Policy,
+    /// the page's, as the reading worker does: see `crate::bridge`); `None` when none
+    /// can be started here.
+    pub fn spawn(code: &WorkerCode, count: usize) -> Option<Pool> {
+        let url = code.blob_url("").ok()?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut slots = Vec::new();
         let mut handlers = Vec::new();
         for _ in 0..count {
-            let options = WorkerOptions::new();
-            options.set_type(WorkerType::Module);
+            let options = code.options();
             options.set_name(super::parse::NAME);
             let Ok(worker) = Worker::new_with_options(&url, &options) else {
                 break;
@@ -261,19 +261,4 @@ impl Drop for Pool {
         let _ = Url::revoke_object_url(&self.url);
         self.inbox.borrow_mut().wake();
     }
-}
-
-/// A `blob:` URL of a module that imports the worker loader by its absolute URL: a
-/// worker started from a `blob:` URL inherits the reading worker's
-/// Content-Security-Policy (the page's), as the reading worker does (see
-/// `crate::bridge`).
-fn source_url(loader_url: &str) -> Result<String, JsValue> {
-    // The URL goes into a JS string literal: JSON text is one.
-    let literal =
-        serde_json::to_string(loader_url).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let source = format!("import {literal};\n");
-    let options = BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
-    Url::create_object_url_with_blob(&blob)
 }

@@ -314,7 +314,7 @@ async fn pump_inflated(
 ) -> Ended {
     let mut chunk = Vec::new();
     loop {
-        if worker.is_some_and(|w| w.cancel.get()) {
+        if worker.is_some_and(|w| w.cancelling()) {
             return Ended::Cancelled;
         }
         match piece {
@@ -347,7 +347,7 @@ async fn pump(
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut chunk = Vec::new();
     loop {
-        if worker.is_some_and(|w| w.cancel.get()) {
+        if worker.is_some_and(|w| w.cancelling()) {
             // The promise only reports the cancellation; nothing to wait for.
             let _ = reader.cancel();
             return Ended::Cancelled;
@@ -397,7 +397,7 @@ pub(super) async fn read_example(worker: &Rc<Worker>) {
     let mut files = Vec::new();
     generate(&ExampleOptions::default(), |file| files.push(file));
     for file in files {
-        if worker.cancel.get() {
+        if worker.cancelling() {
             cancelled(worker, &file.path);
             return;
         }

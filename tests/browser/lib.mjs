@@ -74,6 +74,14 @@ export function cliPath(profile = 'debug') {
   return path.join(ROOT, 'target', profile, 'flowlens');
 }
 
+/** The one file of `dir` (default the built page) whose name matches `pattern`: the
+ * build names most files by their content hash (scripts/offline/finish.mjs). */
+export function distFile(pattern, dir = DIST) {
+  const names = fs.readdirSync(dir).filter((name) => pattern.test(name));
+  if (names.length !== 1) throw new Error(`${dir}: ${names.length} files match ${pattern}, not one`);
+  return names[0];
+}
+
 /** Every file under `dir`, sorted. */
 export function walk(dir) {
   const out = [];
@@ -167,7 +175,13 @@ export function launch(extraArgs = []) {
  * context's, so a worker's requests count too).
  */
 export async function openPage(browser, url, { waitState = 'empty', timeout = 60_000 } = {}) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  // No service worker: its first install fetches the page's own files after load, which
+  // the request checks here would count; tests/browser/offline.mjs tests it.
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1366, height: 900 },
+    serviceWorkers: 'block',
+  });
   const page = await context.newPage();
   const watch = { errors: [], dialogs: [], requests: [], loaded: false, context, page };
   page.on('console', (msg) => {
@@ -280,9 +294,11 @@ export function normalise(report) {
   // (its Findings panel is to come), so they are left out of the comparison until it does.
   delete copy.findings;
   if (copy.input) {
-    copy.input.diagnostics = (copy.input.diagnostics || []).map(
-      (d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`,
-    );
+    const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
+    copy.input.diagnostics = {
+      total: diagnostics.total,
+      rows: diagnostics.rows.map((d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`),
+    };
   }
   return copy;
 }

@@ -28,6 +28,7 @@ import {
   assert,
   cliPath,
   differences,
+  distFile,
   downloadReport,
   launch,
   makeRunner,
@@ -106,7 +107,7 @@ function startSampler(page, cdp) {
   const progress = [];
   let busy = false;
   let stopped = false;
-  const workerUrl = new URL('flowlens-worker.js', page.url()).href;
+  const workerUrl = new URL(distFile(/^flowlens-worker-[0-9a-f]+\.js$/), page.url()).href;
   const tick = async () => {
     if (busy || stopped) return;
     busy = true;

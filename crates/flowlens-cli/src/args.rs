@@ -92,6 +92,17 @@ pub struct AnalyzeArgs {
     /// flows-to-suspect.csv (created if missing; existing files are replaced).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Text: list every source, not the top 20 (streamed, whatever their number).
+    /// The CSV outputs always have every row.
+    #[arg(long)]
+    pub all: bool,
+    /// Rows kept in each list of the report (sources, ranking, sessions, flows to the
+    /// suspect, gaps, diagnostics); each still says how many there are in all.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub top: usize,
+    /// List every diagnostic on stderr instead of one line per kind.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Skip the hunt: the report's `findings` stay empty (the five questions only).
     #[arg(long)]
     pub no_hunt: bool,

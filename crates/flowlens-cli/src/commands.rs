@@ -2,20 +2,19 @@
 
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
-use std::path::Path;
 use std::process::ExitCode;
 
+use flowlens_core::analysis::flows::each_flow_to;
+use flowlens_core::analysis::report::analyze_with;
+use flowlens_core::analysis::sources::{Source, SourceSort, SourcesTable};
 use flowlens_core::analysis::sql::{script, Engine, SqlParams};
-use flowlens_core::analysis::{
-    address_flows, analyze, FlowPoint, Query, Report, TimeRange, WINDOW_SECS,
-};
+use flowlens_core::analysis::{address_flows, analyze, Query, QueryOptions, TimeRange};
 use flowlens_core::example::{self, ExampleOptions, Scanners};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
 use flowlens_core::flow::{Cidr, Dataset, Field, Format, ReadOptions};
 use flowlens_core::hunt::HuntOptions;
-use flowlens_core::time::parse_time;
 
 use crate::args::{
     AnalyzeArgs, Cli, Command, ExampleArgs, HuntArgs, Output, QueryArgs, RecordsArgs, ReportOutput,
@@ -49,61 +48,21 @@ fn read_options(format: Option<&str>) -> Result<ReadOptions, String> {
     })
 }
 
-fn secs(text: &str) -> Result<u32, String> {
-    let t = parse_time(text)?;
-    u32::try_from(t).map_err(|_| format!("`{text}` is outside the years 1970–2106"))
-}
-
-/// The range of `--window`, or of `--from`/`--to`.
-fn time_range(
-    window: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<TimeRange, String> {
-    Ok(match window {
-        Some(w) => {
-            let start = secs(w)?;
-            TimeRange::starting_at(start - start % WINDOW_SECS, WINDOW_SECS)
-        }
-        None => TimeRange {
-            from: from.map(secs).transpose()?,
-            to: to.map(secs).transpose()?,
-        },
-    })
-}
-
+/// The query of the shared flags (checked by the core, as every edge checks it).
 fn query(args: &QueryArgs) -> Result<Query, String> {
-    let range = time_range(
-        args.window.as_deref(),
-        args.from.as_deref(),
-        args.to.as_deref(),
-    )?;
-    let suspect = args
-        .suspect
-        .as_deref()
-        .map(|s| {
-            s.trim()
-                .parse::<IpAddr>()
-                .map_err(|_| format!("--suspect: `{s}` is not an IP address"))
-        })
-        .transpose()?;
-    if !args.k.is_finite() || args.k < 0.0 {
-        return Err(format!("--k must be a number ≥ 0, not {}", args.k));
-    }
-    let known = args
-        .known
-        .iter()
-        .map(|c| Cidr::parse(c))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Query {
-        range,
-        suspect,
+    QueryOptions {
+        window: args.window.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        suspect: args.suspect.clone(),
         service_port: args.service_port,
-        k: args.k,
-        known,
+        k: Some(args.k),
+        known: args.known.clone(),
         include_suspect_in_baseline: args.include_suspect_in_baseline,
-        session_gap_secs: None,
-    })
+        top: None,
+    }
+    .query()
+    .map_err(|e| format!("--{e}"))
 }
 
 /// A JSON writing error as an I/O error that keeps its kind (a closed pipe stays a
@@ -115,28 +74,45 @@ fn json_error(err: serde_json::Error) -> io::Error {
     }
 }
 
-fn print_diagnostics(dataset: &Dataset) {
+/// Diagnostics listed on stderr without `--verbose`.
+const DIAGNOSTICS_SHOWN: usize = 8;
+
+fn print_diagnostics(dataset: &Dataset, verbose: bool) {
     let mut err = io::stderr().lock();
-    for d in &dataset.diagnostics {
+    let shown = if verbose {
+        usize::MAX
+    } else {
+        DIAGNOSTICS_SHOWN
+    };
+    for d in dataset.diagnostics.iter().take(shown) {
         let _ = writeln!(err, "{d}");
+    }
+    if dataset.diagnostics.len() > shown {
+        let _ = writeln!(
+            err,
+            "flowlens: … and {} more problems (--verbose lists them all)",
+            dataset.diagnostics.len() - shown
+        );
     }
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
-    let (options, query) = match read_options(args.query.format.as_deref())
+    let (options, mut query) = match read_options(args.query.format.as_deref())
         .and_then(|o| Ok((o, query(&args.query)?)))
     {
         Ok(v) => v,
         Err(message) => return usage(&message),
     };
+    query.top = args.top;
     let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
     let started = std::time::Instant::now();
     let dataset = load(&args.paths, &options);
     let loaded = started.elapsed();
-    print_diagnostics(&dataset);
+    print_diagnostics(&dataset, args.verbose);
     if dataset.records() == 0 {
         return usage("no records could be read");
     }
+    let sources = SourcesTable::new(&dataset, &query.range, &query.known);
     // The hunt does not depend on the range: it runs beside the analysis, on the
     // second core.
     let hunt_options = HuntOptions {
@@ -146,7 +122,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
     let (mut report, hunted) = std::thread::scope(|scope| {
         let hunting = (!args.no_hunt)
             .then(|| scope.spawn(|| flowlens_core::hunt::hunt(&dataset, &hunt_options)));
-        let report = analyze(&dataset, &query);
+        let report = analyze_with(&dataset, &query, &sources);
         (report, hunting.map(|h| h.join()))
     });
     match hunted {
@@ -154,14 +130,22 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
         Some(Err(_)) => eprintln!("flowlens: the hunt failed; the report has no findings"),
         None => {}
     }
-    if !args.no_geo {
+    let geo = if args.no_geo {
+        None
+    } else {
         match crate::geo::load(args.geo.as_deref()) {
-            Ok(Some((_, db))) => flowlens_core::geo::annotate(&mut report, &db),
-            Ok(None) => eprintln!(
-                "flowlens: note: no address table (country, AS) found; build it with scripts/geo.sh or give --geo FILE"
-            ),
+            Ok(Some((_, db))) => Some(db),
+            Ok(None) => {
+                eprintln!(
+                    "flowlens: note: no address table (country, AS) found; build it with scripts/geo.sh or give --geo FILE"
+                );
+                None
+            }
             Err(message) => return usage(&format!("address table: {message}")),
         }
+    };
+    if let Some(db) = &geo {
+        flowlens_core::geo::annotate(&mut report, db);
     }
     if timing {
         eprintln!(
@@ -177,16 +161,62 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
     } else {
         args.output
     };
+    let suspect: Option<IpAddr> = report.suspect.as_deref().and_then(|s| s.parse().ok());
     let timeline = || {
-        report
-            .suspect
-            .as_deref()
-            .and_then(|s| s.parse::<IpAddr>().ok())
+        suspect
             .map(|addr| address_flows(&dataset, addr, &query.range))
             .unwrap_or_default()
     };
+    let addrs = &dataset.table.addrs;
+    // Every source, by bytes sent, made one at a time (with its country and AS).
+    let all_sources = || {
+        let order = sources.order(addrs, SourceSort::BytesSent, true);
+        let geo = geo.as_ref();
+        (order, move |mut s: Source| {
+            if let Some(db) = geo {
+                s.geo = s.addr.parse().ok().and_then(|ip| db.lookup(ip));
+            }
+            s
+        })
+    };
+    // Every flow to the suspect over its stay, streamed as CSV.
+    let every_flow = |out: &mut dyn Write| -> io::Result<()> {
+        let mut stream = export::csv::FlowsCsv::new(out)?;
+        if let (Some(addr), Some(f)) = (suspect, &report.flows_to_suspect) {
+            let stay = TimeRange {
+                from: f.from,
+                to: f.to,
+            };
+            let name = addr.to_string();
+            let mut result = Ok(());
+            each_flow_to(&dataset, addr, &stay, |flow| {
+                if result.is_ok() {
+                    result = stream.flow(&name, &flow);
+                }
+            });
+            result?;
+        }
+        stream.finish()?;
+        Ok(())
+    };
     if let Some(dir) = &args.out_dir {
-        if let Err(err) = write_out_dir(dir, &report, &timeline()) {
+        let written = (|| -> io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let mut json = serde_json::to_string_pretty(&report).map_err(json_error)?;
+            json.push('\n');
+            std::fs::write(dir.join("report.json"), json)?;
+            std::fs::write(
+                dir.join("summary.md"),
+                export::markdown::summary(&report, &timeline()),
+            )?;
+            let (order, with_geo) = all_sources();
+            let file = BufWriter::new(std::fs::File::create(dir.join("sources.csv"))?);
+            export::csv::write_sources(file, sources.rows(addrs, &order).map(&with_geo))?;
+            let mut file = BufWriter::new(std::fs::File::create(dir.join("flows-to-suspect.csv"))?);
+            every_flow(&mut file)?;
+            file.flush()
+        })();
+        if let Err(err) = written {
             eprintln!("flowlens: cannot write into {}: {err}", dir.display());
             return Ok(ExitCode::from(2));
         }
@@ -197,45 +227,23 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report).map_err(json_error)?;
             writeln!(out)?;
         }
-        ReportOutput::Text => text::write_report(&mut out, &report)?,
+        ReportOutput::Text if args.all => {
+            let (order, with_geo) = all_sources();
+            let mut rows = sources.rows(addrs, &order).map(&with_geo);
+            text::write_report(&mut out, &report, Some(&mut rows))?;
+        }
+        ReportOutput::Text => text::write_report(&mut out, &report, None)?,
         ReportOutput::Md => {
             out.write_all(export::markdown::summary(&report, &timeline()).as_bytes())?
         }
-        ReportOutput::Csv => out.write_all(
-            export::csv::sources(&report)
-                .map_err(io::Error::other)?
-                .as_bytes(),
-        )?,
-        ReportOutput::FlowsCsv => out.write_all(
-            export::csv::flows_to_suspect(&report)
-                .map_err(io::Error::other)?
-                .as_bytes(),
-        )?,
+        ReportOutput::Csv => {
+            let (order, with_geo) = all_sources();
+            export::csv::write_sources(&mut out, sources.rows(addrs, &order).map(&with_geo))?;
+        }
+        ReportOutput::FlowsCsv => every_flow(&mut out)?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes report.json, summary.md, sources.csv and flows-to-suspect.csv into `dir`:
-/// the same bytes as `--output json|md|csv|flows-csv` print.
-fn write_out_dir(dir: &Path, report: &Report, timeline: &[FlowPoint]) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut json = serde_json::to_string_pretty(report).map_err(json_error)?;
-    json.push('\n');
-    std::fs::write(dir.join("report.json"), json)?;
-    std::fs::write(
-        dir.join("summary.md"),
-        export::markdown::summary(report, timeline),
-    )?;
-    std::fs::write(
-        dir.join("sources.csv"),
-        export::csv::sources(report).map_err(io::Error::other)?,
-    )?;
-    std::fs::write(
-        dir.join("flows-to-suspect.csv"),
-        export::csv::flows_to_suspect(report).map_err(io::Error::other)?,
-    )?;
-    Ok(())
 }
 
 fn hunt_cmd(args: HuntArgs) -> io::Result<ExitCode> {
@@ -259,7 +267,7 @@ fn hunt_cmd(args: HuntArgs) -> io::Result<ExitCode> {
     let started = std::time::Instant::now();
     let dataset = load(&args.paths, &options);
     let loaded = started.elapsed();
-    print_diagnostics(&dataset);
+    print_diagnostics(&dataset, false);
     if dataset.records() == 0 {
         return usage("no records could be read");
     }
@@ -326,7 +334,7 @@ fn records_cmd(args: RecordsArgs) -> io::Result<ExitCode> {
     let mut total = 0u64;
     let mut csv_columns: Option<Vec<Column>> = None;
     read_files_in_order(&files, &options, |dataset| {
-        print_diagnostics(&dataset);
+        print_diagnostics(&dataset, false);
         total += dataset.records();
         match args.output {
             Output::Jsonl => write_jsonl(&mut out, &dataset),
@@ -507,7 +515,7 @@ fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
         }
         let options = read_options(args.query.format.as_deref())?;
         let dataset = load(&args.paths, &options);
-        print_diagnostics(&dataset);
+        print_diagnostics(&dataset, false);
         if dataset.records() == 0 {
             return Err("no records could be read".to_string());
         }

@@ -1,27 +1,34 @@
-//! The report as text for people: the five answers in the order of an investigation.
+//! The report as text for people: the five answers in the order of an investigation,
+//! on one screen: the top sources, sessions and ranking with how many more there are.
 
 use std::io::{self, Write};
 
-use flowlens_core::analysis::units;
+use flowlens_core::analysis::sources::Source;
+use flowlens_core::analysis::units::{self, duration};
 use flowlens_core::analysis::Report;
 use flowlens_core::hunt::Hunt;
 use flowlens_core::time::{format_rfc3339, format_time_of_day};
+
+/// Sources listed without `--all`.
+pub const SOURCES_SHOWN: usize = 20;
+/// Sessions listed.
+const SESSIONS_SHOWN: usize = 10;
+/// Ranked destinations listed.
+const RANKING_SHOWN: usize = 10;
+/// SKIPDATA gaps listed.
+const GAPS_SHOWN: usize = 5;
 
 fn time(t: Option<u32>) -> String {
     t.map_or_else(|| "-".to_string(), |t| format_rfc3339(i64::from(t)))
 }
 
-fn duration(secs: u32) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    if h > 0 {
-        format!("{h} h {m:02} min {s:02} s")
-    } else {
-        format!("{m} min {s:02} s")
-    }
-}
-
-/// Writes `report` as text.
-pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
+/// Writes `report` as text: its top [`SOURCES_SHOWN`] sources, or every row of
+/// `all_sources` when given (`--all`, streamed).
+pub fn write_report(
+    out: &mut impl Write,
+    r: &Report,
+    all_sources: Option<&mut dyn Iterator<Item = Source>>,
+) -> io::Result<()> {
     let i = &r.input;
     writeln!(
         out,
@@ -31,9 +38,9 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
         units::int(i.records),
         units::int(i.nodata),
         units::int(i.skipdata),
-        units::int(i.diagnostics.len() as u64)
+        units::int(i.diagnostics.total)
     )?;
-    for g in &r.gaps {
+    for g in r.gaps.rows.iter().take(GAPS_SHOWN) {
         writeln!(
             out,
             "  Gap in the evidence: SKIPDATA {} to {}{}",
@@ -45,29 +52,40 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
                 .unwrap_or_default()
         )?;
     }
-    let range = if r.range.all {
-        "whole data set"
-    } else {
-        "range"
-    };
+    if r.gaps.total > GAPS_SHOWN as u64 {
+        writeln!(
+            out,
+            "  … and {} more SKIPDATA gaps (--json lists them)",
+            units::int(r.gaps.total - GAPS_SHOWN as u64)
+        )?;
+    }
     writeln!(
         out,
-        "Range ({range}): {} to {}",
+        "Range{}: {} to {}",
+        if r.range.all { " (whole data set)" } else { "" },
         time(r.range.from),
         time(r.range.to)
     )?;
 
+    let t = &r.sources.totals;
     writeln!(
         out,
-        "\n1. Who talked — {} source addresses",
-        r.sources.len()
+        "\n1. Who talked — {} source addresses ({} private, {} known, {} public), {} flows, {}",
+        units::int(r.sources.total),
+        units::int(t.private),
+        units::int(t.known),
+        units::int(t.public),
+        units::int(t.flows),
+        units::bytes(t.bytes as f64)
     )?;
     writeln!(
         out,
         "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}",
         "address", "class", "flows", "bytes sent", "bytes received", "first start", "last end"
     )?;
-    for s in &r.sources {
+    let mut listed = 0u64;
+    let mut line = |out: &mut dyn Write, s: &Source| {
+        listed += 1;
         writeln!(
             out,
             "  {:<40} {:<8} {:>8} {:>14} {:>14}  {:<20}  {:<20}{}",
@@ -79,11 +97,33 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
             time(s.first_start),
             time(s.last_end),
             geo_suffix(s.geo.as_ref())
+        )
+    };
+    match all_sources {
+        Some(rows) => {
+            for s in rows {
+                line(out, &s)?;
+            }
+        }
+        None => {
+            for s in r.sources.rows.iter().take(SOURCES_SHOWN) {
+                line(out, s)?;
+            }
+        }
+    }
+    if r.sources.total > listed {
+        writeln!(
+            out,
+            "  … and {} more (--all, or --output csv)",
+            units::int(r.sources.total - listed)
         )?;
     }
 
     let Some(suspect) = &r.suspect else {
-        writeln!(out, "\nNo suspect: no non-private address received flows above the baseline from the service port.")?;
+        writeln!(
+            out,
+            "\nNo suspect: no non-private address received flows above the baseline from the service port."
+        )?;
         return write_ranking(out, r);
     };
     let suspect_geo = r.verdict.as_ref().and_then(|v| v.geo.as_ref());
@@ -109,11 +149,12 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
         }
         writeln!(
             out,
-            "  {} sessions (gap ≥ {} s starts a new one):",
-            s.sessions.len(),
+            "  {} session{} (gap ≥ {} s starts a new one):",
+            units::int(s.sessions_total),
+            if s.sessions_total == 1 { "" } else { "s" },
             s.session_gap_secs
         )?;
-        for x in &s.sessions {
+        for x in s.sessions.iter().take(SESSIONS_SHOWN) {
             writeln!(
                 out,
                 "    {} – {}  {} flows, {}",
@@ -123,16 +164,32 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
                 units::bytes(x.bytes as f64)
             )?;
         }
+        if s.sessions_total > SESSIONS_SHOWN as u64 {
+            writeln!(
+                out,
+                "    … and {} more sessions (--json lists them)",
+                units::int(s.sessions_total - SESSIONS_SHOWN as u64)
+            )?;
+        }
     }
     if let Some(f) = &r.flows_to_suspect {
         writeln!(
             out,
-            "\n4. What it took — {} flows to {suspect}, {} in total ({} bytes), largest {}",
+            "\n4. What it took — over its whole stay, {} flows to {suspect}, {} in total ({} bytes), largest {}",
             units::int(f.count),
             units::bytes(f.bytes_total as f64),
             units::int(f.bytes_total),
             units::bytes(f.bytes_max as f64)
         )?;
+        if let Some(share) = f.in_range {
+            writeln!(
+                out,
+                "  of them in the range: {} flows, {} ({} bytes)",
+                units::int(share.count),
+                units::bytes(share.bytes_total as f64),
+                units::int(share.bytes_total)
+            )?;
+        }
         if f.bytes_missing > 0 {
             writeln!(
                 out,
@@ -142,7 +199,9 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
         }
         if let Some(h) = &r.histogram {
             let max = h.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1);
-            for b in &h.bins {
+            // Empty bins are left out: a burst far above the ordinary flows would
+            // otherwise fill the screen with zeros.
+            for b in h.bins.iter().filter(|b| b.count > 0) {
                 let bar = "#".repeat(((b.count * 40).div_ceil(max)) as usize);
                 writeln!(
                     out,
@@ -156,7 +215,11 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<()> {
     }
     if let Some(v) = &r.verdict {
         let b = &v.baseline;
-        writeln!(out, "\n5. Is it abnormal? {}", v.outcome.as_str())?;
+        writeln!(
+            out,
+            "\n5. Is it abnormal? (its flows over the whole stay) {}",
+            v.outcome.as_str()
+        )?;
         writeln!(out, "  {}", v.summary)?;
         writeln!(
             out,
@@ -210,10 +273,11 @@ fn write_findings(out: &mut impl Write, r: &Report) -> io::Result<()> {
 fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
     writeln!(
         out,
-        "\nRanking of non-private destinations (top 10 of {}):",
-        r.ranking.len()
+        "\nRanking of non-private destinations (top {} of {}):",
+        r.ranking.rows.len().min(RANKING_SHOWN),
+        units::int(r.ranking.total)
     )?;
-    for x in r.ranking.iter().take(10) {
+    for x in r.ranking.rows.iter().take(RANKING_SHOWN) {
         writeln!(
             out,
             "  {:<40} score {:>6.2}  {:>7} flows, {:>10} out, {} above the threshold{}",

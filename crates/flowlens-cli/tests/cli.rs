@@ -59,8 +59,9 @@ fn records_jsonl_uses_aws_names_numbers_and_null() {
     assert_eq!(keys.len(), 14);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("a.log:3: line has 4 fields")
-            || stderr.contains("a.log:3: expected 14 fields"),
+        stderr.contains(
+            "a.log:3: expected 14 fields (the header on line 1 names 14 fields), found 4"
+        ),
         "{stderr}"
     );
 
@@ -109,7 +110,11 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["input"]["records"], 1);
-    assert_eq!(report["input"]["diagnostics"][0]["file"], "/no/such/path");
+    assert_eq!(report["input"]["diagnostics"]["total"], 1);
+    assert_eq!(
+        report["input"]["diagnostics"]["rows"][0]["file"],
+        "/no/such/path"
+    );
 }
 
 #[test]
@@ -147,7 +152,7 @@ fn example_then_analyze_finds_the_suspect() {
     ] {
         assert!(r["verdict"]["baseline"][key].is_number(), "{key}");
     }
-    assert_eq!(r["ranking"][0]["addr"], "201.48.16.81");
+    assert_eq!(r["ranking"]["rows"][0]["addr"], "201.48.16.81");
 
     // The window of question 1, in text.
     let out = flowlens(&[
@@ -163,10 +168,81 @@ fn example_then_analyze_finds_the_suspect() {
         text.contains("1. Who talked — 5 source addresses"),
         "{text}"
     );
+    // Questions 4 and 5 follow it over its whole stay: the burst is judged.
     assert!(
-        text.contains("exfiltration_suspected") || text.contains("normal"),
+        text.contains("5. Is it abnormal? (its flows over the whole stay) exfiltration_suspected"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "above the threshold: 14 of 64 flows, 952,560,000 bytes, 68.04 MB on average"
+        ),
+        "{text}"
+    );
+    // The whole report fits a screen.
+    let out = flowlens(&["analyze", dir.to_str().unwrap()]);
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(stdout.lines().count() <= 80, "{stdout}");
+    assert!(stderr.lines().count() <= 10, "{stderr}");
+}
+
+/// 250 distinct sources: the text lists the top 20 by bytes sent and says how many
+/// more there are; `--all` streams all 250; the CSV always has every row.
+#[test]
+fn text_lists_the_top_sources_and_all_on_request() {
+    let dir = scratch("many-sources");
+    let file = dir.join("many.log");
+    let mut body = format!("{HEADER}\n");
+    for i in 0..250u32 {
+        body.push_str(&format!(
+            "2 1 eni-1 198.51.{}.{} 10.0.0.5 40000 3306 6 1 {} 1600221600 1600221660 REJECT OK\n",
+            i / 200,
+            i % 200,
+            1000 + i
+        ));
+    }
+    write(&file, &body);
+    let f = file.to_str().unwrap();
+    let text = String::from_utf8(flowlens(&["analyze", f, "--no-geo"]).stdout).unwrap();
+    assert!(
+        text.contains("1. Who talked — 250 source addresses (0 private, 0 known, 250 public)"),
+        "{text}"
+    );
+    // The largest sender is the last one written: 198.51.1.49 with 1,249 bytes.
+    let listed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("198.51."))
+        .collect();
+    assert_eq!(listed.len(), 20);
+    assert!(
+        listed[0].trim_start().starts_with("198.51.1.49 "),
+        "{}",
+        listed[0]
+    );
+    assert!(
+        text.contains("  … and 230 more (--all, or --output csv)"),
+        "{text}"
+    );
+    let all = String::from_utf8(flowlens(&["analyze", f, "--no-geo", "--all"]).stdout).unwrap();
+    assert_eq!(
+        all.lines()
+            .filter(|l| l.trim_start().starts_with("198.51."))
+            .count(),
+        250
+    );
+    assert!(!all.contains("more (--all"));
+    let csv =
+        String::from_utf8(flowlens(&["analyze", f, "--no-geo", "--output", "csv"]).stdout).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 250);
+    // The JSON report keeps --top rows and the total.
+    let json = flowlens(&["analyze", f, "--no-geo", "--json", "--top", "7"]).stdout;
+    let r: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(r["sources"]["total"], 250);
+    assert_eq!(r["sources"]["rows"].as_array().unwrap().len(), 7);
+    assert_eq!(r["sources"]["rows"][0]["bytes_sent"], 1249);
 }
 
 #[test]
@@ -327,7 +403,7 @@ fn analyze_outputs_csv_md_and_an_out_dir() {
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (flows_col, bytes_col) = (col("flows"), col("bytes_sent"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let expected = report["sources"].as_array().unwrap();
+    let expected = report["sources"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), expected.len());
     assert_eq!(rows.len(), 1); // sources are senders: only the database sends
     for (row, source) in rows.iter().zip(expected) {

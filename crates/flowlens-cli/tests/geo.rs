@@ -264,19 +264,19 @@ fn analyze_json_carries_geo_on_sources_ranking_and_verdict() {
         .unwrap();
     assert!(out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let source = report["sources"]
+    let source = report["sources"]["rows"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["addr"] == SUSPECT)
         .unwrap();
     assert_eq!(source["geo"], want);
-    assert_eq!(report["ranking"][0]["addr"], SUSPECT);
-    assert_eq!(report["ranking"][0]["geo"], want);
+    assert_eq!(report["ranking"]["rows"][0]["addr"], SUSPECT);
+    assert_eq!(report["ranking"]["rows"][0]["geo"], want);
     assert_eq!(report["verdict"]["addr"], SUSPECT);
     assert_eq!(report["verdict"]["geo"], want);
     // Private sources have no answer.
-    let private = report["sources"]
+    let private = report["sources"]["rows"]
         .as_array()
         .unwrap()
         .iter()

@@ -1,6 +1,6 @@
 //! The example week end to end through the library: generate it, read every file as
 //! gzip the way the CLI and the page do, analyse without naming the suspect, and check
-//! the case's facts — the numbers of product.md — against an independent computation
+//! the case's facts — the numbers of docs/investigation.md — against an independent computation
 //! made straight from the generated text.
 
 // A failed unwrap in a test is a failed test.
@@ -8,7 +8,7 @@
 
 use flowlens_core::analysis::verdict::Outcome;
 use flowlens_core::analysis::{analyze, Query, TimeRange};
-use flowlens_core::example::{generate, gzip, ExampleOptions};
+use flowlens_core::example::{generate, gzip, ExampleOptions, BURST_BYTES};
 use flowlens_core::flow::{read_bytes, Dataset, ReadOptions};
 
 const SUSPECT: &str = "201.48.16.81";
@@ -49,7 +49,7 @@ fn the_example_week_gives_the_case_answers() {
     let report = analyze(&dataset, &Query::default());
     // The ranking finds the suspect without being told.
     assert_eq!(report.suspect.as_deref(), Some(SUSPECT));
-    assert_eq!(report.ranking[0].addr, SUSPECT);
+    assert_eq!(report.ranking.rows[0].addr, SUSPECT);
 
     let span = report.span.as_ref().unwrap();
     assert_eq!(span.first_start, 1_600_221_687); // 2020-09-16T02:01:27Z
@@ -77,7 +77,7 @@ fn the_example_week_gives_the_case_answers() {
         "{} vs {sd}",
         verdict.baseline.stddev
     );
-    // And they land on the case's figures (product.md: 5,614.02 and 712.74).
+    // And they land on the case's figures (docs/investigation.md: 5,614.02 and 712.74).
     assert!((mean - 5614.02).abs() / 5614.02 < 0.01, "mean {mean}");
     assert!((sd - 712.74).abs() / 712.74 < 0.01, "sd {sd}");
     // The burst: flows above the threshold average ~68 MB.
@@ -102,6 +102,7 @@ fn the_two_am_window_shows_four_private_sources_and_the_suspect() {
     let report = analyze(&dataset, &query);
     let classes: Vec<(&str, &str)> = report
         .sources
+        .rows
         .iter()
         .map(|s| (s.addr.as_str(), s.class.as_str()))
         .collect();
@@ -135,9 +136,17 @@ fn a_window_without_a_named_suspect_explains_the_weeks_suspect() {
     let report = analyze(&dataset, &two_am);
     assert!(report
         .ranking
+        .rows
         .iter()
         .all(|r| r.addr != SUSPECT || r.score == 0.0));
     assert_eq!(report.suspect.as_deref(), Some(SUSPECT));
+    // Its whole stay is judged, not the window's ordinary responses: the burst's
+    // flows are above the threshold, exactly the generator's burst.
+    let verdict = report.verdict.as_ref().unwrap();
+    assert_eq!(verdict.outcome, Outcome::ExfiltrationSuspected);
+    assert_eq!(verdict.above.flows, BURST_BYTES.len() as u64);
+    assert_eq!(verdict.above.bytes_total, BURST_BYTES.iter().sum::<u64>());
+    assert_eq!(verdict.above.bytes_avg, 68_040_000.0);
     assert_eq!(
         report.span.as_ref().unwrap().in_range.unwrap().first_start,
         1_600_221_687

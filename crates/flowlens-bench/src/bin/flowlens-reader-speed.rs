@@ -33,7 +33,7 @@ fn analyze_once(dataset: &Dataset, window: bool) -> usize {
         },
         ..Query::default()
     };
-    analyze(dataset, &query).sources.len()
+    analyze(dataset, &query).sources.total as usize
 }
 
 /// Chunk size the reader is fed with (as `benches/reader.rs`).

@@ -4,13 +4,13 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{flow_rows, TimeRange};
 use crate::flow::Dataset;
 
 /// One flow to the address.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowTo {
     /// Start (Unix seconds).
     pub start: Option<u32>,
@@ -26,11 +26,16 @@ pub struct FlowTo {
     pub dstport: Option<u16>,
 }
 
-/// The flows to one address in a range.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The flows to one address in a period: in the report, the suspect's whole stay
+/// (its first start to its last end across all data), whatever range picked it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowsTo {
     /// The address.
     pub addr: String,
+    /// The period the flows were taken from: first second.
+    pub from: Option<u32>,
+    /// The period's end (exclusive).
+    pub to: Option<u32>,
     /// Flows with a byte count.
     pub count: u64,
     /// Sum of their bytes.
@@ -39,12 +44,25 @@ pub struct FlowsTo {
     pub bytes_max: u64,
     /// Records to the address whose `bytes` is `-` (left out above).
     pub bytes_missing: u64,
-    /// The flows, by start time.
+    /// The flows, by start time: the first [`super::Query::top`] of them (the totals
+    /// above count them all; the flows CSV streams every one).
     pub flows: Vec<FlowTo>,
+    /// The part of them that started inside the query's range (the range that picked
+    /// the address), when that range is narrower than the period; `None` otherwise.
+    pub in_range: Option<RangeShare>,
+}
+
+/// How much of a set of flows started inside the query's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeShare {
+    /// Flows with a byte count that started in the range.
+    pub count: u64,
+    /// Their bytes.
+    pub bytes_total: u64,
 }
 
 /// One bin of the histogram: flows with `lo <= bytes < hi`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bin {
     /// Lower bound (inclusive).
     pub lo: u64,
@@ -55,7 +73,7 @@ pub struct Bin {
 }
 
 /// Histogram of flow sizes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
     /// The address whose incoming flows are counted.
     pub addr: String,
@@ -63,25 +81,62 @@ pub struct Histogram {
     pub bins: Vec<Bin>,
 }
 
-/// Flows with `dstaddr = addr` inside `range`, ordered by start.
-pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
+/// The rows of the flows to `addr` inside `range`, ordered by start (then end, row).
+fn rows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> Vec<usize> {
     let table = &dataset.table;
-    let mut out = FlowsTo {
-        addr: addr.to_string(),
-        count: 0,
-        bytes_total: 0,
-        bytes_max: 0,
-        bytes_missing: 0,
-        flows: Vec::new(),
-    };
     let Some(id) = table.addrs.lookup(addr) else {
-        return out;
+        return Vec::new();
     };
     let mut rows: Vec<usize> = flow_rows(dataset, range)
         .filter(|&row| table.dstaddr(row) == id)
         .collect();
     rows.sort_by_key(|&row| (table.start_secs(row), table.end_secs(row), row));
-    for row in rows {
+    rows
+}
+
+fn flow_at(dataset: &Dataset, row: usize, bytes: u64) -> FlowTo {
+    let table = &dataset.table;
+    FlowTo {
+        start: table.start_secs(row),
+        end: table.end_secs(row),
+        bytes,
+        srcaddr: table
+            .addrs
+            .get(table.srcaddr(row))
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        srcport: table.srcport(row),
+        dstport: table.dstport(row),
+    }
+}
+
+/// Flows with `dstaddr = addr` inside `period`, ordered by start, and the histogram of
+/// their sizes. The first `top` are kept as rows; the totals, the histogram and the
+/// share that started in `range` (when given) count them all.
+pub fn flows_to(
+    dataset: &Dataset,
+    addr: IpAddr,
+    period: &TimeRange,
+    range: Option<&TimeRange>,
+    top: usize,
+) -> (FlowsTo, Histogram) {
+    let table = &dataset.table;
+    let mut out = FlowsTo {
+        addr: addr.to_string(),
+        from: period.from,
+        to: period.to,
+        count: 0,
+        bytes_total: 0,
+        bytes_max: 0,
+        bytes_missing: 0,
+        flows: Vec::new(),
+        in_range: range.map(|_| RangeShare {
+            count: 0,
+            bytes_total: 0,
+        }),
+    };
+    let mut counts = [0u64; 65];
+    for row in rows_to(dataset, addr, period) {
         let Some(bytes) = table.bytes(row) else {
             out.bytes_missing += 1;
             continue;
@@ -89,20 +144,39 @@ pub fn flows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> FlowsTo {
         out.count += 1;
         out.bytes_total = out.bytes_total.saturating_add(bytes);
         out.bytes_max = out.bytes_max.max(bytes);
-        out.flows.push(FlowTo {
-            start: table.start_secs(row),
-            end: table.end_secs(row),
-            bytes,
-            srcaddr: table
-                .addrs
-                .get(table.srcaddr(row))
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-            srcport: table.srcport(row),
-            dstport: table.dstport(row),
-        });
+        if let Some(c) = counts.get_mut(bin_of(bytes) as usize) {
+            *c += 1;
+        }
+        if let (Some(share), Some(range)) = (out.in_range.as_mut(), range) {
+            if range.contains(table.start_secs(row)) {
+                share.count += 1;
+                share.bytes_total = share.bytes_total.saturating_add(bytes);
+            }
+        }
+        if out.flows.len() < top {
+            out.flows.push(flow_at(dataset, row, bytes));
+        }
     }
-    out
+    let histogram = Histogram {
+        addr: out.addr.clone(),
+        bins: bins(&counts),
+    };
+    (out, histogram)
+}
+
+/// Calls `each` with every flow to `addr` inside `period` that has a byte count, in
+/// start order: the flows CSV, streamed, whatever their number.
+pub fn each_flow_to(
+    dataset: &Dataset,
+    addr: IpAddr,
+    period: &TimeRange,
+    mut each: impl FnMut(FlowTo),
+) {
+    for row in rows_to(dataset, addr, period) {
+        if let Some(bytes) = dataset.table.bytes(row) {
+            each(flow_at(dataset, row, bytes));
+        }
+    }
 }
 
 /// Bin index of a byte count: 0 holds 0, bin i ≥ 1 holds `[2^(i-1), 2^i)`.
@@ -118,16 +192,11 @@ fn bin_bounds(i: u32) -> (u64, u64) {
     }
 }
 
-/// Power-of-two histogram of the byte counts of `flows`.
-pub fn histogram(flows: &FlowsTo) -> Histogram {
-    let mut counts = [0u64; 65];
-    for f in &flows.flows {
-        if let Some(c) = counts.get_mut(bin_of(f.bytes) as usize) {
-            *c += 1;
-        }
-    }
+/// The power-of-two bins from the smallest to the largest used one, empty ones between
+/// included.
+fn bins(counts: &[u64; 65]) -> Vec<Bin> {
     let used: Vec<u32> = (0..65u32).filter(|&i| counts[i as usize] > 0).collect();
-    let bins = match (used.first(), used.last()) {
+    match (used.first(), used.last()) {
         (Some(&lo), Some(&hi)) => (lo..=hi)
             .map(|i| {
                 let (lo, hi) = bin_bounds(i);
@@ -139,15 +208,11 @@ pub fn histogram(flows: &FlowsTo) -> Histogram {
             })
             .collect(),
         _ => Vec::new(),
-    };
-    Histogram {
-        addr: flows.addr.clone(),
-        bins,
     }
 }
 
 /// One flow of an address, for the timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowPoint {
     /// Start (Unix seconds).
     pub start: u32,
@@ -206,11 +271,18 @@ srcaddr dstaddr srcport dstport bytes start end
     #[test]
     fn flows_to_in_start_order_with_totals() {
         let ds = dataset();
-        let f = flows_to(&ds, "203.0.113.7".parse().unwrap(), &TimeRange::ALL);
+        let (f, _) = flows_to(
+            &ds,
+            "203.0.113.7".parse().unwrap(),
+            &TimeRange::ALL,
+            None,
+            1000,
+        );
         assert_eq!(
             (f.count, f.bytes_total, f.bytes_max, f.bytes_missing),
             (3, 4024, 3000, 1)
         );
+        assert_eq!(f.in_range, None);
         let order: Vec<_> = f
             .flows
             .iter()
@@ -224,16 +296,42 @@ srcaddr dstaddr srcport dstport bytes start end
                 (Some(300), 3000, Some(50000))
             ]
         );
+        // Two rows kept, every flow counted; the share of [150, 400): 1024 + 3000.
+        let range = TimeRange::starting_at(150, 250);
+        let (f, h) = flows_to(
+            &ds,
+            "203.0.113.7".parse().unwrap(),
+            &TimeRange::ALL,
+            Some(&range),
+            2,
+        );
+        assert_eq!((f.flows.len(), f.count, f.bytes_total), (2, 3, 4024));
+        assert_eq!(
+            f.in_range,
+            Some(RangeShare {
+                count: 2,
+                bytes_total: 4024
+            })
+        );
+        assert_eq!(h.bins.iter().map(|b| b.count).sum::<u64>(), 3);
+        // The stream has them all, in the same order.
+        let mut all = Vec::new();
+        each_flow_to(&ds, "203.0.113.7".parse().unwrap(), &TimeRange::ALL, |f| {
+            all.push(f.bytes)
+        });
+        assert_eq!(all, vec![0, 1024, 3000]);
     }
 
     #[test]
     fn histogram_bins_are_powers_of_two() {
         let ds = dataset();
-        let h = histogram(&flows_to(
+        let (_, h) = flows_to(
             &ds,
             "203.0.113.7".parse().unwrap(),
             &TimeRange::ALL,
-        ));
+            None,
+            1000,
+        );
         // 0 → bin [0,1); 1024 → [1024,2048) (bin 11); 3000 → [2048,4096) (bin 12).
         assert_eq!(h.bins.len(), 13);
         assert_eq!(

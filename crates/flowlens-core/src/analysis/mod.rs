@@ -18,7 +18,7 @@ pub mod verdict;
 pub mod windows;
 
 pub use flows::{address_flows, FlowPoint};
-pub use query::{Query, TimeRange};
+pub use query::{valid_k, Query, QueryOptions, TimeRange};
 pub use report::{analyze, Report};
 pub use windows::{days, windows, WINDOW_SECS};
 

@@ -8,15 +8,15 @@
 //! flow against the whole service's flows. Bytes above the threshold dominate; the
 //! robust term orders destinations whose flows are all moderately large.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats::{self, median_mad_in_place};
 use super::{flow_rows, TimeRange};
-use crate::flow::addr::{classify, AddrClass, Cidr};
+use crate::flow::addr::{classify, is_private, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
 
 /// One ranked destination.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {
     /// The destination.
     pub addr: String,
@@ -38,6 +38,16 @@ pub struct Ranked {
     pub geo: Option<crate::geo::Geo>,
 }
 
+/// The ranking of the report: the most suspicious destinations first, at most the
+/// query's `top`, and how many were ranked in all.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ranking {
+    /// Destinations ranked.
+    pub total: u64,
+    /// The first of them.
+    pub rows: Vec<Ranked>,
+}
+
 #[derive(Clone, Copy, Default)]
 struct Sums {
     n: u64,
@@ -57,13 +67,12 @@ impl Sums {
 }
 
 /// The whole data's flows from the service port, which every destination's baseline
-/// is computed from, whatever the range: computed once for several rankings.
+/// is computed from, whatever the range: read once for several rankings. Holds their
+/// sums and robust statistics only, nothing per address.
 pub struct ServiceFlows {
     port: u16,
     /// Sums over every flow from the port.
     total: Sums,
-    /// Sums per destination (by address id), to leave its own flows out.
-    per_dst: Vec<Sums>,
     /// Median of the flows' bytes.
     median: f64,
     /// 1.4826 × their median absolute deviation.
@@ -71,23 +80,23 @@ pub struct ServiceFlows {
 }
 
 impl ServiceFlows {
+    /// The service port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Reads the flows from `port` in the whole data set.
     pub fn new(dataset: &Dataset, port: u16) -> ServiceFlows {
         let mut total = Sums::default();
-        let mut per_dst = vec![Sums::default(); dataset.table.addrs.id_count()];
         let mut values = Vec::new();
-        for (dst, bytes) in service_flows(dataset, port) {
+        for (_, bytes) in service_flows(dataset, port) {
             total.add(bytes);
             values.push(bytes);
-            if let Some(s) = per_dst.get_mut(dst.index()) {
-                s.add(bytes);
-            }
         }
         let (median, mad) = median_mad_in_place(&mut values);
         ServiceFlows {
             port,
             total,
-            per_dst,
             median,
             scale: 1.4826 * mad,
         }
@@ -107,38 +116,61 @@ pub(crate) fn service_flows(
         .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
 }
 
-/// Ranks the non-private destinations of flows from `port` inside `range`.
+/// Ranks the non-private destinations of flows from `port` inside `range`; the first
+/// `top` of them are returned.
 pub fn ranking(
     dataset: &Dataset,
     range: &TimeRange,
     port: u16,
     k: f64,
     known: &[Cidr],
-) -> Vec<Ranked> {
-    rank(dataset, &ServiceFlows::new(dataset, port), range, k, known)
+    top: usize,
+) -> Ranking {
+    rank(
+        dataset,
+        &ServiceFlows::new(dataset, port),
+        range,
+        k,
+        known,
+        top,
+    )
+}
+
+/// One candidate's score while ranking, before its row is made.
+struct Scored {
+    score: f64,
+    bytes_out: u64,
+    ip: std::net::IpAddr,
+    class: AddrClass,
+    flows: u64,
+    flows_above: u64,
+    bytes_above: u64,
+    robust_z: f64,
 }
 
 /// [`ranking`] against the service's flows read already.
+///
+/// Memory grows with the range's candidate flows (12 bytes each) and candidates, and
+/// only while ranking; rows (with their address text) are made for the top `top` only.
 pub fn rank(
     dataset: &Dataset,
     service: &ServiceFlows,
     range: &TimeRange,
     k: f64,
     known: &[Cidr],
-) -> Vec<Ranked> {
+    top: usize,
+) -> Ranking {
     let table = &dataset.table;
-    let ids = table.addrs.id_count();
     let ServiceFlows {
         port,
         total,
-        ref per_dst,
         median,
         scale,
     } = *service;
 
-    // Candidate flows inside the range.
-    let mut class_of: Vec<Option<AddrClass>> = vec![None; ids];
-    let mut flows: Vec<Vec<u64>> = vec![Vec::new(); ids];
+    // Candidate flows inside the range, grouped by destination (sorted by id).
+    let mut class_of: Vec<u8> = vec![0; table.addrs.id_count()]; // 0 unknown, 1 private, 2 other
+    let mut candidates: Vec<(AddrId, u64)> = Vec::new();
     for row in flow_rows(dataset, range) {
         if table.srcport(row) != Some(port) {
             continue;
@@ -150,75 +182,109 @@ pub fn rank(
         let Some(slot) = class_of.get_mut(dst.index()) else {
             continue;
         };
-        let class = *slot.get_or_insert_with(|| {
-            table
-                .addrs
-                .get(dst)
-                .map_or(AddrClass::Private, |a| classify(a, known))
-        });
-        if class != AddrClass::Private {
-            if let Some(list) = flows.get_mut(dst.index()) {
-                list.push(bytes);
+        if *slot == 0 {
+            let private = table.addrs.get(dst).is_none_or(is_private);
+            *slot = if private { 1 } else { 2 };
+        }
+        if *slot == 2 {
+            candidates.push((dst, bytes));
+        }
+    }
+    drop(class_of);
+    candidates.sort_unstable();
+
+    // Each candidate's own sums over the whole data, to leave them out of its baseline:
+    // one pass over the service's flows, looked up by binary search among candidates.
+    let mut ids: Vec<AddrId> = candidates.iter().map(|&(id, _)| id).collect();
+    ids.dedup();
+    let mut own = vec![Sums::default(); ids.len()];
+    for (dst, bytes) in service_flows(dataset, port) {
+        if let Ok(i) = ids.binary_search(&dst) {
+            if let Some(s) = own.get_mut(i) {
+                s.add(bytes);
             }
         }
     }
 
-    let mut ranked: Vec<(Ranked, Option<std::net::IpAddr>)> = table
-        .addrs
-        .iter()
-        .filter_map(|(id, ip)| {
-            let list = flows.get(id.index()).filter(|l| !l.is_empty())?;
-            let own = per_dst.get(id.index()).copied().unwrap_or_default();
-            let n = total.n - own.n;
-            let sum = total.sum.saturating_sub(own.sum);
-            let sumsq = total.sumsq.saturating_sub(own.sumsq);
-            let threshold = if n >= 2 {
-                let mean = sum as f64 / n as f64;
-                let var = (sumsq as f64 - (sum as f64) * (sum as f64) / n as f64) / (n - 1) as f64;
-                mean + k * var.max(0.0).sqrt()
-            } else {
-                f64::INFINITY
-            };
-            let above: Vec<u64> = list
-                .iter()
-                .copied()
-                .filter(|&b| b as f64 > threshold)
-                .collect();
-            let bytes_above = above.iter().fold(0u64, |a, &b| a.saturating_add(b));
-            let own_median = stats::median(list);
-            let robust_z = if scale > 0.0 {
-                (own_median - median) / scale
-            } else {
-                0.0
-            };
-            let score = (1.0 + bytes_above as f64).log10() + robust_z.clamp(0.0, 10.0) / 10.0;
-            Some((
-                Ranked {
-                    addr: ip.to_string(),
-                    class: class_of
-                        .get(id.index())
-                        .copied()
-                        .flatten()
-                        .unwrap_or(AddrClass::Public),
-                    score,
-                    flows: list.len() as u64,
-                    bytes_out: list.iter().fold(0u64, |a, &b| a.saturating_add(b)),
-                    flows_above: above.len() as u64,
-                    bytes_above,
-                    robust_z,
-                    geo: None,
-                },
-                Some(ip),
-            ))
-        })
-        .collect();
-    ranked.sort_by(|(a, ai), (b, bi)| {
+    let mut scored: Vec<Scored> = Vec::with_capacity(ids.len());
+    let mut list: Vec<u64> = Vec::new();
+    for (group, own) in candidates.chunk_by(|a, b| a.0 == b.0).zip(&own) {
+        let Some(&(id, _)) = group.first() else {
+            continue;
+        };
+        let Some(ip) = table.addrs.get(id) else {
+            continue;
+        };
+        let n = total.n - own.n;
+        let sum = total.sum.saturating_sub(own.sum);
+        let sumsq = total.sumsq.saturating_sub(own.sumsq);
+        let threshold = if n >= 2 {
+            let mean = sum as f64 / n as f64;
+            let var = (sumsq as f64 - (sum as f64) * (sum as f64) / n as f64) / (n - 1) as f64;
+            mean + k * var.max(0.0).sqrt()
+        } else {
+            f64::INFINITY
+        };
+        list.clear();
+        list.extend(group.iter().map(|&(_, bytes)| bytes));
+        let (mut flows_above, mut bytes_above, mut bytes_out) = (0u64, 0u64, 0u64);
+        for &b in &list {
+            bytes_out = bytes_out.saturating_add(b);
+            if b as f64 > threshold {
+                flows_above += 1;
+                bytes_above = bytes_above.saturating_add(b);
+            }
+        }
+        let own_median = stats::median(&list);
+        let robust_z = if scale > 0.0 {
+            (own_median - median) / scale
+        } else {
+            0.0
+        };
+        scored.push(Scored {
+            score: (1.0 + bytes_above as f64).log10() + robust_z.clamp(0.0, 10.0) / 10.0,
+            bytes_out,
+            ip,
+            class: classify(ip, known),
+            flows: list.len() as u64,
+            flows_above,
+            bytes_above,
+            robust_z,
+        });
+    }
+    drop(candidates);
+
+    let order = |a: &Scored, b: &Scored| {
         b.score
             .total_cmp(&a.score)
             .then(b.bytes_out.cmp(&a.bytes_out))
-            .then(ai.cmp(bi))
-    });
-    ranked.into_iter().map(|(r, _)| r).collect()
+            .then(a.ip.cmp(&b.ip))
+    };
+    let total_ranked = scored.len() as u64;
+    if top == 0 {
+        scored.clear();
+    } else if scored.len() > top {
+        scored.select_nth_unstable_by(top - 1, order);
+        scored.truncate(top);
+    }
+    scored.sort_unstable_by(order);
+    Ranking {
+        total: total_ranked,
+        rows: scored
+            .into_iter()
+            .map(|s| Ranked {
+                addr: s.ip.to_string(),
+                class: s.class,
+                score: s.score,
+                flows: s.flows,
+                bytes_out: s.bytes_out,
+                flows_above: s.flows_above,
+                bytes_above: s.bytes_above,
+                robust_z: s.robust_z,
+                geo: None,
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -247,7 +313,9 @@ mod tests {
         body.push_str("10.0.0.1 10.0.0.99 3306 51000 90000000 100 100\n");
         let mut ds = Dataset::default();
         read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
-        let r = ranking(&ds, &TimeRange::ALL, 3306, 3.0, &[]);
+        let ranked = ranking(&ds, &TimeRange::ALL, 3306, 3.0, &[], 1000);
+        assert_eq!(ranked.total, 5);
+        let r = &ranked.rows;
         assert_eq!(r.len(), 5);
         assert_eq!(r[0].addr, "203.0.113.7");
         assert_eq!(
@@ -272,5 +340,12 @@ mod tests {
         );
         assert_eq!(v.above.flows, r[0].flows_above);
         assert_eq!(v.above.bytes_total, r[0].bytes_above);
+
+        // The top 2 only: the same first rows, and the total still counts all 5.
+        let two = ranking(&ds, &TimeRange::ALL, 3306, 3.0, &[], 2);
+        assert_eq!((two.total, two.rows.as_slice()), (5, &r[..2]));
+        assert!(ranking(&ds, &TimeRange::ALL, 3306, 3.0, &[], 0)
+            .rows
+            .is_empty());
     }
 }

@@ -4,13 +4,13 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{flow_rows, TimeRange, WINDOW_SECS};
 use crate::flow::Dataset;
 
 /// First start, last end and duration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extent {
     /// Earliest start (Unix seconds).
     pub first_start: u32,
@@ -21,7 +21,7 @@ pub struct Extent {
 }
 
 /// One session: flows whose gaps are shorter than the tolerance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// Start of its first flow.
     pub start: u32,
@@ -34,7 +34,7 @@ pub struct Session {
 }
 
 /// The span of one address.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
     /// The address.
     pub addr: String,
@@ -48,8 +48,10 @@ pub struct Span {
     pub in_range: Option<Extent>,
     /// Gap that separates sessions.
     pub session_gap_secs: u32,
-    /// Sessions across all data, in time order.
+    /// Sessions across all data, in time order: the first [`super::Query::top`].
     pub sessions: Vec<Session>,
+    /// Sessions in all.
+    pub sessions_total: u64,
 }
 
 /// The span of `addr` (records with it as srcaddr or dstaddr); `None` when it has no
@@ -59,6 +61,7 @@ pub fn span(
     addr: IpAddr,
     range: &TimeRange,
     gap_secs: Option<u32>,
+    top: usize,
 ) -> Option<Span> {
     let table = &dataset.table;
     let id = table.addrs.lookup(addr)?;
@@ -94,20 +97,36 @@ pub fn span(
     let all = extent(&mut flows.iter())?;
     let in_range = extent(&mut flows.iter().filter(|f| f.3));
 
+    // Sessions past the first `top` are counted, not kept.
     let mut sessions: Vec<Session> = Vec::new();
+    let mut current: Option<Session> = None;
+    let mut sessions_total = 0u64;
     for &(start, end, bytes, _) in &flows {
-        match sessions.last_mut() {
+        match current.as_mut() {
             Some(s) if start < s.end.saturating_add(gap) => {
                 s.end = s.end.max(end);
                 s.flows += 1;
                 s.bytes = s.bytes.saturating_add(bytes);
             }
-            _ => sessions.push(Session {
-                start,
-                end,
-                flows: 1,
-                bytes,
-            }),
+            _ => {
+                if let Some(done) = current.take() {
+                    if sessions.len() < top {
+                        sessions.push(done);
+                    }
+                }
+                sessions_total += 1;
+                current = Some(Session {
+                    start,
+                    end,
+                    flows: 1,
+                    bytes,
+                });
+            }
+        }
+    }
+    if let Some(done) = current {
+        if sessions.len() < top {
+            sessions.push(done);
         }
     }
     Some(Span {
@@ -118,6 +137,7 @@ pub fn span(
         in_range,
         session_gap_secs: gap,
         sessions,
+        sessions_total,
     })
 }
 
@@ -149,6 +169,7 @@ srcaddr dstaddr bytes start end
                 to: Some(2000),
             },
             None,
+            1000,
         )
         .unwrap();
         assert_eq!(
@@ -180,9 +201,14 @@ srcaddr dstaddr bytes start end
                 },
             ]
         );
+        assert_eq!(s.sessions_total, 2);
         // A tolerance of 50 s splits the third flow off (gap 100).
-        let s = span(&ds, addr, &TimeRange::ALL, Some(50)).unwrap();
-        assert_eq!(s.sessions.len(), 3);
-        assert!(span(&ds, "192.0.2.1".parse().unwrap(), &TimeRange::ALL, None).is_none());
+        let s = span(&ds, addr, &TimeRange::ALL, Some(50), 1000).unwrap();
+        assert_eq!((s.sessions.len(), s.sessions_total), (3, 3));
+        // Only the first two kept, all three counted.
+        let s = span(&ds, addr, &TimeRange::ALL, Some(50), 2).unwrap();
+        assert_eq!((s.sessions.len(), s.sessions_total), (2, 3));
+        assert_eq!(s.sessions[1].start, 1300);
+        assert!(span(&ds, "192.0.2.1".parse().unwrap(), &TimeRange::ALL, None, 10).is_none());
     }
 }

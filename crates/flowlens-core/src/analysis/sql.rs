@@ -11,11 +11,13 @@
 //! - span ([`super::span`]): the suspect on either side over all data, an end before its
 //!   start (or missing) counts as the start; sessions split where a flow starts at
 //!   least the gap after the latest end so far;
-//! - flows to the suspect ([`super::flows`]): dstaddr = suspect in the range, records
-//!   without a byte count counted apart; power-of-two bins;
+//! - the range picks *who* (sources); questions 4 and 5 follow the suspect over its
+//!   whole stay, from its first start to its last end across all data ([`super::report`]);
+//! - flows to the suspect ([`super::flows`]): dstaddr = suspect over its stay, records
+//!   without a byte count counted apart, the range's share beside; power-of-two bins;
 //! - baseline ([`super::verdict`]): every flow with srcport = service port over all
 //!   data with a byte count, the suspect's own flows left out unless asked; sample σ;
-//!   threshold = mean + k·σ; the suspect's flows from the service port in the range
+//!   threshold = mean + k·σ; the suspect's flows from the service port over its stay
 //!   above it.
 //!
 //! Only the percentiles differ by engine: Athena has no exact percentile, so its median,
@@ -176,6 +178,11 @@ fn range_condition(range: &TimeRange) -> String {
     }
 }
 
+/// The suspect's whole stay, which questions 4 and 5 follow whatever range picked it:
+/// from its first start to its last end across all data (the span). Every flow of the
+/// suspect with a start time lies inside, so the condition is that the start is known.
+const STAY: &str = "\"start\" IS NOT NULL";
+
 /// A record's end for spans: its end, or its start when the end is missing or earlier.
 const END_SECS: &str =
     "CASE WHEN \"end\" IS NULL OR \"end\" < \"start\" THEN \"start\" ELSE \"end\" END";
@@ -230,23 +237,23 @@ pub fn statements(engine: Engine, p: &SqlParams) -> Vec<Statement> {
         },
         Statement {
             name: "flows_to",
-            title: "Question 4: what did it take? Every flow to the suspect in the range, in time order",
+            title: "Question 4: what did it take? Every flow to the suspect over its whole stay, in time order (in_range: started in the range)",
             sql: format!(
-                "SELECT \"start\", \"end\", bytes, srcaddr, srcport, dstport\nFROM {t}\nWHERE {FLOW}\n  AND {range}\n  AND dstaddr = {suspect} AND bytes IS NOT NULL\nORDER BY \"start\", \"end\""
+                "SELECT \"start\", \"end\", bytes, srcaddr, srcport, dstport,\n       CASE WHEN {range} THEN 1 ELSE 0 END AS in_range\nFROM {t}\nWHERE {FLOW}\n  AND {STAY}\n  AND dstaddr = {suspect} AND bytes IS NOT NULL\nORDER BY \"start\", \"end\""
             ),
         },
         Statement {
             name: "flows_to_total",
-            title: "Question 4: their count, bytes and largest flow (records without bytes apart)",
+            title: "Question 4: their count, bytes and largest flow (records without bytes apart), and the range's share",
             sql: format!(
-                "SELECT count(bytes) AS count, coalesce(sum(bytes), 0) AS bytes_total,\n       coalesce(max(bytes), 0) AS bytes_max, count(*) - count(bytes) AS bytes_missing\nFROM {t}\nWHERE {FLOW}\n  AND {range}\n  AND dstaddr = {suspect}"
+                "SELECT count(bytes) AS count, coalesce(sum(bytes), 0) AS bytes_total,\n       coalesce(max(bytes), 0) AS bytes_max, count(*) - count(bytes) AS bytes_missing,\n       count(CASE WHEN {range} THEN bytes END) AS range_count,\n       coalesce(sum(CASE WHEN {range} THEN bytes END), 0) AS range_bytes_total\nFROM {t}\nWHERE {FLOW}\n  AND {STAY}\n  AND dstaddr = {suspect}"
             ),
         },
         Statement {
             name: "histogram",
             title: "Question 4: their sizes in power-of-two bins (bin 0 holds 0, bin i holds [2^(i-1), 2^i))",
             sql: format!(
-                "SELECT bin, count(*) AS count FROM (\n    SELECT CASE WHEN bytes = 0 THEN 0 ELSE {bin} + 1 END AS bin FROM {t}\n    WHERE {FLOW}\n      AND {range}\n      AND dstaddr = {suspect} AND bytes IS NOT NULL\n) h\nGROUP BY bin ORDER BY bin"
+                "SELECT bin, count(*) AS count FROM (\n    SELECT CASE WHEN bytes = 0 THEN 0 ELSE {bin} + 1 END AS bin FROM {t}\n    WHERE {FLOW}\n      AND {STAY}\n      AND dstaddr = {suspect} AND bytes IS NOT NULL\n) h\nGROUP BY bin ORDER BY bin"
             ),
         },
         Statement {
@@ -258,9 +265,9 @@ pub fn statements(engine: Engine, p: &SqlParams) -> Vec<Statement> {
         },
         Statement {
             name: "above",
-            title: "Question 5: the suspect's flows from the service port in the range, and those above the threshold",
+            title: "Question 5: the suspect's flows from the service port over its whole stay, and those above the threshold",
             sql: format!(
-                "WITH {baseline_cte}, th AS (\n    SELECT coalesce(avg(b.bytes), 0) + {k} * coalesce(stddev_samp(b.bytes), 0) AS threshold FROM b\n), s AS (\n    SELECT bytes FROM {t}\n    WHERE {FLOW}\n      AND {range}\n      AND srcport = {port} AND dstaddr = {suspect} AND bytes IS NOT NULL\n)\nSELECT count(*) AS suspect_flows,\n       count(CASE WHEN s.bytes > th.threshold THEN 1 END) AS flows,\n       coalesce(sum(CASE WHEN s.bytes > th.threshold THEN s.bytes END), 0) AS bytes_total,\n       coalesce(avg(CASE WHEN s.bytes > th.threshold THEN CAST(s.bytes AS DOUBLE) END), 0) AS bytes_avg\nFROM s CROSS JOIN th"
+                "WITH {baseline_cte}, th AS (\n    SELECT coalesce(avg(b.bytes), 0) + {k} * coalesce(stddev_samp(b.bytes), 0) AS threshold FROM b\n), s AS (\n    SELECT bytes FROM {t}\n    WHERE {FLOW}\n      AND {STAY}\n      AND srcport = {port} AND dstaddr = {suspect} AND bytes IS NOT NULL\n)\nSELECT count(*) AS suspect_flows,\n       count(CASE WHEN s.bytes > th.threshold THEN 1 END) AS flows,\n       coalesce(sum(CASE WHEN s.bytes > th.threshold THEN s.bytes END), 0) AS bytes_total,\n       coalesce(avg(CASE WHEN s.bytes > th.threshold THEN CAST(s.bytes AS DOUBLE) END), 0) AS bytes_avg\nFROM s CROSS JOIN th"
             ),
         },
     ]

@@ -81,21 +81,24 @@ SELECT session, min("start") AS session_start, max(end_secs) AS session_end,
 FROM s GROUP BY session ORDER BY session;
 
 -- name: flows_to
--- Question 4: what did it take? Every flow to the suspect in the range, in time order
-SELECT "start", "end", bytes, srcaddr, srcport, dstport
+-- Question 4: what did it take? Every flow to the suspect over its whole stay, in time order (in_range: started in the range)
+SELECT "start", "end", bytes, srcaddr, srcport, dstport,
+       CASE WHEN "start" >= 1600221600 AND "start" < 1600222200 THEN 1 ELSE 0 END AS in_range
 FROM flows
 WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')
-  AND "start" >= 1600221600 AND "start" < 1600222200
+  AND "start" IS NOT NULL
   AND dstaddr = '201.48.16.81' AND bytes IS NOT NULL
 ORDER BY "start", "end";
 
 -- name: flows_to_total
--- Question 4: their count, bytes and largest flow (records without bytes apart)
+-- Question 4: their count, bytes and largest flow (records without bytes apart), and the range's share
 SELECT count(bytes) AS count, coalesce(sum(bytes), 0) AS bytes_total,
-       coalesce(max(bytes), 0) AS bytes_max, count(*) - count(bytes) AS bytes_missing
+       coalesce(max(bytes), 0) AS bytes_max, count(*) - count(bytes) AS bytes_missing,
+       count(CASE WHEN "start" >= 1600221600 AND "start" < 1600222200 THEN bytes END) AS range_count,
+       coalesce(sum(CASE WHEN "start" >= 1600221600 AND "start" < 1600222200 THEN bytes END), 0) AS range_bytes_total
 FROM flows
 WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')
-  AND "start" >= 1600221600 AND "start" < 1600222200
+  AND "start" IS NOT NULL
   AND dstaddr = '201.48.16.81';
 
 -- name: histogram
@@ -103,7 +106,7 @@ WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coales
 SELECT bin, count(*) AS count FROM (
     SELECT CASE WHEN bytes = 0 THEN 0 ELSE CAST(floor(log2(bytes)) AS BIGINT) + 1 END AS bin FROM flows
     WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')
-      AND "start" >= 1600221600 AND "start" < 1600222200
+      AND "start" IS NOT NULL
       AND dstaddr = '201.48.16.81' AND bytes IS NOT NULL
 ) h
 GROUP BY bin ORDER BY bin;
@@ -129,7 +132,7 @@ SELECT m.flows, m.mean, m.stddev, m.mean + 3.0::DOUBLE * m.stddev AS threshold,
 FROM m CROSS JOIN d;
 
 -- name: above
--- Question 5: the suspect's flows from the service port in the range, and those above the threshold
+-- Question 5: the suspect's flows from the service port over its whole stay, and those above the threshold
 WITH b AS (
     SELECT CAST(bytes AS DOUBLE) AS bytes FROM flows
     WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')
@@ -139,7 +142,7 @@ WITH b AS (
 ), s AS (
     SELECT bytes FROM flows
     WHERE coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')
-      AND "start" >= 1600221600 AND "start" < 1600222200
+      AND "start" IS NOT NULL
       AND srcport = 3306 AND dstaddr = '201.48.16.81' AND bytes IS NOT NULL
 )
 SELECT count(*) AS suspect_flows,

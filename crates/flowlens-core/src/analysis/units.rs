@@ -52,6 +52,24 @@ pub fn bytes(n: f64) -> String {
     format!("{value:.2} {unit}")
 }
 
+/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: the one spelling of a duration
+/// (the CLI, the summary and the page).
+pub fn duration(secs: u32) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    if d > 0 {
+        format!("{d} d {h} h {m:02} min")
+    } else if h > 0 {
+        format!("{h} h {m:02} min {s:02} s")
+    } else {
+        format!("{m} min {s:02} s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

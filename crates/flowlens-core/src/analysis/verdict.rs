@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ranking::service_flows;
 use super::stats::{mean_stddev, robust_in_place};
@@ -21,7 +21,7 @@ use crate::flow::Dataset;
 pub const MIN_BASELINE_FLOWS: u64 = 30;
 
 /// The baseline statistics.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// Flows in the baseline.
     pub flows: u64,
@@ -44,7 +44,7 @@ pub struct Baseline {
 }
 
 /// The suspect's flows from the service port above the threshold.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Above {
     /// How many.
     pub flows: u64,
@@ -55,7 +55,7 @@ pub struct Above {
 }
 
 /// The outcome of a verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The suspect's flows exceed the threshold more often than the baseline's do.
@@ -78,7 +78,7 @@ impl Outcome {
 }
 
 /// The verdict for one address.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The suspect.
     pub addr: String,
@@ -90,7 +90,8 @@ pub struct Verdict {
     pub k: f64,
     /// The baseline.
     pub baseline: Baseline,
-    /// The suspect's flows from the service port inside the range.
+    /// The suspect's flows from the service port over the period judged (in the report,
+    /// its whole stay).
     pub suspect_flows: u64,
     /// Those above the threshold.
     pub above: Above,
@@ -279,7 +280,7 @@ fn summarise(
             units::int(b.flows_above),
         ),
         Outcome::Normal if suspect_flows == 0 => format!(
-            "Normal: {addr} received no flows from port {port} in this range ({baseline})."
+            "Normal: {addr} received no flows from port {port} ({baseline})."
         ),
         Outcome::Normal => format!(
             "Normal: {} of {addr}'s {} flows from port {port} exceed {baseline} — no more often than the baseline's own flows.",

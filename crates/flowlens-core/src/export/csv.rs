@@ -1,6 +1,10 @@
 //! CSV of the sources table and of the flows to the suspect, written with the `csv`
 //! crate (quoting as RFC 4180). Each table is a list of columns — a header and a
-//! function of the row — so a column (say a country) is one line to add.
+//! function of the row — so a column (say a country) is one line to add. The full
+//! tables are streamed ([`write_sources`], [`write_flows_to`], [`CsvStream`]): their
+//! size has no bound, so they are never built in memory.
+
+use std::io::{self, Write};
 
 use crate::analysis::flows::FlowTo;
 use crate::analysis::sources::Source;
@@ -42,55 +46,125 @@ pub struct FlowRow<'a> {
     pub flow: &'a FlowTo,
 }
 
+/// A column of the flows to the suspect, for rows of any lifetime.
+pub type FlowColumn = (&'static str, for<'a> fn(&FlowRow<'a>) -> String);
+
 /// The columns of the flows to the suspect (question 4).
-pub fn flow_columns<'a>() -> Vec<Column<FlowRow<'a>>> {
-    vec![
-        ("start", |r| rfc3339_opt(r.flow.start)),
-        ("end", |r| rfc3339_opt(r.flow.end)),
-        ("srcaddr", |r| r.flow.srcaddr.clone()),
-        ("srcport", |r| opt(r.flow.srcport)),
-        ("dstaddr", |r| r.dstaddr.to_string()),
-        ("dstport", |r| opt(r.flow.dstport)),
-        ("bytes", |r| r.flow.bytes.to_string()),
-    ]
+pub const FLOW_COLUMNS: &[FlowColumn] = &[
+    ("start", |r| rfc3339_opt(r.flow.start)),
+    ("end", |r| rfc3339_opt(r.flow.end)),
+    ("srcaddr", |r| r.flow.srcaddr.clone()),
+    ("srcport", |r| opt(r.flow.srcport)),
+    ("dstaddr", |r| r.dstaddr.to_string()),
+    ("dstport", |r| opt(r.flow.dstport)),
+    ("bytes", |r| r.flow.bytes.to_string()),
+];
+
+/// CSV written row by row into `W` (a file, stdout, or a sink of the page's worker
+/// that posts chunks as they fill): any number of rows without holding them. Errors
+/// are the sink's I/O errors (a closed pipe stays `BrokenPipe`).
+pub struct CsvStream<W: Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: Write> CsvStream<W> {
+    /// Starts the stream with the header `names`.
+    pub fn new<'n>(out: W, names: impl IntoIterator<Item = &'n str>) -> io::Result<CsvStream<W>> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(names)?;
+        Ok(CsvStream { writer })
+    }
+
+    /// Writes one row of cells (as many as the header has names).
+    pub fn cells(&mut self, cells: impl IntoIterator<Item = String>) -> io::Result<()> {
+        Ok(self.writer.write_record(cells)?)
+    }
+
+    /// Writes one row under `columns` (the same as the header's).
+    pub fn row<T>(&mut self, columns: &[Column<T>], row: &T) -> io::Result<()> {
+        self.cells(columns.iter().map(|(_, cell)| cell(row)))
+    }
+
+    /// Flushes and returns `W`.
+    pub fn finish(self) -> io::Result<W> {
+        self.writer.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// The flows to the suspect as a CSV stream.
+pub struct FlowsCsv<W: Write>(CsvStream<W>);
+
+impl<W: Write> FlowsCsv<W> {
+    /// Starts the stream with the header.
+    pub fn new(out: W) -> io::Result<FlowsCsv<W>> {
+        Ok(FlowsCsv(CsvStream::new(
+            out,
+            FLOW_COLUMNS.iter().map(|(name, _)| *name),
+        )?))
+    }
+
+    /// Writes one flow to `dstaddr`.
+    pub fn flow(&mut self, dstaddr: &str, flow: &FlowTo) -> io::Result<()> {
+        let row = FlowRow { dstaddr, flow };
+        self.0
+            .cells(FLOW_COLUMNS.iter().map(|(_, cell)| cell(&row)))
+    }
+
+    /// Flushes and returns `W`.
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
+    }
 }
 
 /// Writes `rows` under `columns` as CSV text.
 pub fn table<'a, T: 'a>(
     columns: &[Column<T>],
     rows: impl IntoIterator<Item = &'a T>,
-) -> Result<String, String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(columns.iter().map(|(name, _)| *name))
-        .map_err(|e| e.to_string())?;
+) -> io::Result<String> {
+    let mut stream = CsvStream::new(Vec::new(), columns.iter().map(|(name, _)| *name))?;
     for row in rows {
-        writer
-            .write_record(columns.iter().map(|(_, cell)| cell(row)))
-            .map_err(|e| e.to_string())?;
+        stream.row(columns, row)?;
     }
-    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    String::from_utf8(stream.finish()?).map_err(io::Error::other)
 }
 
-/// The sources table of `report` as CSV, in the report's order.
-pub fn sources(report: &Report) -> Result<String, String> {
-    table(SOURCE_COLUMNS, &report.sources)
+/// Streams the sources `rows` as CSV into `out` (every row of a
+/// [`crate::analysis::sources::SourcesTable`], one at a time).
+pub fn write_sources<W: Write>(out: W, rows: impl IntoIterator<Item = Source>) -> io::Result<W> {
+    let mut stream = CsvStream::new(out, SOURCE_COLUMNS.iter().map(|(name, _)| *name))?;
+    for row in rows {
+        stream.row(SOURCE_COLUMNS, &row)?;
+    }
+    stream.finish()
 }
 
-/// The flows to the suspect as CSV, by start (only the header when there is no suspect).
-pub fn flows_to_suspect(report: &Report) -> Result<String, String> {
-    let rows: Vec<FlowRow<'_>> = report
-        .flows_to_suspect
-        .iter()
-        .flat_map(|f| {
-            f.flows.iter().map(|flow| FlowRow {
-                dstaddr: &f.addr,
-                flow,
-            })
-        })
-        .collect();
-    table(&flow_columns(), &rows)
+/// Streams the flows to `dstaddr` as CSV into `out`.
+pub fn write_flows_to<W: Write>(
+    out: W,
+    dstaddr: &str,
+    flows: impl IntoIterator<Item = FlowTo>,
+) -> io::Result<W> {
+    let mut stream = FlowsCsv::new(out)?;
+    for flow in flows {
+        stream.flow(dstaddr, &flow)?;
+    }
+    stream.finish()
+}
+
+/// The report's sources (its top rows) as CSV, in the report's order.
+pub fn sources(report: &Report) -> io::Result<String> {
+    table(SOURCE_COLUMNS, &report.sources.rows)
+}
+
+/// The report's flows to the suspect (its first rows) as CSV, by start (only the
+/// header when there is no suspect).
+pub fn flows_to_suspect(report: &Report) -> io::Result<String> {
+    let (addr, flows) = match &report.flows_to_suspect {
+        Some(f) => (f.addr.as_str(), f.flows.clone()),
+        None => ("", Vec::new()),
+    };
+    let bytes = write_flows_to(Vec::new(), addr, flows)?;
+    String::from_utf8(bytes).map_err(io::Error::other)
 }
 
 #[cfg(test)]
@@ -166,8 +240,8 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
             ]
         );
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-        assert_eq!(rows.len(), report.sources.len());
-        for (row, source) in rows.iter().zip(&report.sources) {
+        assert_eq!(rows.len(), report.sources.rows.len());
+        for (row, source) in rows.iter().zip(&report.sources.rows) {
             assert_eq!(&row[0], source.addr);
             assert_eq!(row[7].parse::<u64>().unwrap(), source.bytes_sent);
             assert_eq!(row[8].parse::<u64>().unwrap(), source.bytes_received);
@@ -196,6 +270,26 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
     }
 
     #[test]
+    fn streamed_sources_equal_the_report_rows_and_go_past_them() {
+        let ds = dataset();
+        let query = Query {
+            top: 1,
+            ..Query::default()
+        };
+        let report = analyze(&ds, &query);
+        // Sources: 10.0.0.5, 198.51.100.9 and 10.0.0.6 (203.0.113.7 only received).
+        assert_eq!((report.sources.rows.len(), report.sources.total), (1, 3));
+        let table = crate::analysis::sources::SourcesTable::new(&ds, &query.range, &[]);
+        let order = table.order(&ds.table.addrs, Default::default(), true);
+        let all = write_sources(Vec::new(), table.rows(&ds.table.addrs, &order)).unwrap();
+        let all = String::from_utf8(all).unwrap();
+        // The streamed CSV starts with the report's one row, then goes on to all three.
+        let head = sources(&report).unwrap();
+        assert!(all.starts_with(&head), "{all}");
+        assert_eq!(all.lines().count(), 1 + 3);
+    }
+
+    #[test]
     fn fields_with_commas_are_quoted() {
         let cols: &[Column<&str>] = &[("a", |s| s.to_string())];
         assert_eq!(table(cols, &["x,y"]).unwrap(), "a\n\"x,y\"\n");
@@ -206,6 +300,7 @@ srcaddr dstaddr srcport dstport protocol packets bytes start end action log-stat
         let mut report = report();
         let suspect = report
             .sources
+            .rows
             .iter_mut()
             .find(|s| s.addr == "198.51.100.9")
             .unwrap();

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::analysis::flows::FlowPoint;
 use crate::analysis::units;
+use crate::analysis::verdict::Verdict;
 use crate::analysis::Report;
 use crate::charts;
 use crate::hunt::Finding;
@@ -16,6 +17,8 @@ use super::{rfc3339_opt, svg_data_url};
 
 /// Rows of the evidence table in the summary; the flows CSV has every flow.
 pub const MAX_EVIDENCE_ROWS: usize = 100;
+/// SKIPDATA gaps listed (the rest are counted).
+pub const MAX_GAPS: usize = 20;
 
 /// `68.04 MB (68,040,000 bytes)`.
 pub fn bytes(n: f64) -> String {
@@ -31,21 +34,84 @@ pub fn bytes(n: f64) -> String {
     }
 }
 
-/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`.
-pub fn duration(secs: u32) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    if d > 0 {
-        format!("{d} d {h} h {m:02} min")
-    } else if h > 0 {
-        format!("{h} h {m:02} min {s:02} s")
-    } else {
-        format!("{m} min {s:02} s")
-    }
+/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: [`units::duration`].
+pub use crate::analysis::units::duration;
+
+/// One line of the verdict's numbers: what it is, its value for people, and a stable
+/// name for it (the page's `data-field`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerdictRow {
+    /// What the number is.
+    pub label: &'static str,
+    /// Its stable name.
+    pub field: &'static str,
+    /// The value, with its unit.
+    pub value: String,
+}
+
+/// The numbers a verdict rests on, in the order every view shows them (this summary,
+/// the page's verdict panel and its printable summary).
+pub fn verdict_rows(v: &Verdict) -> Vec<VerdictRow> {
+    let b = &v.baseline;
+    let port = match v.service_port {
+        Some(p) if v.service_port_detected => format!("{p} (detected)"),
+        Some(p) => p.to_string(),
+        None => "none found".to_string(),
+    };
+    let row = |label, field, value| VerdictRow {
+        label,
+        field,
+        value,
+    };
+    vec![
+        row("Suspect", "addr", v.addr.clone()),
+        row("Service port", "service_port", port),
+        row(
+            "Baseline flows (n)",
+            "baseline_flows",
+            format!(
+                "{}{}",
+                units::int(b.flows),
+                if b.excludes_suspect {
+                    " (suspect's own flows left out)"
+                } else {
+                    " (suspect's own flows included)"
+                }
+            ),
+        ),
+        row("Baseline mean", "mean", bytes(b.mean)),
+        row("Baseline σ", "stddev", bytes(b.stddev)),
+        row("k", "k", units::float(v.k, 2)),
+        row("Threshold (mean + k·σ)", "threshold", bytes(b.threshold)),
+        row("Robust: median", "median", bytes(b.median)),
+        row("Robust: MAD", "mad", bytes(b.mad)),
+        row("Robust: p99", "p99", bytes(b.p99)),
+        row(
+            "Baseline flows above threshold",
+            "baseline_flows_above",
+            units::int(b.flows_above),
+        ),
+        row(
+            "Suspect's flows from the service port (its whole stay)",
+            "suspect_flows",
+            units::int(v.suspect_flows),
+        ),
+        row(
+            "Suspect's flows above threshold",
+            "above_flows",
+            units::int(v.above.flows),
+        ),
+        row(
+            "Bytes above threshold",
+            "above_bytes_total",
+            bytes(v.above.bytes_total as f64),
+        ),
+        row(
+            "Average of those flows",
+            "above_bytes_avg",
+            bytes(v.above.bytes_avg),
+        ),
+    ]
 }
 
 fn time(secs: Option<u32>) -> String {
@@ -155,13 +221,13 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         units::int(i.records),
         units::int(i.nodata),
         units::int(i.skipdata),
-        units::int(i.diagnostics.len() as u64),
+        units::int(i.diagnostics.total),
         if r.range.all { " (whole data set)" } else { "" },
         time(r.range.from),
         time(r.range.to),
         r.flowlens_version
     )?;
-    for g in &r.gaps {
+    for g in r.gaps.rows.iter().take(MAX_GAPS) {
         writeln!(
             out,
             "\n**Gap in the evidence:** SKIPDATA from {} to {}{}.",
@@ -171,6 +237,14 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
                 .as_deref()
                 .map(|i| format!(" on {}", literal(i)))
                 .unwrap_or_default()
+        )?;
+    }
+    if r.gaps.total > MAX_GAPS as u64 {
+        writeln!(
+            out,
+            "\n…and {} more SKIPDATA gaps (the JSON report lists the first {}).",
+            units::int(r.gaps.total - MAX_GAPS as u64),
+            units::int(r.gaps.rows.len() as u64)
         )?;
     }
     writeln!(out)?;
@@ -189,46 +263,15 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
     writeln!(out, "**{}**", v.summary)?;
     writeln!(out)?;
     let b = &v.baseline;
-    let port = match v.service_port {
-        Some(p) if v.service_port_detected => format!("{p} (detected)"),
-        Some(p) => p.to_string(),
-        None => "none found".to_string(),
-    };
-    let rows: [(&str, String); 15] = [
-        ("Suspect", format!("`{}`", v.addr)),
-        ("Service port", port),
-        (
-            "Baseline flows (n)",
-            format!(
-                "{}{}",
-                units::int(b.flows),
-                if b.excludes_suspect {
-                    " (suspect's own flows left out)"
-                } else {
-                    " (suspect's own flows included)"
-                }
-            ),
-        ),
-        ("Baseline mean", bytes(b.mean)),
-        ("Baseline σ", bytes(b.stddev)),
-        ("k", units::float(v.k, 2)),
-        ("Threshold (mean + k·σ)", bytes(b.threshold)),
-        ("Robust: median", bytes(b.median)),
-        ("Robust: MAD", bytes(b.mad)),
-        ("Robust: p99", bytes(b.p99)),
-        ("Baseline flows above threshold", units::int(b.flows_above)),
-        (
-            "Suspect's flows from the service port",
-            units::int(v.suspect_flows),
-        ),
-        ("Suspect's flows above threshold", units::int(v.above.flows)),
-        ("Bytes above threshold", bytes(v.above.bytes_total as f64)),
-        ("Average of those flows", bytes(v.above.bytes_avg)),
-    ];
     writeln!(out, "| | |")?;
     writeln!(out, "|---|---:|")?;
-    for (name, value) in rows {
-        writeln!(out, "| {name} | {} |", cell(&value))?;
+    for row in verdict_rows(v) {
+        let value = if row.field == "addr" {
+            format!("`{}`", row.value)
+        } else {
+            row.value
+        };
+        writeln!(out, "| {} | {} |", row.label, cell(&value))?;
     }
     writeln!(out)?;
 
@@ -242,8 +285,8 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             format_rfc3339(i64::from(s.last_end)),
             duration(s.duration_secs),
             units::int(u64::from(s.duration_secs)),
-            s.sessions.len(),
-            if s.sessions.len() == 1 { "" } else { "s" },
+            units::int(s.sessions_total),
+            if s.sessions_total == 1 { "" } else { "s" },
             units::int(u64::from(s.session_gap_secs))
         )?;
         if let Some(e) = &s.in_range {
@@ -294,8 +337,10 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
     };
     writeln!(
         out,
-        "{} flows, {} in all, the largest {}{}.",
+        "{} flows over its whole stay ({} to {}), {} in all, the largest {}{}.{}",
         units::int(f.count),
+        rfc3339_opt(f.from),
+        rfc3339_opt(f.to.map(|t| t.saturating_sub(1))),
         bytes(f.bytes_total as f64),
         bytes(f.bytes_max as f64),
         if f.bytes_missing > 0 {
@@ -305,6 +350,14 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             )
         } else {
             String::new()
+        },
+        match f.in_range {
+            Some(share) => format!(
+                " Of them, {} flows ({}) started in the range.",
+                units::int(share.count),
+                bytes(share.bytes_total as f64)
+            ),
+            None => String::new(),
         }
     )?;
     writeln!(out)?;
@@ -325,11 +378,11 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
             units::int(flow.bytes)
         )?;
     }
-    if f.flows.len() > MAX_EVIDENCE_ROWS {
+    if f.count > MAX_EVIDENCE_ROWS as u64 {
         writeln!(
             out,
             "\nThe first {MAX_EVIDENCE_ROWS} of {} flows; the flows CSV has them all.",
-            units::int(f.flows.len() as u64)
+            units::int(f.count)
         )?;
     }
     Ok(())

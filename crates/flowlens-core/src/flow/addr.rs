@@ -183,7 +183,9 @@ fn parse_ipv4(raw: &[u8]) -> Option<Ipv4Addr> {
 }
 
 /// How an address is classed in the sources table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AddrClass {
     /// RFC 1918, RFC 6598 (carrier-grade NAT), loopback, link-local, IPv6 ULA.

@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// A problem with one line or one file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// The file's name or path as the user gave it.
     pub file: String,

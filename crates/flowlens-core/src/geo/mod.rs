@@ -113,10 +113,10 @@ pub fn is_routable(addr: IpAddr) -> bool {
 /// database does not know (private addresses, gaps) get `geo: null`.
 pub fn annotate(report: &mut Report, db: &GeoDb) {
     let look = |addr: &str| addr.parse::<IpAddr>().ok().and_then(|ip| db.lookup(ip));
-    for source in &mut report.sources {
+    for source in &mut report.sources.rows {
         source.geo = look(&source.addr);
     }
-    for ranked in &mut report.ranking {
+    for ranked in &mut report.ranking.rows {
         ranked.geo = look(&ranked.addr);
     }
     if let Some(verdict) = &mut report.verdict {

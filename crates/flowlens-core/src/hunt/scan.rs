@@ -175,9 +175,8 @@ impl ScanPass {
             self.count_epochs(old);
         }
         if watermark > self.last_expiry.saturating_add(3600) {
-            self.walks.retain(|_, w| {
-                w.last.saturating_add(WALK_IDLE_SECS) >= watermark
-            });
+            self.walks
+                .retain(|_, w| w.last.saturating_add(WALK_IDLE_SECS) >= watermark);
             self.last_expiry = watermark;
         }
     }
