@@ -82,14 +82,15 @@ enum Few<T> {
 
 impl<T> Few<T> {
     fn push(&mut self, item: T) {
-        *self = match std::mem::take(self) {
-            Few::Empty => Few::One(item),
-            Few::One(first) => Few::Many(vec![first, item]),
-            Few::Many(mut v) => {
-                v.push(item);
-                Few::Many(v)
+        match self {
+            Few::Many(v) => v.push(item),
+            Few::Empty => *self = Few::One(item),
+            Few::One(_) => {
+                if let Few::One(first) = std::mem::take(self) {
+                    *self = Few::Many(vec![first, item]);
+                }
             }
-        };
+        }
     }
 
     fn as_slice(&self) -> &[T] {
@@ -188,36 +189,37 @@ pub fn band(replies: &mut [u64]) -> (f64, f64, f64) {
     (median, mad, (MAD_SCALE * mad).max(bytes_floor(median)))
 }
 
-/// True when a window's attempts look like failed guesses.
-fn brute_like(attempts: &[Attempt]) -> bool {
-    if attempts.len() < MIN_ATTEMPTS {
+/// True when a window's attempts (its two halves' together) look like failed guesses.
+fn brute_like(halves: [&[Attempt]; 2]) -> bool {
+    let count = halves[0].len() + halves[1].len();
+    if count < MIN_ATTEMPTS {
         return false;
     }
-    let mut durations: Vec<u64> = attempts.iter().map(|a| u64::from(a.duration)).collect();
-    let (duration_median, _) = median_mad_in_place(&mut durations);
-    if duration_median > MAX_MEDIAN_DURATION_SECS {
-        return false;
-    }
+    let all = || halves[0].iter().chain(halves[1]);
     // A busy legitimate client has thousands of attempts a window: a sample of 63 tells
     // most of them apart (their replies are far from narrow) before the full count.
-    if attempts.len() > 4 * SAMPLE {
-        let step = attempts.len() / SAMPLE;
-        let mut sample: Vec<u64> = attempts.iter().step_by(step).map(|a| a.reply).collect();
+    if count > 4 * SAMPLE {
+        let step = count / SAMPLE;
+        let mut sample: Vec<u64> = all().step_by(step).map(|a| a.reply).collect();
         let (median, mad, _) = band(&mut sample);
         if MAD_SCALE * mad > 2.0 * (0.05 * median + 32.0) {
             return false;
         }
     }
-    let mut replies: Vec<u64> = attempts.iter().map(|a| a.reply).collect();
+    let mut replies: Vec<u64> = all().map(|a| a.reply).collect();
     let (median, mad, spread) = band(&mut replies);
     if MAD_SCALE * mad > 0.05 * median + 32.0 {
         return false;
     }
-    let inside = attempts
-        .iter()
+    let inside = all()
         .filter(|a| (a.reply as f64 - median).abs() <= 3.0 * spread)
         .count();
-    inside as f64 >= MIN_FAILURE_SHARE * attempts.len() as f64
+    if (inside as f64) < MIN_FAILURE_SHARE * count as f64 {
+        return false;
+    }
+    let mut durations: Vec<u64> = all().map(|a| u64::from(a.duration)).collect();
+    let (duration_median, _) = median_mad_in_place(&mut durations);
+    duration_median <= MAX_MEDIAN_DURATION_SECS
 }
 
 impl BrutePass {
@@ -314,25 +316,22 @@ fn judge(g: &mut Group, done: u32) {
             break;
         }
         let next = g.slots.as_slice().get(1).filter(|x| x.index == next_index);
-        let count =
-            first.attempts.as_slice().len() + next.map_or(0, |n| n.attempts.as_slice().len());
+        let halves = [
+            first.attempts.as_slice(),
+            next.map_or(&[][..], |n| n.attempts.as_slice()),
+        ];
+        let count = halves[0].len() + halves[1].len();
         // Fewer than 30 attempts in the window: nothing to judge (most groups).
-        if count >= MIN_ATTEMPTS {
-            let mut window: Vec<Attempt> = first.attempts.as_slice().to_vec();
-            if let Some(n) = next {
-                window.extend_from_slice(n.attempts.as_slice());
+        if count >= MIN_ATTEMPTS && brute_like(halves) {
+            let slots = g.slots.as_mut_slice();
+            if let Some(s) = slots.get_mut(0) {
+                s.in_burst = true;
             }
-            if brute_like(&window) {
-                let slots = g.slots.as_mut_slice();
-                if let Some(s) = slots.get_mut(0) {
-                    s.in_burst = true;
-                }
-                if let Some(n) = slots.get_mut(1).filter(|x| x.index == next_index) {
-                    n.in_burst = true;
-                }
-                let b = g.burst.get_or_insert_with(Burst::default);
-                b.max_window = b.max_window.max(window.len() as u64);
+            if let Some(n) = slots.get_mut(1).filter(|x| x.index == next_index) {
+                n.in_burst = true;
             }
+            let b = g.burst.get_or_insert_with(Burst::default);
+            b.max_window = b.max_window.max(count as u64);
         }
         let Some(slot) = g.slots.take_first() else {
             break;
