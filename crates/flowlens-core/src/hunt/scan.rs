@@ -13,10 +13,10 @@
 //! payload on a (host, port) it had probed without payload is `probe_accepted`: the
 //! port is open to it and it used it.
 //!
-//! Pass 1 decides who scans with state bounded by activity: the walk of a source that
-//! has not decided is kept for 24 hours after its last session, and the epochs' failed
-//! sessions until the epoch is over. Pass 2 gathers each scanner's sessions for the
-//! evidence and the probes.
+//! Pass 1 decides who scans: the walks live in columns by address id (a byte of net
+//! steps and a 4-byte fingerprint of the first target; a list only for sources with
+//! several targets), and the epochs' failed sessions until the epoch is over. Pass 2
+//! gathers each scanner's sessions for the evidence and the probes.
 
 use super::context::Context;
 use super::finding::{
@@ -40,8 +40,6 @@ pub const EPOCH_SECS: u32 = 300;
 pub const TRW_STEP: f64 = 1.386_294_361_119_890_6;
 /// TRW's thresholds: ±ln(99) (false-positive and detection rates of 0.01 and 0.99).
 pub const TRW_THRESHOLD: f64 = 4.595_119_850_134_59;
-/// An undecided walk is forgotten after this long without a session.
-const WALK_IDLE_SECS: u32 = 86_400;
 /// First contacts remembered per undecided walk.
 const WALK_TARGETS: usize = 256;
 /// Accepted sessions with payload followed per target (their count is exact).
@@ -53,26 +51,6 @@ const TARGETS_PER_SCANNER: usize = 100_000;
 const UNDECIDED: u8 = 0;
 const SCANNER: u8 = 1;
 const BENIGN: u8 = 2;
-
-struct Walk {
-    lambda: f32,
-    last: u32,
-    /// Fingerprint of the first (host, port) target contacted: most sources (one-shot
-    /// scanners) never need more, and then no allocation.
-    first_target: u32,
-    /// Fingerprints of the others.
-    more_targets: Vec<u32>,
-}
-
-impl Walk {
-    fn knows(&self, target: u32) -> bool {
-        self.first_target == target || self.more_targets.contains(&target)
-    }
-
-    fn targets(&self) -> usize {
-        1 + self.more_targets.len()
-    }
-}
 
 /// Why a source is a scanner, from pass 1.
 #[derive(Clone, Debug, Default)]
@@ -87,15 +65,21 @@ pub struct Scanner {
     pub max_hosts: u64,
 }
 
-/// Pass 1 of the scan detector.
+/// Pass 1 of the scan detector. The walk of each source is kept in columns by address
+/// id (a byte of net steps, the fingerprint of its first target), so that millions of
+/// one-shot scanners cost no map entry; only sources with a second target get a list.
 pub struct ScanPass {
     decided: Vec<u8>,
-    walks: FastMap<AddrId, Walk>,
+    /// Net steps of the walk (λ = steps · 1.386) of each undecided source.
+    steps: Vec<i8>,
+    /// Fingerprint of each source's first target (0: none yet).
+    first_target: Vec<u32>,
+    /// The other targets of sources with more than one.
+    more_targets: FastMap<AddrId, Vec<u32>>,
     /// Sources found scanning.
     pub scanners: FastMap<AddrId, Scanner>,
     /// (epoch, src, dst, port) of failed sessions of epochs not yet counted.
     failed: Vec<(u32, u32, u32, u16)>,
-    last_expiry: u32,
 }
 
 fn fingerprint(dst: AddrId, port: u16) -> u32 {
@@ -108,10 +92,11 @@ impl ScanPass {
     pub fn new(addr_count: usize) -> ScanPass {
         ScanPass {
             decided: vec![UNDECIDED; addr_count],
-            walks: FastMap::default(),
+            steps: vec![0; addr_count],
+            first_target: vec![0; addr_count],
+            more_targets: FastMap::default(),
             scanners: FastMap::default(),
             failed: Vec::new(),
-            last_expiry: 0,
         }
     }
 
@@ -126,36 +111,33 @@ impl ScanPass {
         if state != UNDECIDED {
             return;
         }
-        let target = fingerprint(s.dst, s.dstport);
-        let step = if failed { TRW_STEP } else { -TRW_STEP } as f32;
-        let walk = match self.walks.entry(s.src) {
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(Walk {
-                lambda: step,
-                last: s.start,
-                first_target: target,
-                more_targets: Vec::new(),
-            }),
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let walk = o.into_mut();
-                walk.last = walk.last.max(s.start);
-                if walk.knows(target) || walk.targets() >= WALK_TARGETS {
-                    return;
-                }
-                walk.more_targets.push(target);
-                walk.lambda += step;
-                walk
-            }
-        };
-        let decision = if f64::from(walk.lambda) >= TRW_THRESHOLD - 1e-3 {
-            SCANNER
-        } else if f64::from(walk.lambda) <= -TRW_THRESHOLD + 1e-3 {
-            BENIGN
-        } else {
+        let target = fingerprint(s.dst, s.dstport) | 1;
+        let i = s.src.index();
+        let (Some(first), Some(steps)) = (self.first_target.get_mut(i), self.steps.get_mut(i))
+        else {
             return;
         };
-        let lambda = f64::from(walk.lambda);
-        self.walks.remove(&s.src);
-        if let Some(d) = self.decided.get_mut(s.src.index()) {
+        if *first == 0 {
+            *first = target;
+        } else if *first == target {
+            return;
+        } else {
+            let more = self.more_targets.entry(s.src).or_default();
+            if more.contains(&target) || more.len() + 1 >= WALK_TARGETS {
+                return;
+            }
+            more.push(target);
+        }
+        *steps += if failed { 1 } else { -1 };
+        // ±4 steps = ±5.545 is the first value past ±ln 99 = ±4.595.
+        let decision = match *steps {
+            4.. => SCANNER,
+            ..=-4 => BENIGN,
+            _ => return,
+        };
+        let lambda = f64::from(*steps) * TRW_STEP;
+        self.more_targets.remove(&s.src);
+        if let Some(d) = self.decided.get_mut(i) {
             *d = decision;
         }
         if decision == SCANNER {
@@ -173,11 +155,6 @@ impl ScanPass {
             let (old, keep): (Vec<_>, Vec<_>) = self.failed.drain(..).partition(|f| f.0 < done);
             self.failed = keep;
             self.count_epochs(old);
-        }
-        if watermark > self.last_expiry.saturating_add(3600) {
-            self.walks
-                .retain(|_, w| w.last.saturating_add(WALK_IDLE_SECS) >= watermark);
-            self.last_expiry = watermark;
         }
     }
 
