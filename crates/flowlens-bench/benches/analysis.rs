@@ -11,9 +11,14 @@ use flowlens_core::flow::{read_bytes, Dataset, ReadOptions};
 
 fn bench(c: &mut Criterion) {
     let mut ds = Dataset::default();
-    generate(&ExampleOptions { scale: 2, seed: 7 }, |f| {
-        read_bytes(&mut ds, &f.path, &f.text, &ReadOptions::default())
-    });
+    generate(
+        &ExampleOptions {
+            scale: 2,
+            seed: 7,
+            ..ExampleOptions::default()
+        },
+        |f| read_bytes(&mut ds, &f.path, &f.text, &ReadOptions::default()),
+    );
     let mut group = c.benchmark_group("analysis");
     group.sample_size(10);
     group.throughput(Throughput::Elements(ds.records()));

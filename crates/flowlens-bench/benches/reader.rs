@@ -11,9 +11,14 @@ use flowlens_core::flow::{Dataset, FileReader, ReadOptions};
 /// The example week at scale 2 as (name, text) pairs: about 33 MB of text.
 fn week_text() -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    generate(&ExampleOptions { scale: 2, seed: 7 }, |f| {
-        files.push((f.path, f.text))
-    });
+    generate(
+        &ExampleOptions {
+            scale: 2,
+            seed: 7,
+            ..ExampleOptions::default()
+        },
+        |f| files.push((f.path, f.text)),
+    );
     files
 }
 

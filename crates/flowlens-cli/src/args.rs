@@ -16,6 +16,10 @@ pub struct Cli {
 pub enum Command {
     /// Answer the five questions: sources, span, flows to the suspect, verdict, ranking.
     Analyze(AnalyzeArgs),
+    /// Hunt for the whole incident: scans, probes that found an open port, brute force
+    /// and its first success, exfiltration on any service, long connections, servers
+    /// that started calling out, and beacons. Ranked findings with their evidence.
+    Hunt(HuntArgs),
     /// Print the parsed records, one per line.
     Records(RecordsArgs),
     /// Write the example honeypot week under OUT: S3-style .log.gz files, or the same
@@ -100,6 +104,9 @@ pub struct AnalyzeArgs {
     /// List every diagnostic on stderr instead of one line per kind.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Skip the hunt: the report's `findings` stay empty (the five questions only).
+    #[arg(long)]
+    pub no_hunt: bool,
 }
 
 /// The forms of the analysis report.
@@ -115,6 +122,36 @@ pub enum ReportOutput {
     Csv,
     /// The flows to the suspect as CSV.
     FlowsCsv,
+}
+
+#[derive(Parser, Debug)]
+pub struct HuntArgs {
+    /// Flow-log files or folders (walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print the whole hunt as JSON (every listed finding with its evidence).
+    #[arg(long)]
+    pub json: bool,
+    /// Findings printed as text (the JSON lists up to --max-per-kind of each kind).
+    #[arg(long, default_value_t = 15)]
+    pub top: usize,
+    /// Print the top findings as SQL for this engine instead (a query per finding that
+    /// shows its evidence from the records, with what SQL cannot do said).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub sql: Option<SqlEngine>,
+    /// Findings of one kind kept at most (the totals count them all).
+    #[arg(long, default_value_t = 100)]
+    pub max_per_kind: usize,
+    /// Your own networks (CIDR), treated as internal like the private ranges; repeat
+    /// for several.
+    #[arg(long)]
+    pub known: Vec<String>,
+    /// The aggregation window in seconds (60 or 600; default: inferred from the records).
+    #[arg(long)]
+    pub window_secs: Option<u32>,
+    /// Record format, e.g. "version srcaddr dstaddr …" or "${srcaddr} ${dstaddr} …".
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Parser, Debug)]
@@ -151,6 +188,21 @@ pub struct ExampleArgs {
     /// the S3 text tree in one ZIP.
     #[arg(long, value_enum, default_value_t = crate::forms::ExampleForm::Text)]
     pub form: crate::forms::ExampleForm,
+    /// The internet scanners' addresses: a pool of N (default 180), or `unique` (a new
+    /// address for every scanner event).
+    #[arg(long, default_value = "180", value_name = "unique|N")]
+    pub scanner_addresses: String,
+    /// Scanner events per 10-minute window (±25 %; default 1–4 per --scale unit). An
+    /// event is a MySQL login attempt (2 records) or a rejected probe (1 record).
+    #[arg(long, value_name = "N")]
+    pub scanner_events: Option<u32>,
+    /// Days of data from 2020-09-16 (the working week repeats).
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// Leave the incident out (the suspect, the scan, the brute force, the beacon…):
+    /// the background alone.
+    #[arg(long)]
+    pub no_incident: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

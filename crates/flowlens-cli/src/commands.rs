@@ -9,15 +9,16 @@ use flowlens_core::analysis::report::analyze_with;
 use flowlens_core::analysis::sources::{Source, SourceSort, SourcesTable};
 use flowlens_core::analysis::sql::{script, Engine, SqlParams};
 use flowlens_core::analysis::{address_flows, analyze, Query, QueryOptions, TimeRange};
-use flowlens_core::example::{self, ExampleOptions};
+use flowlens_core::example::{self, ExampleOptions, Scanners};
 use flowlens_core::export;
 use flowlens_core::flow::field::FieldKind;
 use flowlens_core::flow::format::Column;
-use flowlens_core::flow::{summarize, Dataset, Field, Format, ReadOptions};
+use flowlens_core::flow::{summarize, Cidr, Dataset, Field, Format, ReadOptions};
+use flowlens_core::hunt::HuntOptions;
 
 use crate::args::{
-    AnalyzeArgs, Cli, Command, ExampleArgs, Output, QueryArgs, RecordsArgs, ReportOutput, SqlArgs,
-    SqlEngine,
+    AnalyzeArgs, Cli, Command, ExampleArgs, HuntArgs, Output, QueryArgs, RecordsArgs, ReportOutput,
+    SqlArgs, SqlEngine,
 };
 use crate::forms::{self, ExampleForm};
 use crate::load::{collect_files, load, read_files_in_order};
@@ -28,6 +29,7 @@ use crate::text;
 pub fn run(cli: Cli) -> io::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze_cmd(args),
+        Command::Hunt(args) => hunt_cmd(args),
         Command::Records(args) => records_cmd(args),
         Command::Example(args) => example_cmd(args),
         Command::Sql(args) => sql_cmd(args),
@@ -130,7 +132,23 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
         return usage("no records could be read");
     }
     let sources = SourcesTable::new(&dataset, &query.range, &query.known);
-    let mut report = analyze_with(&dataset, &query, &sources);
+    // The hunt does not depend on the range: it runs beside the analysis, on the
+    // second core.
+    let hunt_options = HuntOptions {
+        known: query.known.clone(),
+        ..HuntOptions::default()
+    };
+    let (mut report, hunted) = std::thread::scope(|scope| {
+        let hunting = (!args.no_hunt)
+            .then(|| scope.spawn(|| flowlens_core::hunt::hunt(&dataset, &hunt_options)));
+        let report = analyze_with(&dataset, &query, &sources);
+        (report, hunting.map(|h| h.join()))
+    });
+    match hunted {
+        Some(Ok(hunt)) => report.findings = hunt.findings,
+        Some(Err(_)) => eprintln!("flowlens: the hunt failed; the report has no findings"),
+        None => {}
+    }
     let geo = if args.no_geo {
         None
     } else {
@@ -242,6 +260,81 @@ fn analyze_cmd(args: AnalyzeArgs) -> io::Result<ExitCode> {
             export::csv::write_sources(&mut out, sources.rows(addrs, &order).map(&with_geo))?;
         }
         ReportOutput::FlowsCsv => every_flow(&mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hunt_cmd(args: HuntArgs) -> io::Result<ExitCode> {
+    let options = match read_options(args.format.as_deref()) {
+        Ok(o) => o,
+        Err(message) => return usage(&message),
+    };
+    let known = match args
+        .known
+        .iter()
+        .map(|c| Cidr::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(k) => k,
+        Err(message) => return usage(&message),
+    };
+    if args.window_secs == Some(0) {
+        return usage("--window-secs must be at least 1");
+    }
+    let timing = std::env::var_os("FLOWLENS_TIMING").is_some();
+    let started = std::time::Instant::now();
+    let dataset = load(&args.paths, &options);
+    let loaded = started.elapsed();
+    print_diagnostics(&dataset, false);
+    if dataset.records() == 0 {
+        return usage("no records could be read");
+    }
+    let hunt = flowlens_core::hunt::hunt(
+        &dataset,
+        &HuntOptions {
+            known,
+            window_secs: args.window_secs,
+            max_per_kind: args.max_per_kind.max(1),
+        },
+    );
+    if timing {
+        eprintln!(
+            "timing: read {:.3} s, hunt {:.3} s, {} records, {} sessions",
+            loaded.as_secs_f64(),
+            (started.elapsed() - loaded).as_secs_f64(),
+            hunt.input.records,
+            hunt.input.sessions
+        );
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if let Some(engine) = args.sql {
+        let files = match args.paths.as_slice() {
+            [dir] if dir.is_dir() => format!("{}/**/*.log*", dir.display()),
+            _ => SqlParams::DEFAULT_FILES.to_string(),
+        };
+        let params = SqlParams {
+            files,
+            ..SqlParams::new(
+                flowlens_core::analysis::TimeRange::ALL,
+                IpAddr::from([0, 0, 0, 0]),
+                0,
+            )
+        };
+        out.write_all(
+            flowlens_core::analysis::sql_findings::findings_script(
+                engine_of(engine),
+                &params,
+                &hunt.findings,
+                args.top,
+            )
+            .as_bytes(),
+        )?;
+    } else if args.json {
+        serde_json::to_writer_pretty(&mut out, &hunt).map_err(json_error)?;
+        writeln!(out)?;
+    } else {
+        text::write_hunt(&mut out, &hunt, args.top)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -375,9 +468,27 @@ fn example_cmd(args: ExampleArgs) -> io::Result<ExitCode> {
     if args.scale == 0 {
         return usage("--scale must be at least 1");
     }
+    let scanners = match args.scanner_addresses.as_str() {
+        "unique" => Scanners::Unique,
+        n => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Scanners::Pool(n),
+            _ => {
+                return usage(&format!(
+                    "--scanner-addresses must be `unique` or a count ≥ 1, not `{n}`"
+                ))
+            }
+        },
+    };
+    if args.days == 0 {
+        return usage("--days must be at least 1");
+    }
     let options = ExampleOptions {
         scale: args.scale,
         seed: args.seed,
+        incident: !args.no_incident,
+        scanners,
+        scanner_events: args.scanner_events,
+        days: args.days,
     };
     let mut result = Ok(());
     let mut files = 0u64;
@@ -452,16 +563,20 @@ fn sql_params(args: &SqlArgs) -> Result<SqlParams, String> {
     })
 }
 
+fn engine_of(engine: SqlEngine) -> Engine {
+    match engine {
+        SqlEngine::Athena => Engine::Athena,
+        SqlEngine::Dremio => Engine::Dremio,
+        SqlEngine::Duckdb => Engine::DuckDb,
+    }
+}
+
 fn sql_cmd(args: SqlArgs) -> io::Result<ExitCode> {
     let params = match sql_params(&args) {
         Ok(p) => p,
         Err(message) => return usage(&message),
     };
-    let engine = match args.engine {
-        SqlEngine::Athena => Engine::Athena,
-        SqlEngine::Dremio => Engine::Dremio,
-        SqlEngine::Duckdb => Engine::DuckDb,
-    };
+    let engine = engine_of(args.engine);
     let mut out = io::stdout().lock();
     out.write_all(script(engine, &params).as_bytes())?;
     out.flush()?;

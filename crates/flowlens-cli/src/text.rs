@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use flowlens_core::analysis::sources::Source;
 use flowlens_core::analysis::units::{self, duration};
 use flowlens_core::analysis::Report;
+use flowlens_core::hunt::Hunt;
+use flowlens_core::time::{format_rfc3339, format_time_of_day};
 
 /// Sources listed without `--all`.
 pub const SOURCES_SHOWN: usize = 20;
@@ -15,7 +17,6 @@ const SESSIONS_SHOWN: usize = 10;
 const RANKING_SHOWN: usize = 10;
 /// SKIPDATA gaps listed.
 const GAPS_SHOWN: usize = 5;
-use flowlens_core::time::{format_rfc3339, format_time_of_day};
 
 fn time(t: Option<u32>) -> String {
     t.map_or_else(|| "-".to_string(), |t| format_rfc3339(i64::from(t)))
@@ -250,6 +251,28 @@ pub fn write_report(
     write_ranking(out, r)
 }
 
+/// The hunt's top findings, for the analysis text.
+fn write_findings(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    if r.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nFindings over the whole data (top 5 of {}; flowlens hunt lists them all):",
+        r.findings.len()
+    )?;
+    for f in r.findings.iter().take(5) {
+        writeln!(
+            out,
+            "  {:<6} {:<15} {}",
+            f.severity.as_str().to_uppercase(),
+            f.kind.label(),
+            f.summary
+        )?;
+    }
+    Ok(())
+}
+
 fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
     writeln!(
         out,
@@ -269,6 +292,7 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
             geo_suffix(x.geo.as_ref())
         )?;
     }
+    write_findings(out, r)?;
     if let Some(db) = &r.geo_database {
         let names: Vec<String> = db
             .packages
@@ -277,6 +301,75 @@ fn write_ranking(out: &mut impl Write, r: &Report) -> io::Result<()> {
             .collect();
         writeln!(out, "\nCountry and AS from {}.", names.join(", "))?;
         writeln!(out, "{}", db.attribution)?;
+    }
+    Ok(())
+}
+
+/// Writes a hunt as text that fits a screen: a line per kind with its counts, then the
+/// `top` highest-ranked findings, then what the data could not show.
+pub fn write_hunt(out: &mut impl Write, h: &Hunt, top: usize) -> io::Result<()> {
+    let i = &h.input;
+    writeln!(
+        out,
+        "Hunted {} records ({} sessions, {}-second windows{}) from {} to {}.",
+        units::int(i.records),
+        units::int(i.sessions),
+        i.window_secs,
+        if i.records_with_tcp_flags > 0 {
+            ", with tcp-flags"
+        } else {
+            ", no tcp-flags"
+        },
+        time(Some(i.from)),
+        time(Some(i.to))
+    )?;
+    let found: Vec<String> = h
+        .totals
+        .iter()
+        .filter(|t| t.total > 0)
+        .map(|t| {
+            format!(
+                "{} {}{}",
+                units::int(t.total),
+                t.kind.label(),
+                if t.high + t.medium > 0 {
+                    format!(" ({} high, {} medium)", t.high, t.medium)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    if found.is_empty() {
+        writeln!(out, "\nNo findings.")?;
+    } else {
+        writeln!(out, "\nFound: {}.", found.join(", "))?;
+    }
+    for (n, f) in h.findings.iter().take(top).enumerate() {
+        writeln!(
+            out,
+            "\n{:>2}. {:<6} {:<15} {}",
+            n + 1,
+            f.severity.as_str().to_uppercase(),
+            f.kind.label(),
+            format_rfc3339(i64::from(f.first))
+        )?;
+        writeln!(out, "    {}", f.summary)?;
+    }
+    let total = h.found() as usize;
+    if total > top.min(h.findings.len()) {
+        writeln!(
+            out,
+            "\n… and {} more (flowlens hunt --json lists up to {} of each kind).",
+            units::int((total - top.min(h.findings.len())) as u64),
+            h.totals.iter().map(|t| t.listed).max().unwrap_or(0)
+        )?;
+    }
+    if !h.limits.is_empty() {
+        writeln!(out, "\nWhat these records cannot show:")?;
+        for l in &h.limits {
+            writeln!(out, "  - {l}")?;
+        }
     }
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! - [`geo`]: the offline address table (country and autonomous system);
 //! - [`charts`] and [`export`]: the timeline and histogram for any plotters backend,
 //!   the Markdown summary and the CSV exports;
+//! - [`hunt`]: the whole incident — scans, brute force, first success, exfiltration,
+//!   long connections, role inversions and beacons — as ranked findings with evidence;
 //! - [`example`]: the honeypot week, generated;
 //! - [`time`] and [`units`]: times and numbers in words for people (leaves: every
 //!   layer may use them).
@@ -20,5 +22,6 @@ pub mod example;
 pub mod export;
 pub mod flow;
 pub mod geo;
+pub mod hunt;
 pub mod time;
 pub mod units;

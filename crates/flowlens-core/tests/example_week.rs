@@ -18,7 +18,7 @@ const SUSPECT: &str = "201.48.16.81";
 fn week() -> (Dataset, Vec<f64>) {
     let mut dataset = Dataset::default();
     let mut baseline = Vec::new();
-    generate(&ExampleOptions { scale: 1, seed: 1 }, |file| {
+    generate(&ExampleOptions::default(), |file| {
         let text = String::from_utf8(file.text.clone()).unwrap();
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split(' ').collect();

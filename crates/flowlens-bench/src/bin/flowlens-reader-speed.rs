@@ -51,7 +51,11 @@ impl Corpus {
     fn example(scale: u32, seed: u64) -> Corpus {
         let mut files = Vec::new();
         flowlens_core::example::generate(
-            &flowlens_core::example::ExampleOptions { scale, seed },
+            &flowlens_core::example::ExampleOptions {
+                scale,
+                seed,
+                ..Default::default()
+            },
             |f| files.push((f.path, f.text)),
         );
         Corpus { files }
@@ -258,7 +262,11 @@ fn main() {
         let mut written = 0usize;
         let mut failed = None;
         flowlens_core::example::generate(
-            &flowlens_core::example::ExampleOptions { scale, seed: 7 },
+            &flowlens_core::example::ExampleOptions {
+                scale,
+                seed: 7,
+                ..Default::default()
+            },
             |f| {
                 let path = std::path::Path::new(&dir).join(&f.path);
                 let result = path

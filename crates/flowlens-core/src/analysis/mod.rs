@@ -11,6 +11,7 @@ pub mod report;
 pub mod sources;
 pub mod span;
 pub mod sql;
+pub mod sql_findings;
 pub mod stats;
 /// Numbers for people, kept at the crate root (the reader words numbers too); here as
 /// before for the analysis and its edges.

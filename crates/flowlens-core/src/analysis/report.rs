@@ -154,6 +154,10 @@ pub struct Report {
     /// The address table that answered the `geo` fields (packages, versions,
     /// attribution); `null` when none was used ([`crate::geo::annotate`]).
     pub geo_database: Option<crate::geo::GeoDatabase>,
+    /// The hunt's findings over the whole data, ranked ([`crate::hunt::hunt`]). They do
+    /// not depend on the range, so [`analyze`] leaves them empty and the caller fills
+    /// them once per data set (the CLI's `analyze` does).
+    pub findings: Vec<crate::hunt::Finding>,
 }
 
 /// Runs every analysis for `query`.
@@ -267,6 +271,7 @@ pub fn analyze_prepared(
         verdict,
         ranking,
         geo_database: None,
+        findings: Vec::new(),
     }
 }
 

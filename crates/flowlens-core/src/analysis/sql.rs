@@ -70,7 +70,7 @@ impl Engine {
     }
 
     /// The table (or view) the queries read.
-    fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             Engine::Athena => "vpc_flow_logs",
             Engine::Dremio => "flowlens.flow_logs",
@@ -79,7 +79,7 @@ impl Engine {
     }
 
     /// The `q` quantile of `expr` as an aggregate.
-    fn quantile(self, expr: &str, q: &str) -> String {
+    pub(crate) fn quantile(self, expr: &str, q: &str) -> String {
         match self {
             Engine::Athena => format!("approx_percentile({expr}, {q})"),
             Engine::Dremio => format!("PERCENTILE_CONT({q}) WITHIN GROUP (ORDER BY {expr})"),
@@ -159,13 +159,13 @@ pub struct Statement {
 }
 
 /// An SQL string literal.
-fn text_literal(text: &str) -> String {
+pub(crate) fn text_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The condition that a record is a flow (the same as `FlowTable::is_flow`). Athena reads
 /// `-` as text in string columns, the others as NULL: both are excluded.
-const FLOW: &str = "coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' \
+pub(crate) const FLOW: &str = "coalesce(srcaddr, '-') <> '-' AND coalesce(dstaddr, '-') <> '-' \
 AND coalesce(log_status, '') NOT IN ('NODATA', 'SKIPDATA')";
 
 /// The range condition on `"start"` (`TRUE` for the whole data set).
@@ -274,7 +274,7 @@ pub fn statements(engine: Engine, p: &SqlParams) -> Vec<Statement> {
 }
 
 /// The statement that makes the table the queries read.
-fn setup(engine: Engine, p: &SqlParams) -> String {
+pub(crate) fn setup(engine: Engine, p: &SqlParams) -> String {
     match engine {
         // The DDL of the AWS documentation ("Create a table for VPC flow logs"), for
         // logs in the default format.

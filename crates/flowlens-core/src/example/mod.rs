@@ -22,9 +22,20 @@
 //!
 //! The baseline numbers are exact by construction: the week is drawn twice from the
 //! same streams — once to measure the raw background responses, once to write them
-//! after an affine correction that puts their sample mean and σ on the targets.
+//! after an affine correction that puts the sample mean and σ of every port-3306 flow
+//! not to the suspect (the background's and the few fixed ones of the [`story`]) on the
+//! targets.
+//!
+//! Around the suspect the week tells the whole incident ([`story`]): a neighbour of the
+//! suspect scans the database and guesses MySQL passwords before the suspect logs in;
+//! after the dump the database downloads a tool, beacons to a C2 host and keeps a
+//! reverse shell open. [`ExampleOptions::incident`] `false` leaves all of it out (the
+//! background alone, for false-alarm tests). The knobs of [`ExampleOptions`] also make
+//! the large weeks of load tests: millions of distinct scanner addresses, a month.
 
+pub mod incident;
 mod rng;
+pub mod story;
 mod traffic;
 
 use std::io::Write;
@@ -32,7 +43,7 @@ use std::io::Write;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use traffic::{Record, Status, Volume, Week, WINDOW_COUNT};
+use traffic::{Record, Status, Volume, Week, DATABASE_IP, SUSPECT_IP};
 
 /// The suspect's public address (placed in Brazil by the investigation).
 pub const SUSPECT: &str = "201.48.16.81";
@@ -78,6 +89,15 @@ pub const BASELINE_MEAN_BYTES: f64 = 5614.02;
 /// Sample standard deviation of the baseline.
 pub const BASELINE_STD_DEV_BYTES: f64 = 712.74;
 
+/// Where the internet scanners' addresses come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scanners {
+    /// A pool of this many addresses, each event picking one (the default: 180).
+    Pool(u32),
+    /// A new address for every event.
+    Unique,
+}
+
 /// How to generate the week.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExampleOptions {
@@ -87,11 +107,35 @@ pub struct ExampleOptions {
     pub scale: u32,
     /// Seeds the background; the suspect's records are the same for every seed.
     pub seed: u64,
+    /// True (the default): the suspect and the rest of the [`story`]. False: the
+    /// background alone.
+    pub incident: bool,
+    /// The scanners' addresses.
+    pub scanners: Scanners,
+    /// Scanner events per 10-minute window (±25 %); `None`: 1–4 per scale unit. An
+    /// event is a MySQL login attempt (2 records) or a rejected probe (1).
+    pub scanner_events: Option<u32>,
+    /// Days (≥ 1) from 2020-09-16; the working week repeats.
+    pub days: u32,
 }
 
 impl Default for ExampleOptions {
     fn default() -> Self {
-        ExampleOptions { scale: 1, seed: 1 }
+        ExampleOptions {
+            scale: 1,
+            seed: 1,
+            incident: true,
+            scanners: Scanners::Pool(traffic::SCANNER_COUNT),
+            scanner_events: None,
+            days: DAYS as u32,
+        }
+    }
+}
+
+impl ExampleOptions {
+    /// How many files [`generate`] makes: 144 ten-minute windows a day.
+    pub fn file_count(&self) -> usize {
+        self.days.max(1) as usize * WINDOWS_PER_DAY
     }
 }
 
@@ -111,12 +155,14 @@ pub struct ExampleFile {
 /// only one window's records (and the developer sessions running across it) are
 /// held at a time. Same options ⇒ byte-identical files, on every platform.
 pub fn generate(options: &ExampleOptions, mut sink: impl FnMut(ExampleFile)) {
-    let week = Week::new(options.scale, options.seed);
+    let week = Week::new(options);
     let mut moments = Moments::default();
     week.for_each_window(|_, records| {
         for record in records.iter() {
-            if let Volume::Baseline { z, .. } = record.volume {
-                moments.add(z);
+            match record.volume {
+                Volume::Baseline { z, .. } => moments.add(z),
+                Volume::Fixed { bytes, .. } if in_baseline(record) => moments.add_fixed(bytes),
+                Volume::Fixed { .. } => {}
             }
         }
     });
@@ -137,9 +183,19 @@ pub fn generate(options: &ExampleOptions, mut sink: impl FnMut(ExampleFile)) {
     });
 }
 
-/// How many files [`generate`] makes: 7 days × 144 ten-minute windows = 1008.
+/// How many files [`generate`] makes for the default week: 7 days × 144 ten-minute
+/// windows = 1008 ([`ExampleOptions::file_count`] for others).
 pub fn file_count() -> usize {
-    WINDOW_COUNT
+    ExampleOptions::default().file_count()
+}
+
+/// True for a record the verdict's baseline counts: a flow from port 3306 not to the
+/// suspect.
+fn in_baseline(record: &Record) -> bool {
+    record.srcaddr == DATABASE_IP
+        && record.srcport == DATABASE_PORT
+        && record.dstaddr != SUSPECT_IP
+        && matches!(record.status, Status::Accept | Status::Reject)
 }
 
 /// The S3 key of the file of window `window` (0 = 2020-09-16T00:00Z).
@@ -168,12 +224,17 @@ pub fn gzip(text: &[u8]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// Sums of the raw background responses (standard units).
+/// Sums of the raw background responses (standard units), and of the fixed byte
+/// counts that share their baseline.
 #[derive(Debug, Default)]
 struct Moments {
     count: u64,
     sum: f64,
     sum_sq: f64,
+    fixed_count: u64,
+    fixed_sum: f64,
+    /// Σ (bytes − target mean)².
+    fixed_sq_dev: f64,
 }
 
 impl Moments {
@@ -182,13 +243,26 @@ impl Moments {
         self.sum += z;
         self.sum_sq += z * z;
     }
+
+    fn add_fixed(&mut self, bytes: u64) {
+        let b = bytes as f64;
+        self.fixed_count += 1;
+        self.fixed_sum += b;
+        self.fixed_sq_dev += (b - BASELINE_MEAN_BYTES) * (b - BASELINE_MEAN_BYTES);
+    }
 }
 
-/// The affine map from raw `z` to bytes that gives the week's background responses
-/// exactly the target sample mean and standard deviation.
+/// The affine map from raw `z` to bytes that gives the baseline — the background
+/// responses with the fixed byte counts beside them — exactly the target sample mean
+/// and standard deviation.
+///
+/// With n responses `mean + b·(z − z̄)` and m fixed counts F (N = n + m): the mean is
+/// the target μ when `mean = (N·μ − ΣF) / n`; the sample variance is the target s² when
+/// `b² = ((N − 1)·s² − Σ(F − μ)² − n·(mean − μ)²) / Σ(z − z̄)²`.
 #[derive(Debug)]
 struct Calibration {
     mean_z: f64,
+    mean_bytes: f64,
     bytes_per_z: f64,
 }
 
@@ -197,25 +271,33 @@ impl Calibration {
         if moments.count < 2 {
             return Calibration {
                 mean_z: 0.0,
+                mean_bytes: BASELINE_MEAN_BYTES,
                 bytes_per_z: BASELINE_STD_DEV_BYTES,
             };
         }
         let n = moments.count as f64;
+        let total = n + moments.fixed_count as f64;
         let mean_z = moments.sum / n;
-        let variance = (moments.sum_sq - n * mean_z * mean_z) / (n - 1.0);
-        let bytes_per_z = if variance > 0.0 {
-            BASELINE_STD_DEV_BYTES / variance.sqrt()
+        let mean_bytes = (total * BASELINE_MEAN_BYTES - moments.fixed_sum) / n;
+        let szz = moments.sum_sq - n * mean_z * mean_z;
+        let shift = mean_bytes - BASELINE_MEAN_BYTES;
+        let target = (total - 1.0) * BASELINE_STD_DEV_BYTES * BASELINE_STD_DEV_BYTES
+            - moments.fixed_sq_dev
+            - n * shift * shift;
+        let bytes_per_z = if szz > 0.0 && target > 0.0 {
+            (target / szz).sqrt()
         } else {
             BASELINE_STD_DEV_BYTES
         };
         Calibration {
             mean_z,
+            mean_bytes,
             bytes_per_z,
         }
     }
 
     fn bytes(&self, z: f64) -> u64 {
-        let bytes = BASELINE_MEAN_BYTES + (z - self.mean_z) * self.bytes_per_z;
+        let bytes = self.mean_bytes + (z - self.mean_z) * self.bytes_per_z;
         bytes.round().max(1.0) as u64
     }
 }
@@ -427,12 +509,15 @@ mod tests {
             if src != DATABASE && dst != DATABASE {
                 problem(s, format!("not the database: {line}"));
             }
-            let client_port = if src == DATABASE { dstport } else { srcport };
-            if !(32_768..=60_999).contains(&client_port) {
+            // One side is a server port, the other a client's ephemeral port.
+            let (client_port, server_port) = (srcport.max(dstport), srcport.min(dstport));
+            if !(32_768..=60_999).contains(&client_port) || server_port >= 32_768 {
                 problem(s, format!("client port: {line}"));
             }
+            let story_host = src.starts_with("203.0.113.") || dst.starts_with("203.0.113.");
             match f[12] {
                 "ACCEPT" if srcport == 3306 || dstport == 3306 => {}
+                "ACCEPT" if story_host => {}
                 "REJECT" if src != DATABASE && dstport != 3306 => {}
                 _ => problem(s, format!("action: {line}")),
             }
@@ -596,7 +681,11 @@ mod tests {
         let week = default_week();
         let again = summarize(&ExampleOptions::default());
         assert_eq!(again.digest, week.digest);
-        let other = summarize(&ExampleOptions { scale: 1, seed: 2 });
+        let other = summarize(&ExampleOptions {
+            scale: 1,
+            seed: 2,
+            ..ExampleOptions::default()
+        });
         assert_ne!(other.digest, week.digest);
         assert_eq!(other.suspect_lines, week.suspect_lines);
         assert!(other.problems.is_empty(), "{:#?}", other.problems);
@@ -608,7 +697,11 @@ mod tests {
     #[test]
     fn scale_multiplies_background_only() {
         let week = default_week();
-        let double = summarize(&ExampleOptions { scale: 2, seed: 1 });
+        let double = summarize(&ExampleOptions {
+            scale: 2,
+            seed: 1,
+            ..ExampleOptions::default()
+        });
         let ratio = double.background_records as f64 / week.background_records as f64;
         assert!((1.8..=2.2).contains(&ratio), "ratio {ratio}");
         assert_eq!(double.suspect_lines, week.suspect_lines);
@@ -617,7 +710,12 @@ mod tests {
         assert!(double.problems.is_empty(), "{:#?}", double.problems);
         // Scale 0 is read as 1.
         assert_eq!(
-            summarize(&ExampleOptions { scale: 0, seed: 1 }).digest,
+            summarize(&ExampleOptions {
+                scale: 0,
+                seed: 1,
+                ..ExampleOptions::default()
+            })
+            .digest,
             week.digest
         );
     }

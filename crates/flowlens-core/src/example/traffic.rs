@@ -9,9 +9,10 @@
 //! with identical results.
 
 use super::rng::{derive, Rng};
+use super::story::story_records;
 use super::{
-    BURST_BYTES, BURST_START_SECS, DATABASE_PORT, DAYS, START_SECS, SUSPECT_FIRST_START_SECS,
-    SUSPECT_LAST_END_SECS, WINDOWS_PER_DAY, WINDOW_SECS,
+    ExampleOptions, Scanners, BURST_BYTES, BURST_START_SECS, DATABASE_PORT, START_SECS,
+    SUSPECT_FIRST_START_SECS, SUSPECT_LAST_END_SECS, WINDOWS_PER_DAY, WINDOW_SECS,
 };
 
 /// 172.30.2.47, [`super::DATABASE`].
@@ -26,7 +27,6 @@ pub(crate) const DEVELOPER_IPS: [u32; 3] = [
 pub(crate) const SUSPECT_IP: u32 = u32::from_be_bytes([201, 48, 16, 81]);
 
 /// Total windows of the week.
-pub(crate) const WINDOW_COUNT: usize = DAYS * WINDOWS_PER_DAY;
 /// The window (index from the week's start) at 2020-09-16T02:00Z: the developers'
 /// night session and the suspect's arrival; no scanner shows up in it.
 pub(crate) const NIGHT_WINDOW: usize = 12;
@@ -49,8 +49,8 @@ const DEVELOPER_CONNECTIONS_PER_SEC: f64 = 1.85;
 /// Working hours (UTC) in which the daytime sessions fall: 13:00–22:00, i.e. 9–18
 /// in the developers' US east coast time.
 const WORK_HOURS_SECS: (u32, u32) = (13 * 3600, 22 * 3600);
-/// Which days (Wed 16 … Tue 22) each developer works.
-const WORKDAYS: [[bool; DAYS]; 3] = [
+/// Which days (Wed 16 … Tue 22, then again week after week) each developer works.
+const WORKDAYS: [[bool; 7]; 3] = [
     [true, true, true, true, false, true, true],
     [true, true, true, false, false, true, true],
     [true, true, false, false, false, true, true],
@@ -62,8 +62,8 @@ pub(crate) const TRUNCATION: f64 = 2.8;
 const PROBED_PORTS: [u16; 12] = [
     22, 23, 80, 443, 445, 1433, 3389, 5432, 5900, 6379, 8080, 27017,
 ];
-/// How many distinct scanner addresses roam the week.
-const SCANNER_COUNT: u32 = 180;
+/// How many distinct scanner addresses roam the week by default.
+pub(crate) const SCANNER_COUNT: u32 = 180;
 /// Never used (the pool is never empty); keeps `pick` total.
 const FALLBACK_SCANNER_IP: u32 = u32::from_be_bytes([45, 155, 205, 233]);
 /// Labels of the independent random streams.
@@ -111,7 +111,7 @@ pub(crate) fn window_start_secs(window: usize) -> u32 {
 }
 
 /// Start of the window holding `secs` (not before the week's start).
-fn window_start_of(secs: u32) -> u32 {
+pub(crate) fn window_start_of(secs: u32) -> u32 {
     let offset = secs.saturating_sub(START_SECS);
     START_SECS + offset - offset % WINDOW_SECS
 }
@@ -131,19 +131,41 @@ struct Session {
 pub(crate) struct Week {
     scale: u32,
     seed: u64,
+    windows: usize,
     sessions: Vec<Session>,
+    /// The scanners' addresses; empty when every event has its own.
     scanners: Vec<u32>,
+    /// Scanner events per window (`None`: 1–4 per scale unit).
+    scanner_events: Option<u32>,
+    /// The suspect's records and the rest of the incident (empty without it).
     suspect: Vec<Record>,
 }
 
 impl Week {
-    pub(crate) fn new(scale: u32, seed: u64) -> Self {
+    pub(crate) fn new(options: &ExampleOptions) -> Self {
+        let seed = options.seed;
+        let days = options.days.max(1) as usize;
+        let (suspect, scanners) = (
+            if options.incident {
+                let mut records = suspect_records();
+                records.extend(story_records());
+                records
+            } else {
+                Vec::new()
+            },
+            match options.scanners {
+                Scanners::Pool(n) => scanner_pool(seed, n.max(1)),
+                Scanners::Unique => Vec::new(),
+            },
+        );
         Week {
-            scale: scale.max(1),
+            scale: options.scale.max(1),
             seed,
-            sessions: plan_sessions(seed),
-            scanners: scanner_pool(seed),
-            suspect: suspect_records(),
+            windows: days * WINDOWS_PER_DAY,
+            sessions: plan_sessions(seed, days),
+            scanners,
+            scanner_events: options.scanner_events,
+            suspect,
         }
     }
 
@@ -153,7 +175,7 @@ impl Week {
         let mut active: Vec<Vec<Record>> = Vec::new();
         let mut next_session = 0;
         let mut records = Vec::new();
-        for window in 0..WINDOW_COUNT {
+        for window in 0..self.windows {
             records.clear();
             let start_secs = window_start_secs(window);
             let end_secs = start_secs + WINDOW_SECS;
@@ -200,9 +222,19 @@ impl Week {
         let window_start = window_start_secs(window);
         let window_last = window_start + WINDOW_SECS - 1;
         // 1–4 events per window and scale unit: never an empty window.
-        let events: u32 = (0..self.scale).map(|_| rng.range(1, 4)).sum();
-        for _ in 0..events {
-            let scanner = pick(&mut rng, &self.scanners).unwrap_or(FALLBACK_SCANNER_IP);
+        let events: u32 = match self.scanner_events {
+            None => (0..self.scale).map(|_| rng.range(1, 4)).sum(),
+            Some(n) => rng.range(n - n / 4, n + n / 4),
+        };
+        for event in 0..events {
+            let scanner = if self.scanners.is_empty() {
+                match unique_scanner(window, event) {
+                    Some(addr) => addr,
+                    None => continue,
+                }
+            } else {
+                pick(&mut rng, &self.scanners).unwrap_or(FALLBACK_SCANNER_IP)
+            };
             let srcport = ephemeral_port(&mut rng);
             let start = window_start + rng.below(WINDOW_SECS - 10);
             if rng.chance(0.55) {
@@ -292,7 +324,7 @@ impl Session {
 /// The developers' sessions of the week, sorted by start: on each working day 5–9
 /// sessions of 2–9 minutes in working hours, and on the first night one session each
 /// in the 02:00–02:10 window (a late deployment).
-fn plan_sessions(seed: u64) -> Vec<Session> {
+fn plan_sessions(seed: u64, days: usize) -> Vec<Session> {
     let mut rng = Rng::new(derive(seed, STREAM_SESSIONS));
     let mut sessions = Vec::new();
     let night_start = window_start_secs(NIGHT_WINDOW);
@@ -307,10 +339,10 @@ fn plan_sessions(seed: u64) -> Vec<Session> {
             intensity: 0.5 + rng.unit(),
         });
     }
-    for day in 0..DAYS {
+    for day in 0..days {
         let day_start = START_SECS + (day as u32) * 86_400;
         for (developer, workdays) in WORKDAYS.iter().enumerate() {
-            if !workdays.get(day).copied().unwrap_or(false) {
+            if !workdays.get(day % 7).copied().unwrap_or(false) {
                 continue;
             }
             let count = rng.range(5, 9);
@@ -333,22 +365,44 @@ fn plan_sessions(seed: u64) -> Vec<Session> {
     sessions
 }
 
-/// Public IPv4 addresses of scanners, none in the suspect's 201.48.0.0/16.
-fn scanner_pool(seed: u64) -> Vec<u32> {
+/// `count` public IPv4 addresses of scanners, none in the suspect's 201.48.0.0/16.
+fn scanner_pool(seed: u64, count: u32) -> Vec<u32> {
     let mut rng = Rng::new(derive(seed, STREAM_SCANNER_POOL));
-    let mut pool = Vec::new();
-    while pool.len() < SCANNER_COUNT as usize {
+    let mut pool = Vec::with_capacity(count as usize);
+    let mut seen = std::collections::HashSet::with_capacity(count as usize);
+    while pool.len() < count as usize {
         let addr = (rng.next_u64() >> 32) as u32;
-        if is_public(addr) && addr >> 16 != SUSPECT_IP >> 16 && !pool.contains(&addr) {
+        if is_public(addr) && addr >> 16 != SUSPECT_IP >> 16 && seen.insert(addr) {
             pool.push(addr);
         }
     }
     pool
 }
 
+/// The address of scanner event `event` of window `window` when every event has its
+/// own: a bijection of the event's index (so no two events share an address while
+/// windows < 8,192, 56 days, and events < 65,536 a window), redrawn up to seven times
+/// until public and outside the suspect's /16 (none left: the event is skipped, about
+/// once in four million).
+fn unique_scanner(window: usize, event: u32) -> Option<u32> {
+    let index = (window as u32 & 0x1fff) << 16 | (event & 0xffff);
+    (0u32..8)
+        .map(|k| permute32(index | k << 29))
+        .find(|&addr| is_public(addr) && addr >> 16 != SUSPECT_IP >> 16)
+}
+
+/// An invertible mix of 32 bits (each step is a bijection: xor-shift, odd multiply).
+fn permute32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7feb_352d);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846c_a68b);
+    x ^ (x >> 16)
+}
+
 /// False for private, shared, loopback, link-local, documentation, benchmark,
 /// multicast and reserved IPv4 ranges.
-fn is_public(addr: u32) -> bool {
+pub(crate) fn is_public(addr: u32) -> bool {
     const NOT_PUBLIC: [(u32, u32); 13] = [
         (0x0000_0000, 8),  // 0.0.0.0/8
         (0x0a00_0000, 8),  // 10.0.0.0/8
@@ -428,7 +482,29 @@ fn suspect_records() -> Vec<Record> {
 fn push_connection(
     out: &mut Vec<Record>,
     rng: &mut Rng,
+    client: (u32, u16),
+    span: (u32, u32),
+    request: impl FnMut(&mut Rng) -> Volume,
+    response: impl FnMut(&mut Rng) -> Volume,
+) {
+    push_conversation(
+        out,
+        rng,
+        client,
+        (DATABASE_IP, DATABASE_PORT),
+        span,
+        request,
+        response,
+    );
+}
+
+/// The two records (request client → server, response server → client) of each
+/// window a TCP connection spans between `span.0` and `span.1`, both accepted.
+pub(crate) fn push_conversation(
+    out: &mut Vec<Record>,
+    rng: &mut Rng,
     (client, client_port): (u32, u16),
+    (server, server_port): (u32, u16),
     (start, end): (u32, u32),
     mut request: impl FnMut(&mut Rng) -> Volume,
     mut response: impl FnMut(&mut Rng) -> Volume,
@@ -449,18 +525,18 @@ fn push_connection(
             start_secs: piece_start,
             end_secs: piece_end,
             srcaddr: client,
-            dstaddr: DATABASE_IP,
+            dstaddr: server,
             srcport: client_port,
-            dstport: DATABASE_PORT,
+            dstport: server_port,
             volume: request,
             status: Status::Accept,
         });
         out.push(Record {
             start_secs: piece_start,
             end_secs: piece_end,
-            srcaddr: DATABASE_IP,
+            srcaddr: server,
             dstaddr: client,
-            srcport: DATABASE_PORT,
+            srcport: server_port,
             dstport: client_port,
             volume: response,
             status: Status::Accept,
@@ -489,7 +565,7 @@ fn marker(start: u32, status: Status) -> Record {
     }
 }
 
-fn fixed(packets: u32, bytes: u32) -> Volume {
+pub(crate) fn fixed(packets: u32, bytes: u32) -> Volume {
     Volume::Fixed {
         packets: u64::from(packets),
         bytes: u64::from(bytes),
@@ -527,11 +603,11 @@ fn suspect_small_response(rng: &mut Rng) -> Volume {
     fixed(packets, bytes)
 }
 
-fn ephemeral_port(rng: &mut Rng) -> u16 {
+pub(crate) fn ephemeral_port(rng: &mut Rng) -> u16 {
     rng.range(EPHEMERAL_PORTS.0, EPHEMERAL_PORTS.1) as u16
 }
 
-fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> Option<T> {
+pub(crate) fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> Option<T> {
     items.get(rng.below(items.len() as u32) as usize).copied()
 }
 
@@ -565,9 +641,24 @@ mod tests {
     }
 
     #[test]
+    fn unique_scanners_never_repeat_and_are_public() {
+        let mut seen = std::collections::HashSet::new();
+        for window in [0usize, 1, 500, 1007] {
+            for event in 0..5000 {
+                let addr = unique_scanner(window, event).unwrap();
+                assert!(is_public(addr) && addr >> 16 != SUSPECT_IP >> 16);
+                assert!(seen.insert(addr), "{window} {event}");
+            }
+        }
+        // The default pool is the same as before the pool grew a size.
+        assert_eq!(scanner_pool(1, 180).len(), 180);
+        assert_eq!(scanner_pool(1, 5)[..], scanner_pool(1, 180)[..5]);
+    }
+
+    #[test]
     fn sessions_stay_in_their_hours() {
         for seed in [1, 2, 99] {
-            for session in plan_sessions(seed) {
+            for session in plan_sessions(seed, 7) {
                 let night = window_start_secs(NIGHT_WINDOW);
                 let day_secs = (session.start_secs - START_SECS) % 86_400;
                 let in_night =

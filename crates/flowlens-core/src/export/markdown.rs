@@ -10,6 +10,7 @@ use crate::analysis::units;
 use crate::analysis::verdict::Verdict;
 use crate::analysis::Report;
 use crate::charts;
+use crate::hunt::Finding;
 use crate::time::format_rfc3339;
 
 use super::{rfc3339_opt, svg_data_url};
@@ -150,6 +151,40 @@ pub fn summary(report: &Report, timeline: &[FlowPoint]) -> String {
     out
 }
 
+/// Findings listed in the summary at most.
+const FINDINGS_LISTED: usize = 20;
+
+/// The hunt's findings, most urgent first (nothing when there are none).
+fn write_findings(out: &mut String, findings: &[Finding]) -> std::fmt::Result {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Findings")?;
+    writeln!(out)?;
+    writeln!(out, "| Severity | Kind | First (UTC) | Source | What |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for f in findings.iter().take(FINDINGS_LISTED) {
+        writeln!(
+            out,
+            "| {} | {} | {} | `{}` | {} |",
+            f.severity.as_str(),
+            f.kind.label(),
+            format_rfc3339(i64::from(f.first)),
+            cell(&f.src),
+            cell(&literal(&f.summary))
+        )?;
+    }
+    if findings.len() > FINDINGS_LISTED {
+        writeln!(
+            out,
+            "\n… and {} more in the report's `findings`.",
+            units::int((findings.len() - FINDINGS_LISTED) as u64)
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
 fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::fmt::Result {
     match &r.suspect {
         Some(addr) => writeln!(out, "# flowlens summary: {addr}")?,
@@ -214,6 +249,7 @@ fn write_summary(out: &mut String, r: &Report, timeline: &[FlowPoint]) -> std::f
         )?;
     }
     writeln!(out)?;
+    write_findings(out, &r.findings)?;
 
     writeln!(out, "## Verdict")?;
     writeln!(out)?;

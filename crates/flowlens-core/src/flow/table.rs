@@ -499,6 +499,20 @@ impl FlowTable {
         col.get(row as u32)
     }
 
+    /// Text column `name` in its run-length form: `(first row, value)` pairs, rows
+    /// ascending, each value lasting until the next pair's row (`None` is missing; rows
+    /// before the first pair are missing too). `None` when no format had the column. For
+    /// readers that walk a whole column once, such as the hunt's `tcp-flags`: O(runs),
+    /// where [`FlowTable::text`] costs a search per row.
+    pub fn text_runs(&self, name: &str) -> Option<impl Iterator<Item = (u32, Option<&str>)> + '_> {
+        let (_, col) = self.text.iter().find(|(n, _)| n == name)?;
+        Some(
+            col.runs
+                .iter()
+                .map(move |&(first, id)| (first, col.values.get(id))),
+        )
+    }
+
     /// Names of the text columns, in the order first seen.
     pub fn text_column_names(&self) -> impl Iterator<Item = &str> {
         self.text.iter().map(|(n, _)| n.as_str())
