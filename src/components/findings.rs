@@ -51,6 +51,11 @@ fn drawn(findings: &[Finding]) -> Vec<&Finding> {
     }
 }
 
+/// Rows of the incident timeline (one per kind drawn, 1–8).
+fn incident_rows(drawn: &[&Finding]) -> usize {
+    flowlens_core::charts::incident::rows(drawn).len().max(1)
+}
+
 /// The incident's steps in the order they happened: the first drawn finding of each
 /// kind.
 fn steps<'a>(drawn: &[&'a Finding]) -> Vec<&'a Finding> {
@@ -141,8 +146,10 @@ fn ready(props: &FindingsPanelProps, f: &Findings, canvas: &NodeRef) -> Html {
             for limit in hunt.limits.iter() { <p class="hint limit">{ limit }</p> }
             if !hunt.findings.is_empty() {
                 <figure class="incident">
-                    <canvas ref={canvas.clone()} class="chart incident-chart" role="img"
-                        style={format!("height: {}px", flowlens_core::charts::incident::height(&drawn))}
+                    // NOTE: the height by a class per row count (styles/main.css), not a
+                    // style attribute: the page's CSP refuses inline styles.
+                    <canvas ref={canvas.clone()} role="img"
+                        class={classes!("chart", "incident-chart", format!("rows-{}", incident_rows(&drawn)))}
                         aria-label={chart_label} data-testid="incident-chart"></canvas>
                     <figcaption>
                         <ol class="incident-steps" data-testid="incident-steps">
