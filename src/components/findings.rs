@@ -10,6 +10,7 @@
 use std::rc::Rc;
 
 use serde_json::Value;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -88,6 +89,10 @@ fn parties(f: &Finding) -> String {
 pub fn findings_panel(props: &FindingsPanelProps) -> Html {
     let canvas = use_node_ref();
     let window_width = use_window_width();
+    // The list is one stop of the Tab key (a roving tabindex): the arrow keys move
+    // between its Open buttons, so the controls after it stay a few presses away.
+    let focus_row = use_state(|| 0_usize);
+    let tbody = use_node_ref();
     {
         let canvas = canvas.clone();
         use_effect_with(
@@ -102,7 +107,7 @@ pub fn findings_panel(props: &FindingsPanelProps) -> Html {
         );
     }
     let body = match (&props.findings, props.state) {
-        (Some(f), "ready") => ready(props, f, &canvas),
+        (Some(f), "ready") => ready(props, f, &canvas, &List { focus_row, tbody }),
         _ => html! {
             <p class="lead" aria-live="polite">
                 { "Hunting the whole data set for scans, brute force, exfiltration, beacons and calls out…" }
@@ -117,7 +122,27 @@ pub fn findings_panel(props: &FindingsPanelProps) -> Html {
     }
 }
 
-fn ready(props: &FindingsPanelProps, f: &Findings, canvas: &NodeRef) -> Html {
+/// The ranked list's view state: which row's button takes the Tab stop, and the body
+/// whose buttons the arrow keys focus.
+struct List {
+    focus_row: UseStateHandle<usize>,
+    tbody: NodeRef,
+}
+
+/// The row the arrow key `key` moves to from `at`, among `rows` (`None`: not a key
+/// of the list).
+fn next_row(key: &str, at: usize, rows: usize) -> Option<usize> {
+    let last = rows.checked_sub(1)?;
+    match key {
+        "ArrowDown" => Some((at + 1).min(last)),
+        "ArrowUp" => Some(at.saturating_sub(1).min(last)),
+        "Home" => Some(0),
+        "End" => Some(last),
+        _ => None,
+    }
+}
+
+fn ready(props: &FindingsPanelProps, f: &Findings, canvas: &NodeRef, view: &List) -> Html {
     let hunt = &f.hunt;
     let count = |s: Severity| hunt.findings.iter().filter(|f| f.severity == s).count() as u64;
     let drawn = drawn(&hunt.findings);
@@ -163,7 +188,7 @@ fn ready(props: &FindingsPanelProps, f: &Findings, canvas: &NodeRef) -> Html {
                         </ol>
                     </figcaption>
                 </figure>
-                { list(props, hunt.findings.as_slice()) }
+                { list(props, hunt.findings.as_slice(), view) }
             }
             if let Some(finding) = props.opened.and_then(|i| hunt.findings.get(i)) {
                 { evidence(finding, &props.on_close) }
@@ -172,20 +197,49 @@ fn ready(props: &FindingsPanelProps, f: &Findings, canvas: &NodeRef) -> Html {
     }
 }
 
-fn list(props: &FindingsPanelProps, findings: &[Finding]) -> Html {
+fn list(props: &FindingsPanelProps, findings: &[Finding], view: &List) -> Html {
+    let shown = findings.len().min(MAX_ROWS);
+    let tab_row = (*view.focus_row).min(shown.saturating_sub(1));
+    let onkeydown = {
+        let focus_row = view.focus_row.clone();
+        let tbody = view.tbody.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let Some(row) = next_row(&event.key(), *focus_row, shown) else {
+                return;
+            };
+            event.prevent_default();
+            focus_row.set(row);
+            let button = tbody
+                .cast::<web_sys::Element>()
+                .and_then(|b| {
+                    b.query_selector(&format!("button[data-row=\"{row}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(button) = button {
+                let _ = button.focus();
+            }
+        })
+    };
     html! {
         <>
             <div class="table-scroll">
                 <table data-testid="findings-table">
+                    <caption class="visually-hidden">{ "Findings, most urgent first: Tab reaches the list, the arrow keys move between its Open buttons." }</caption>
                     <thead><tr>
                         <th class="num-h">{ "#" }</th><th>{ "Severity" }</th><th>{ "Kind" }</th>
                         <th>{ "First (UTC)" }</th><th>{ "Who" }</th><th>{ "What" }</th><th></th>
                     </tr></thead>
-                    <tbody>
+                    <tbody ref={view.tbody.clone()} onkeydown={onkeydown}>
                         for (i, f) in findings.iter().take(MAX_ROWS).enumerate() {
                             {{
                                 let open = props.opened == Some(i);
                                 let onclick = props.on_open.reform(move |_: MouseEvent| i);
+                                let onfocus = {
+                                    let focus_row = view.focus_row.clone();
+                                    Callback::from(move |_: FocusEvent| focus_row.set(i))
+                                };
                                 html! {
                                     <tr key={i} data-kind={f.kind.as_str()} data-src={f.src.clone()}
                                         data-first={f.first.to_string()} class={classes!(open.then_some("selected"))}>
@@ -196,6 +250,7 @@ fn list(props: &FindingsPanelProps, findings: &[Finding]) -> Html {
                                         <td class="addr">{ parties(f) }</td>
                                         <td class="summary-text">{ &f.summary }</td>
                                         <td><button type="button" class="open-finding" aria-pressed={open.to_string()}
+                                            data-row={i.to_string()} tabindex={if i == tab_row { "0" } else { "-1" }} onfocus={onfocus}
                                             aria-label={format!("Open finding {}: {} by {}", i + 1, f.kind.label(), f.src)}
                                             onclick={onclick}>{ "Open" }</button></td>
                                     </tr>
@@ -371,6 +426,18 @@ mod tests {
                 records_total: 0,
             },
         }
+    }
+
+    #[test]
+    fn the_arrow_keys_move_within_the_list() {
+        assert_eq!(next_row("ArrowDown", 0, 3), Some(1));
+        assert_eq!(next_row("ArrowDown", 2, 3), Some(2));
+        assert_eq!(next_row("ArrowUp", 0, 3), Some(0));
+        assert_eq!(next_row("ArrowUp", 2, 3), Some(1));
+        assert_eq!(next_row("Home", 2, 3), Some(0));
+        assert_eq!(next_row("End", 0, 3), Some(2));
+        assert_eq!(next_row("Enter", 0, 3), None);
+        assert_eq!(next_row("ArrowDown", 0, 0), None);
     }
 
     #[test]

@@ -132,9 +132,15 @@ async function main() {
     await test('example: a finding opens from the keyboard and the panels follow it', async () => {
       const index = exampleHunt.findings.findIndex((f) => f.kind === 'first_success');
       assert(index >= 0, 'the CLI found no first success');
-      const button = page.locator('[data-testid="findings-table"] tbody tr').nth(index).locator('button.open-finding');
-      await button.focus();
+      // One Tab stop for the list (the first row's button), the arrow keys within it.
+      const tabbable = await page.$$eval('button.open-finding', (bs) => bs.filter((b) => b.tabIndex === 0).map((b) => b.dataset.row));
+      assert(tabbable.length === 1 && tabbable[0] === '0', `buttons in the Tab order: ${tabbable.join(', ')}`);
+      await page.focus('button.open-finding[data-row="0"]');
+      for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset.row);
+      assert(focused === String(index), `focus on row ${focused}, wanted ${index}`);
       await page.keyboard.press('Enter');
+      const button = page.locator(`button.open-finding[data-row="${index}"]`);
       await waitAnalysis(page, { range: `window:${CASE_WINDOW}`, addr: SUSPECT });
       const evidence = await page.$eval('[data-testid="evidence"]', (e) => ({
         kind: e.dataset.kind,
