@@ -14,13 +14,15 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker};
 
+use super::parse::{ParseAnswer, ParseRequest};
 use crate::boot::WorkerCode;
+use crate::channel;
 
 /// Files a parse worker may have waiting (the one it reads and the next).
 pub const PER_WORKER: usize = 2;
@@ -103,27 +105,29 @@ impl Pool {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
                 Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                    let data = Array::from(&event.data());
-                    match data.get(0).as_string().as_deref() {
-                        Some("ready") => slot.ready.set(true),
-                        Some("panic") => fail(&slot, &inbox),
-                        _ => {}
+                    match channel::receive::<ParseAnswer>(&event) {
+                        Ok((ParseAnswer::Ready, _)) => slot.ready.set(true),
+                        Ok((ParseAnswer::Parsed { id }, bytes)) => {
+                            slot.waiting.borrow_mut().retain(|&w| w != id);
+                            slot.used.set(true);
+                            let outcome = match bytes.dyn_into::<ArrayBuffer>() {
+                                Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
+                                Err(_) => Outcome::Lost,
+                            };
+                            let mut inbox = inbox.borrow_mut();
+                            if !inbox.abandoned.remove(&id) {
+                                inbox.outcomes.insert(id, outcome);
+                            }
+                        }
+                        Ok((ParseAnswer::Panic { .. }, _)) => fail(&slot, &inbox),
+                        Err(err) => {
+                            web_sys::console::error_1(
+                                &format!("flowlens: a parse worker's message: {err}").into(),
+                            );
+                            fail(&slot, &inbox);
+                        }
                     }
-                    let Some(id) = data.get(0).as_f64().map(|id| id as u32) else {
-                        inbox.borrow_mut().wake();
-                        return;
-                    };
-                    slot.waiting.borrow_mut().retain(|&w| w != id);
-                    slot.used.set(true);
-                    let outcome = match data.get(2).dyn_into::<ArrayBuffer>() {
-                        Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
-                        Err(_) => Outcome::Lost,
-                    };
-                    let mut inbox = inbox.borrow_mut();
-                    if !inbox.abandoned.remove(&id) {
-                        inbox.outcomes.insert(id, outcome);
-                    }
-                    inbox.wake();
+                    inbox.borrow_mut().wake();
                 })
             };
             let on_error = {
@@ -190,15 +194,12 @@ impl Pool {
             .filter(|s| s.waiting.borrow().len() < PER_WORKER)
             .min_by_key(|s| s.waiting.borrow().len())?;
         let id = self.next_id.get();
-        let format = format.map_or(JsValue::NULL, JsValue::from);
-        let message = Array::of5(
-            &"parse".into(),
-            &JsValue::from(id),
-            file,
-            &name.into(),
-            &format,
-        );
-        slot.worker.post_message(&message).ok()?;
+        let request = ParseRequest::Parse {
+            id,
+            name: name.to_string(),
+            format: format.map(str::to_string),
+        };
+        channel::post(&slot.worker, &request, Some(file), None).ok()?;
         self.next_id.set(id.wrapping_add(1));
         slot.waiting.borrow_mut().push(id);
         Some(id)
