@@ -27,8 +27,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, Event, File, MessageEvent, Url, Worker};
+use web_sys::{File, Worker, WorkerOptions};
 
+use crate::blob_worker::{spawn_blob_worker, BlobWorker, ScriptUrl};
 use crate::channel;
 
 /// Files asked for ahead of the one being parsed.
@@ -40,82 +41,20 @@ const CHUNK_BYTES: u32 = 1 << 20;
 /// Chunks the inflater may have sent that the reading worker has not taken yet.
 const CREDITS: u32 = 6;
 
-/// The inflater's source; `@CHUNK@` and `@CREDITS@` are filled in from the constants.
-const SOURCE: &str = r#""use strict";
-const CHUNK = @CHUNK@;
-let credits = @CREDITS@, wake = null, busy = false;
-const queue = [], closed = new Set(), spare = [];
-const said = (err) => String((err && err.message) || err);
-const post = (value, extra = null, transfer = []) => self.postMessage([value, extra], transfer);
-self.onmessage = (event) => {
-  const [m, extra] = event.data;
-  if (m.kind === "open") {
-    queue.push([m.id, extra]);
-    if (!busy) run();
-  } else if (m.kind === "ack") {
-    credits++;
-    if (extra) spare.push(extra);
-    if (wake !== null) { const w = wake; wake = null; w(); }
-  } else if (m.kind === "close") {
-    closed.add(m.id);
-  }
-};
-async function run() {
-  busy = true;
-  while (queue.length > 0) {
-    const [id, file] = queue.shift();
-    if (!closed.has(id)) await inflate(id, file);
-    closed.delete(id);
-  }
-  busy = false;
-}
-async function send(id, buffer, n) {
-  while (credits === 0) await new Promise((resolve) => { wake = resolve; });
-  credits--;
-  post({ kind: "chunk", id, length: n }, buffer, [buffer]);
-}
-async function inflate(id, file) {
-  let reader;
-  try {
-    const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-    if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-      reader = file.stream().getReader();
-      post({ kind: "plain", id });
-    } else {
-      reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-    }
-  } catch (err) {
-    post({ kind: "unavailable", id, message: said(err) });
-    return;
-  }
-  let buf = null, n = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (closed.has(id)) { reader.cancel().catch(() => {}); return; }
-      if (done) break;
-      let at = 0;
-      while (at < value.length) {
-        if (buf === null) { buf = spare.length > 0 ? new Uint8Array(spare.pop()) : new Uint8Array(CHUNK); n = 0; }
-        const take = Math.min(CHUNK - n, value.length - at);
-        buf.set(value.subarray(at, at + take), n);
-        n += take;
-        at += take;
-        if (n === CHUNK) { await send(id, buf.buffer, n); buf = null; }
-      }
-    }
-    if (buf !== null && n > 0) await send(id, buf.buffer, n);
-    post({ kind: "end", id });
-  } catch (err) {
-    post({ kind: "failed", id, message: said(err) });
-  }
-}
-"#;
+/// The inflater's script (a classic worker's).
+const SOURCE: &str = include_str!("inflate.js");
 
 /// A message from the reading worker to the inflater.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InflateRequest {
+    /// The first message: the inflater's settings.
+    Start {
+        /// Bytes of text per chunk ([`CHUNK_BYTES`]).
+        chunk_bytes: u32,
+        /// Chunks it may send that were not taken yet ([`CREDITS`]).
+        credits: u32,
+    },
     /// Open the `File` posted beside this message and send its text.
     Open {
         /// The reading worker's id for the file, in every answer about it.
@@ -216,35 +155,31 @@ impl Inbox {
 
 /// A running inflater; dropping it stops the worker.
 pub struct Inflater {
-    worker: Worker,
-    url: String,
+    worker: BlobWorker,
     inbox: Rc<RefCell<Inbox>>,
     /// Set when the inflater failed (to start, or later): it takes no more files.
     broken: Rc<Cell<bool>>,
     next_id: Cell<u32>,
-    _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_error: Closure<dyn Fn(Event)>,
 }
 
 impl Inflater {
     /// Starts the inflater; `None` when this browser cannot start a worker from here:
     /// the reading worker then decompresses itself.
     pub fn spawn() -> Option<Inflater> {
-        let url = source_url().ok()?;
-        let worker = match Worker::new(&url) {
-            Ok(worker) => worker,
-            Err(_) => {
-                let _ = Url::revoke_object_url(&url);
-                return None;
-            }
+        let script = ScriptUrl::new(SOURCE).ok()?;
+        let mut worker = spawn_blob_worker(&script, &WorkerOptions::new()).ok()?;
+        let start = InflateRequest::Start {
+            chunk_bytes: CHUNK_BYTES,
+            credits: CREDITS,
         };
+        channel::post(worker.worker(), &start, None, None).ok()?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let broken = Rc::new(Cell::new(false));
         let on_message = {
             let inbox = inbox.clone();
-            let worker = worker.clone();
-            Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                let (id, piece) = match channel::receive::<InflateAnswer>(&event) {
+            let worker = worker.worker().clone();
+            move |received: Result<(InflateAnswer, JsValue), String>| {
+                let (id, piece) = match received {
                     Ok((InflateAnswer::Chunk { id, length }, bytes)) => {
                         let piece = match bytes.dyn_into::<ArrayBuffer>() {
                             Ok(buffer) if length <= buffer.byte_length() => Piece::Chunk(
@@ -276,32 +211,26 @@ impl Inflater {
                     }
                 }
                 inbox.wake();
-            })
+            }
         };
         // The inflater failed to start or died: every file it had is read without it.
         let on_error = {
             let inbox = inbox.clone();
             let broken = broken.clone();
-            // An `Event`, not always an `ErrorEvent` (see `worker_error`).
-            Closure::<dyn Fn(Event)>::new(move |event: Event| {
-                event.prevent_default();
+            move |message: Option<String>| {
                 broken.set(true);
-                let message = super::reading::worker_error(&event);
+                let message = message.as_deref().unwrap_or("its code did not load");
                 inbox.borrow_mut().end_all(|| {
                     Piece::Failed(format!("the decompressing worker stopped: {message}"))
                 });
-            })
+            }
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.listen(on_message, on_error);
         Some(Inflater {
             worker,
-            url,
             inbox,
             broken,
             next_id: Cell::new(0),
-            _on_message: on_message,
-            _on_error: on_error,
         })
     }
 
@@ -316,7 +245,9 @@ impl Inflater {
         self.next_id.set(id.wrapping_add(1));
         let mut pieces = VecDeque::new();
         let open = InflateRequest::Open { id };
-        if self.broken.get() || channel::post(&self.worker, &open, Some(file), None).is_err() {
+        if self.broken.get()
+            || channel::post(self.worker.worker(), &open, Some(file), None).is_err()
+        {
             pieces.push_back(Piece::Unavailable);
         }
         self.inbox.borrow_mut().files.insert(id, pieces);
@@ -349,7 +280,7 @@ impl Inflater {
     pub fn take(&self, chunk: &Uint8Array, into: &mut Vec<u8>) {
         into.resize(chunk.length() as usize, 0);
         chunk.copy_to(into);
-        ack(&self.worker, chunk);
+        ack(self.worker.worker(), chunk);
     }
 
     /// Done with file `id`: the inflater stops working on it, and what it sent of it
@@ -362,11 +293,16 @@ impl Inflater {
         let finished = pieces.iter().any(|p| !matches!(p, Piece::Chunk(_)));
         for piece in pieces {
             if let Piece::Chunk(chunk) = piece {
-                ack(&self.worker, &chunk);
+                ack(self.worker.worker(), &chunk);
             }
         }
         if !finished {
-            let _ = channel::post(&self.worker, &InflateRequest::Close { id }, None, None);
+            let _ = channel::post(
+                self.worker.worker(),
+                &InflateRequest::Close { id },
+                None,
+                None,
+            );
         }
     }
 }
@@ -382,25 +318,9 @@ fn ack(worker: &Worker, chunk: &Uint8Array) {
 
 impl Drop for Inflater {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-        let _ = Url::revoke_object_url(&self.url);
-        // Whoever still waits reads without the inflater.
+        // The worker stops as it is dropped; whoever still waits reads without it.
         self.inbox.borrow_mut().end_all(|| Piece::Unavailable);
     }
-}
-
-/// A `blob:` URL of the inflater's source (a `blob:` worker inherits the reading
-/// worker's Content-Security-Policy, which allows `worker-src blob:`).
-fn source_url() -> Result<String, JsValue> {
-    let source = SOURCE
-        .replace("@CHUNK@", &CHUNK_BYTES.to_string())
-        .replace("@CREDITS@", &CREDITS.to_string());
-    let options = BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
-    Url::create_object_url_with_blob(&blob)
 }
 
 #[cfg(test)]
@@ -412,6 +332,13 @@ mod tests {
     #[test]
     fn every_message_round_trips_in_the_scripts_shape() {
         let requests = [
+            (
+                InflateRequest::Start {
+                    chunk_bytes: CHUNK_BYTES,
+                    credits: CREDITS,
+                },
+                r#"{"kind":"start","chunk_bytes":1048576,"credits":6}"#,
+            ),
             (InflateRequest::Open { id: 4 }, r#"{"kind":"open","id":4}"#),
             (InflateRequest::Ack, r#"{"kind":"ack"}"#),
             (

@@ -18,9 +18,10 @@ use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker};
+use web_sys::{DedicatedWorkerGlobalScope, File, Worker};
 
 use super::parse::{ParseAnswer, ParseRequest};
+use crate::blob_worker::{spawn_blob_worker, BlobWorker, ScriptUrl};
 use crate::boot::WorkerCode;
 use crate::channel;
 
@@ -66,36 +67,32 @@ impl Inbox {
     }
 }
 
-/// A parse worker's message and error handlers (kept alive with the pool).
-type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(Event)>);
-
 /// The running parse workers; dropping the pool stops them.
 pub struct Pool {
     slots: Vec<Rc<Slot>>,
-    url: String,
+    /// The workers themselves (stopped when dropped).
+    _workers: Vec<BlobWorker>,
     inbox: Rc<RefCell<Inbox>>,
     next_id: Cell<u32>,
-    _handlers: Vec<Handlers>,
 }
 
 impl Pool {
     /// Starts `count` parse workers from the worker's code as the page gave it (each
-    /// from a `blob:` URL, which inherits the reading worker's Content-Security-Policy,
-    /// the page's, as the reading worker does: see `crate::bridge`); `None` when none
-    /// can be started here.
+    /// from a `blob:` URL, as the reading worker was: see [`crate::blob_worker`]);
+    /// `None` when none can be started here.
     pub fn spawn(code: &WorkerCode, count: usize) -> Option<Pool> {
-        let url = code.blob_url("").ok()?;
+        let script = ScriptUrl::new(&code.script("")).ok()?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut slots = Vec::new();
-        let mut handlers = Vec::new();
+        let mut workers = Vec::new();
         for _ in 0..count {
             let options = code.options();
             options.set_name(super::parse::NAME);
-            let Ok(worker) = Worker::new_with_options(&url, &options) else {
+            let Ok(mut worker) = spawn_blob_worker(&script, &options) else {
                 break;
             };
             let slot = Rc::new(Slot {
-                worker,
+                worker: worker.worker().clone(),
                 ready: Cell::new(false),
                 broken: Cell::new(false),
                 waiting: RefCell::new(Vec::new()),
@@ -104,8 +101,8 @@ impl Pool {
             let on_message = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                    match channel::receive::<ParseAnswer>(&event) {
+                move |received: Result<(ParseAnswer, JsValue), String>| {
+                    match received {
                         Ok((ParseAnswer::Ready, _)) => slot.ready.set(true),
                         Ok((ParseAnswer::Parsed { id }, bytes)) => {
                             slot.waiting.borrow_mut().retain(|&w| w != id);
@@ -128,38 +125,31 @@ impl Pool {
                         }
                     }
                     inbox.borrow_mut().wake();
-                })
+                }
             };
             let on_error = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                // An `Event`, not always an `ErrorEvent` (see `worker_error`).
-                Closure::<dyn Fn(Event)>::new(move |event: Event| {
-                    event.prevent_default();
-                    let message = super::reading::worker_error(&event);
+                move |message: Option<String>| {
+                    let message = message.as_deref().unwrap_or("its code did not load");
                     web_sys::console::warn_1(
                         &format!("flowlens: a parse worker failed: {message}").into(),
                     );
                     fail(&slot, &inbox);
-                })
+                }
             };
-            slot.worker
-                .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            slot.worker
-                .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            worker.listen(on_message, on_error);
             slots.push(slot);
-            handlers.push((on_message, on_error));
+            workers.push(worker);
         }
         if slots.is_empty() {
-            let _ = Url::revoke_object_url(&url);
             return None;
         }
         Some(Pool {
             slots,
-            url,
+            _workers: workers,
             inbox,
             next_id: Cell::new(0),
-            _handlers: handlers,
         })
     }
 
@@ -261,12 +251,7 @@ fn fail(slot: &Slot, inbox: &RefCell<Inbox>) {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        for slot in &self.slots {
-            slot.worker.set_onmessage(None);
-            slot.worker.set_onerror(None);
-            slot.worker.terminate();
-        }
-        let _ = Url::revoke_object_url(&self.url);
+        // The workers stop as they are dropped; whoever waits goes on without them.
         self.inbox.borrow_mut().wake();
     }
 }
