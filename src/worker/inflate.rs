@@ -1,5 +1,9 @@
 //! The inflater: a second worker, plain JavaScript (no wasm), that opens the files and
 //! decompresses gzip with the browser's `DecompressionStream` while this worker parses.
+//! Its script is `inflate.js` beside this file (tested on its own by
+//! `inflate.test.mjs`), carried in the wasm (`include_str!`) and started from a `blob:`
+//! URL ([`crate::blob_worker`]), so it needs no file of its own on the site or in the
+//! single-file build. It is set up by [`InflateRequest::Start`], its first message.
 //!
 //! Decompressing took about a third of the reading worker's time; done in the inflater
 //! it runs on the other core. The reading worker asks for files a few ahead of the one
