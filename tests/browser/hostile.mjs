@@ -407,7 +407,7 @@ async function main() {
         }
       }
       await test('markup: the literal markup is in the diagnostics panel text', async () => {
-        // The problems, and the notes (a header-only file's, named with markup, is one).
+        // The problems and the notes (a file whose name is markup may hold no record).
         const text = await page.$$eval('[data-testid="diagnostics"], [data-testid="notes"]', (els) =>
           els.map((el) => el.textContent).join('\n'),
         );

@@ -265,9 +265,7 @@ async function checkCase(watch, cliReport, how, cliOutputs = null, expectedGeo =
       ]) {
         const got = await downloadText(page, testid);
         assert(got.name === name, `${testid}: file name ${got.name}`);
-        // NOTE: the page does not hunt yet, so the CLI's "## Findings" section (up to the
-        // next heading) is left out of the comparison until it does.
-        const want = key === 'md' ? cliOutputs[key].replace(/## Findings\n[\s\S]*?\n(?=## )/, '') : cliOutputs[key];
+        const want = cliOutputs[key];
         if (got.text !== want) {
           let at = 0;
           while (at < want.length && got.text[at] === want[at]) at++;
