@@ -6,7 +6,7 @@
 //! `account-id` or `interface-id` cost almost nothing. A missing value (`-`) stays
 //! missing: presence bits for numbers, [`AddrId::NONE`] for addresses, id 0 for text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, TryReserveError};
 
 use super::addr::{AddrId, AddrTable};
 
@@ -250,6 +250,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// How many rows a table built by appending files grows by at least: a quarter,
+/// rather than doubling, so that it peaks near 1.25× its final size.
+fn gentle_step(len: usize) -> usize {
+    len / 4
+}
+
 /// A record between two known addresses that is not NODATA or SKIPDATA (its `status`
 /// byte as [`FlowTable`] keeps it).
 #[inline(always)]
@@ -352,20 +358,41 @@ macro_rules! fixed_columns {
                 }
             }
 
-            fn reserve_exact(&mut self, additional: usize) {
-                $( self.$name.reserve_exact(additional); )*
+            /// Makes room for `additional` more rows in every column; an allocation
+            /// that fails is an error, not an abort (the rows are unchanged).
+            fn try_reserve_exact(&mut self, additional: usize) -> Result<(), TryReserveError> {
+                $( self.$name.try_reserve_exact(additional)?; )*
+                Ok(())
             }
 
-            /// Makes room for `additional` rows, growing by a quarter rather than
-            /// doubling: a data set built by appending files then peaks near 1.25×
-            /// its final size.
-            fn grow(&mut self, additional: usize) {
+            /// Makes room for `additional` rows, growing each column by `step(len)`
+            /// rows at least; fallible as [`Columns::try_reserve_exact`].
+            fn try_grow(
+                &mut self,
+                additional: usize,
+                step: impl Fn(usize) -> usize,
+            ) -> Result<(), TryReserveError> {
                 $(
                     if self.$name.capacity() - self.$name.len() < additional {
                         let len = self.$name.len();
-                        self.$name.reserve_exact(additional.max(len / 4));
+                        self.$name.try_reserve_exact(additional.max(step(len)))?;
                     }
                 )*
+                Ok(())
+            }
+
+            /// Bytes the columns would hold after [`Columns::try_grow`] for
+            /// `additional` rows by `step`.
+            fn bytes_after_grow(&self, additional: usize, step: impl Fn(usize) -> usize) -> usize {
+                0 $( + {
+                    let (len, capacity) = (self.$name.len(), self.$name.capacity());
+                    let rows = if capacity - len < additional {
+                        len + additional.max(step(len))
+                    } else {
+                        capacity
+                    };
+                    rows * <$ty as ColumnValue>::BYTES
+                } )*
             }
 
             fn shrink_to_fit(&mut self) {
@@ -446,7 +473,21 @@ impl FlowTable {
         self.cols.srcaddr.is_empty()
     }
 
-    /// Appends one record's core values; returns its row.
+    /// Appends one record's core values; returns its row. The columns grow as a
+    /// `Vec` does (doubling) but fallibly: when memory cannot be had, the record is
+    /// not added and the error says so (in WebAssembly an aborted allocation kills
+    /// the page).
+    pub fn try_push(&mut self, v: &CoreValues) -> Result<u32, TryReserveError> {
+        let row = self.len() as u32;
+        if self.cols.srcaddr.len() == self.cols.srcaddr.capacity() {
+            self.cols.try_grow(1, |len| len.max(64))?;
+        }
+        self.cols.push(v);
+        Ok(row)
+    }
+
+    /// [`FlowTable::try_push`] for tests and tools, where running out of memory may
+    /// abort.
     pub fn push(&mut self, v: &CoreValues) -> u32 {
         let row = self.len() as u32;
         self.cols.push(v);
@@ -686,8 +727,34 @@ impl FlowTable {
         }
     }
 
+    /// Makes room for appending `other` (its rows in every column, its addresses
+    /// in the address table), fallibly: on an error nothing was appended, and the
+    /// table is as it was but for spare capacity.
+    pub fn try_reserve_for(&mut self, other: &FlowTable) -> Result<(), TryReserveError> {
+        self.cols.try_grow(other.len(), gentle_step)?;
+        self.addrs.try_reserve_for(&other.addrs)
+    }
+
+    /// Bytes the table would hold once `other` is appended (an upper bound: every
+    /// address of `other` counted as new).
+    pub fn heap_bytes_after_append(&self, other: &FlowTable) -> usize {
+        let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum::<usize>()
+            + other
+                .text
+                .iter()
+                .map(|(_, c)| c.heap_bytes())
+                .sum::<usize>();
+        self.cols.bytes_after_grow(other.len(), gentle_step)
+            + self.addrs.heap_bytes_after_reserve_for(&other.addrs)
+            + text
+    }
+
     /// Appends all records of `other`, re-interning its addresses and text values.
+    /// Room is made first with [`FlowTable::try_reserve_for`]; when that fails, the
+    /// growth is left to the columns (which then abort as a `Vec` does).
     pub fn append(&mut self, other: &FlowTable) {
+        // On an error the columns below grow as they can.
+        let _ = self.try_reserve_for(other);
         let remap: Vec<AddrId> = (0..other.addrs.id_count())
             .map(|i| match other.addrs.get(AddrId(i as u32)) {
                 Some(addr) => self.addrs.intern(addr),
@@ -695,7 +762,6 @@ impl FlowTable {
             })
             .collect();
         let offset = self.len() as u32;
-        self.reserve_gently(other.len());
         self.cols.extend(&other.cols);
         // The appended rows' addresses are ids of `other`'s table: remapped to ours.
         let map = |id: &mut AddrId| *id = remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
@@ -762,8 +828,9 @@ impl FlowTable {
 
     /// Makes room for `additional` more records in every core column at once (an
     /// estimate made before reading saves the copies of growing column by column).
-    pub fn reserve(&mut self, additional: usize) {
-        self.cols.reserve_exact(additional);
+    /// Fallible: the table is unchanged but for spare capacity on an error.
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        self.cols.try_reserve_exact(additional)
     }
 
     /// Rows the fixed-width columns hold without growing.
@@ -772,16 +839,13 @@ impl FlowTable {
     }
 
     /// Makes room for `rows` rows in all (one growth of every column, when a reader
-    /// knows about how many are coming).
-    pub fn reserve_rows(&mut self, rows: usize) {
-        self.reserve(rows.saturating_sub(self.len()));
+    /// knows about how many are coming); fallible as [`FlowTable::try_reserve`].
+    pub fn try_reserve_rows(&mut self, rows: usize) -> Result<(), TryReserveError> {
+        self.try_reserve(rows.saturating_sub(self.len()))
     }
 
-    /// Makes room for `additional` rows, growing by a quarter rather than doubling:
-    /// a data set built by appending files then peaks near 1.25× its final size.
-    fn reserve_gently(&mut self, additional: usize) {
-        self.cols.grow(additional);
-    }
+    /// Bytes of one record in the fixed-width columns.
+    pub const ROW_BYTES: usize = Columns::ROW_BYTES;
 
     /// Marks every text column not in `keep` as missing from `row` on (a new format
     /// that lacks them starts there).
@@ -927,7 +991,7 @@ mod tests {
         let mut t = FlowTable::default();
         let v = values(&mut t, "10.0.0.1", Some(7));
         t.push(&v);
-        t.reserve_rows(1000);
+        t.try_reserve_rows(1000).unwrap();
         assert!(t.capacity() >= 1000);
         let room = t.capacity();
         for _ in 1..1000 {
@@ -938,7 +1002,7 @@ mod tests {
         assert_eq!(t.len(), 1000);
         assert_eq!(t.core(999), v);
         // Asking for fewer rows than there are changes nothing.
-        t.reserve_rows(10);
+        t.try_reserve_rows(10).unwrap();
         assert_eq!(t.capacity(), room);
     }
 
@@ -967,10 +1031,69 @@ mod tests {
         assert_eq!(a.text("vpc-id", 1), Some("vpc-1"));
     }
 
+    /// An allocation that cannot be had is an error, not an abort, and the table
+    /// stays as it was and usable.
+    #[test]
+    fn a_reservation_that_cannot_be_had_is_an_error() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        t.try_push(&v).unwrap();
+        for rows in [usize::MAX / 2, usize::MAX / 16, 1 << 60] {
+            assert!(t.try_reserve(rows).is_err(), "{rows} rows");
+            assert!(t.try_reserve_rows(rows).is_err(), "{rows} rows");
+        }
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.try_push(&v).unwrap(), 1);
+        assert_eq!(t.core(1), v);
+    }
+
+    /// try_push grows every column at once, by doubling, and reserving for another
+    /// table leaves room for all of it: appending then moves no column.
+    #[test]
+    fn try_push_and_try_reserve_for_make_room_in_every_column() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        for _ in 0..100 {
+            t.try_push(&v).unwrap();
+        }
+        assert_eq!(t.capacity(), 128);
+        assert!(t.cols.bytes.capacity() >= 100 && t.cols.status.capacity() >= 100);
+        let mut other = FlowTable::default();
+        for i in 0..500u32 {
+            let mut w = values(
+                &mut other,
+                &format!("192.0.{}.{}", i / 256, i % 256),
+                Some(1),
+            );
+            w.dstaddr = other.addrs.intern("10.0.0.1".parse().unwrap());
+            other.try_push(&w).unwrap();
+        }
+        let expected = t.heap_bytes_after_append(&other);
+        t.try_reserve_for(&other).unwrap();
+        let (bytes, slots) = (t.cols.bytes.as_ptr(), t.addrs.heap_bytes());
+        t.append(&other);
+        assert_eq!(t.cols.bytes.as_ptr(), bytes, "no column moved");
+        assert_eq!(
+            t.addrs.heap_bytes(),
+            slots,
+            "the address table did not grow"
+        );
+        assert_eq!(t.len(), 600);
+        assert!(
+            t.heap_bytes() <= expected,
+            "{} > {expected}",
+            t.heap_bytes()
+        );
+        assert_eq!(
+            t.addrs.get(t.srcaddr(599)),
+            Some("192.0.1.243".parse().unwrap())
+        );
+    }
+
     #[test]
     fn reserve_makes_room_in_every_core_column() {
         let mut t = FlowTable::default();
-        t.reserve(1000);
+        t.try_reserve(1000).unwrap();
         assert_eq!(t.len(), 0);
         for cap in [
             t.cols.srcaddr.capacity(),
