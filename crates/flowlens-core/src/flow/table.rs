@@ -857,6 +857,11 @@ impl FlowTable {
         }
     }
 
+    /// Heap bytes held by the fixed-width columns (and what they keep beside them).
+    pub fn columns_heap_bytes(&self) -> usize {
+        self.cols.heap_bytes()
+    }
+
     /// Approximate heap bytes held by the records (columns, addresses, text).
     pub fn heap_bytes(&self) -> usize {
         let addrs = self.addrs.heap_bytes();
