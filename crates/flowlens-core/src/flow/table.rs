@@ -1,7 +1,9 @@
 //! The records of a data set in compact columnar form.
 //!
-//! The eleven fields the analysis needs live in fixed-width columns (39 bytes a record,
-//! addresses as interned [`AddrId`]s). Every other field of a format is kept in a
+//! The eleven fields the analysis needs live in fixed-width columns (29 bytes a record,
+//! addresses as interned [`AddrId`]s; `packets` and `bytes` as `u32` and `end` as a
+//! `u16` after `start`, the rare value that does not fit kept in an [`Overflow`] list
+//! beside the column). Every other field of a format is kept in a
 //! [`TextColumn`]: interned and run-length encoded, so per-file constants such as
 //! `account-id` or `interface-id` cost almost nothing. A missing value (`-`) stays
 //! missing: presence bits for numbers, [`AddrId::NONE`] for addresses, id 0 for text.
@@ -250,6 +252,17 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// A `packets` or `bytes` value as its column keeps it: the column's, or the
+/// overflow's when the column holds [`WIDE`].
+#[inline]
+fn wide(narrow: u32, overflow: &[(u32, u64)], row: usize) -> u64 {
+    if narrow == WIDE {
+        Overflow::find(overflow, row).unwrap_or(u64::from(WIDE))
+    } else {
+        u64::from(narrow)
+    }
+}
+
 /// How many rows a table built by appending files grows by at least: a quarter,
 /// rather than doubling, so that it peaks near 1.25× its final size.
 fn gentle_step(len: usize) -> usize {
@@ -284,6 +297,104 @@ fn status_byte(v: &CoreValues) -> u8 {
         Some(Action::Reject) => 2,
     };
     action | (v.log_status.map_or(0, LogStatus::code) << 2)
+}
+
+/// In the `packets` and `bytes` columns: the value is in [`Overflow`] (it does not fit
+/// in a `u32`).
+pub(super) const WIDE: u32 = u32::MAX;
+/// In the `end` column: the end is in [`Overflow`] (no start, an end before it, or
+/// 18 hours or more after it).
+pub(super) const END_WIDE: u16 = u16::MAX;
+
+/// `packets` or `bytes` as its column keeps it.
+fn narrow(value: Option<u64>) -> u32 {
+    match value {
+        None => 0,
+        Some(v) if v < u64::from(WIDE) => v as u32,
+        Some(_) => WIDE,
+    }
+}
+
+/// `end` as its column keeps it: seconds after `start`.
+fn end_delta(v: &CoreValues) -> u16 {
+    match (v.start_secs, v.end_secs) {
+        (_, None) => 0,
+        (Some(start), Some(end)) if end >= start && end - start < u32::from(END_WIDE) => {
+            (end - start) as u16
+        }
+        _ => END_WIDE,
+    }
+}
+
+/// The values too large for their fixed-width column (which holds [`WIDE`] or
+/// [`END_WIDE`] there): `(row, value)`, rows ascending. A flow log has few or none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Overflow {
+    /// `packets` of `u32::MAX` and more.
+    pub(super) packets: Vec<(u32, u64)>,
+    /// `bytes` of `u32::MAX` and more.
+    pub(super) bytes: Vec<(u32, u64)>,
+    /// `end`s the `end` column cannot hold.
+    pub(super) end: Vec<(u32, u32)>,
+}
+
+impl Overflow {
+    /// Notes the values of `v`, at `row`, that its columns cannot hold.
+    #[inline]
+    fn push(&mut self, row: u32, v: &CoreValues) {
+        if let Some(packets) = v.packets.filter(|&p| p >= u64::from(WIDE)) {
+            self.packets.push((row, packets));
+        }
+        if let Some(bytes) = v.bytes.filter(|&b| b >= u64::from(WIDE)) {
+            self.bytes.push((row, bytes));
+        }
+        if let Some(end) = v.end_secs.filter(|_| end_delta(v) == END_WIDE) {
+            self.end.push((row, end));
+        }
+    }
+
+    /// The value of `row` in `list`.
+    fn find<T: Copy>(list: &[(u32, T)], row: usize) -> Option<T> {
+        let i = list
+            .binary_search_by(|&(r, _)| (r as usize).cmp(&row))
+            .ok()?;
+        list.get(i).map(|&(_, v)| v)
+    }
+
+    /// Appends `other`'s, its rows moved by `offset`.
+    fn extend(&mut self, other: &Overflow, offset: u32) {
+        fn moved<T: Copy>(to: &mut Vec<(u32, T)>, from: &[(u32, T)], offset: u32) {
+            to.extend(from.iter().map(|&(r, v)| (r + offset, v)));
+        }
+        moved(&mut self.packets, &other.packets, offset);
+        moved(&mut self.bytes, &other.bytes, offset);
+        moved(&mut self.end, &other.end, offset);
+    }
+
+    /// The entries of rows kept, at their new rows (`before[row]`: rows kept before).
+    fn filtered(&self, keep: &[bool], before: &[u32]) -> Overflow {
+        fn each<T: Copy>(list: &[(u32, T)], keep: &[bool], before: &[u32]) -> Vec<(u32, T)> {
+            list.iter()
+                .filter(|(r, _)| keep.get(*r as usize).copied().unwrap_or(false))
+                .filter_map(|&(r, v)| before.get(r as usize).map(|&n| (n, v)))
+                .collect()
+        }
+        Overflow {
+            packets: each(&self.packets, keep, before),
+            bytes: each(&self.bytes, keep, before),
+            end: each(&self.end, keep, before),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.packets.capacity() * 16 + self.bytes.capacity() * 16 + self.end.capacity() * 8
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.packets.shrink_to_fit();
+        self.bytes.shrink_to_fit();
+        self.end.shrink_to_fit();
+    }
 }
 
 /// A value of a fixed-width column as the wire encoding writes it: little-endian,
@@ -436,14 +547,14 @@ fixed_columns! {
     dstport: u16 = |v| v.dstport.unwrap_or(0);
     /// IANA protocol numbers.
     protocol: u8 = |v| v.protocol.unwrap_or(0);
-    /// Packets.
-    packets: u64 = |v| v.packets.unwrap_or(0);
-    /// Bytes.
-    bytes: u64 = |v| v.bytes.unwrap_or(0);
+    /// Packets ([`WIDE`]: in [`Overflow`]).
+    packets: u32 = |v| narrow(v.packets);
+    /// Bytes ([`WIDE`]: in [`Overflow`]).
+    bytes: u32 = |v| narrow(v.bytes);
     /// `start`, Unix seconds.
     start: u32 = |v| v.start_secs.unwrap_or(0);
-    /// `end`, Unix seconds.
-    end: u32 = |v| v.end_secs.unwrap_or(0);
+    /// `end`, seconds after `start` ([`END_WIDE`]: in [`Overflow`]).
+    end: u16 = |v| end_delta(v);
     /// Which of the numeric values above are present (see `present`).
     presence: u8 = |v| presence_bits(v);
     /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
@@ -458,6 +569,8 @@ pub struct FlowTable {
     pub addrs: AddrTable,
     /// The fixed-width columns (see [`Columns`]).
     pub(super) cols: Columns,
+    /// The values too large for their column.
+    pub(super) overflow: Overflow,
     /// Text columns by name, in the order first seen.
     pub(super) text: Vec<(String, TextColumn)>,
 }
@@ -483,6 +596,7 @@ impl FlowTable {
             self.cols.try_grow(1, |len| len.max(64))?;
         }
         self.cols.push(v);
+        self.overflow.push(row, v);
         Ok(row)
     }
 
@@ -491,6 +605,7 @@ impl FlowTable {
     pub fn push(&mut self, v: &CoreValues) -> u32 {
         let row = self.len() as u32;
         self.cols.push(v);
+        self.overflow.push(row, v);
         row
     }
 
@@ -601,13 +716,14 @@ impl FlowTable {
     #[inline]
     pub fn packets(&self, row: usize) -> Option<u64> {
         self.has(row, present::PACKETS)
-            .then(|| self.cols.packets[row])
+            .then(|| wide(self.cols.packets[row], &self.overflow.packets, row))
     }
 
     /// Bytes of `row`.
     #[inline]
     pub fn bytes(&self, row: usize) -> Option<u64> {
-        self.has(row, present::BYTES).then(|| self.cols.bytes[row])
+        self.has(row, present::BYTES)
+            .then(|| wide(self.cols.bytes[row], &self.overflow.bytes, row))
     }
 
     /// Start (Unix seconds) of `row`.
@@ -619,7 +735,13 @@ impl FlowTable {
     /// End (Unix seconds) of `row`.
     #[inline]
     pub fn end_secs(&self, row: usize) -> Option<u32> {
-        self.has(row, present::END).then(|| self.cols.end[row])
+        if !self.has(row, present::END) {
+            return None;
+        }
+        match self.cols.end[row] {
+            END_WIDE => Overflow::find(&self.overflow.end, row),
+            delta => Some(self.cols.start[row].wrapping_add(u32::from(delta))),
+        }
     }
 
     /// Action of `row`.
@@ -679,9 +801,10 @@ impl FlowTable {
     /// The earliest start and the latest end of the records (a record without an end
     /// ends at its start), read as slices.
     pub fn time_extent(&self) -> (Option<u32>, Option<u32>) {
-        // Without branches, so that it runs as vector code.
+        // Without branches, so that it runs as vector code; the ends kept apart
+        // (END_WIDE) count after.
         let (mut first, mut last, mut seen) = (u32::MAX, 0, 0);
-        for ((&start, &end), &present) in self
+        for ((&start, &delta), &present) in self
             .cols
             .start
             .iter()
@@ -691,9 +814,17 @@ impl FlowTable {
             let has_start = present & present::START != 0;
             let has_end = present & present::END != 0;
             first = first.min(if has_start { start } else { u32::MAX });
+            let end = if delta == END_WIDE {
+                0
+            } else {
+                start.wrapping_add(u32::from(delta))
+            };
             let until = if has_end { end } else { start };
             last = last.max(if has_end || has_start { until } else { 0 });
             seen |= present;
+        }
+        for &(_, end) in &self.overflow.end {
+            last = last.max(end);
         }
         let first = (seen & present::START != 0).then_some(first);
         let last = (seen & (present::START | present::END) != 0).then_some(last);
@@ -745,6 +876,8 @@ impl FlowTable {
                 .map(|(_, c)| c.heap_bytes())
                 .sum::<usize>();
         self.cols.bytes_after_grow(other.len(), gentle_step)
+            + self.overflow.heap_bytes()
+            + other.overflow.heap_bytes()
             + self.addrs.heap_bytes_after_reserve_for(&other.addrs)
             + text
     }
@@ -763,6 +896,7 @@ impl FlowTable {
             .collect();
         let offset = self.len() as u32;
         self.cols.extend(&other.cols);
+        self.overflow.extend(&other.overflow, offset);
         // The appended rows' addresses are ids of `other`'s table: remapped to ours.
         let map = |id: &mut AddrId| *id = remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
         for column in [&mut self.cols.srcaddr, &mut self.cols.dstaddr] {
@@ -822,6 +956,7 @@ impl FlowTable {
         FlowTable {
             addrs: self.addrs.clone(),
             cols: self.cols.filtered(keep),
+            overflow: self.overflow.filtered(keep, &before),
             text,
         }
     }
@@ -859,19 +994,20 @@ impl FlowTable {
 
     /// Heap bytes held by the fixed-width columns (and what they keep beside them).
     pub fn columns_heap_bytes(&self) -> usize {
-        self.cols.heap_bytes()
+        self.cols.heap_bytes() + self.overflow.heap_bytes()
     }
 
     /// Approximate heap bytes held by the records (columns, addresses, text).
     pub fn heap_bytes(&self) -> usize {
         let addrs = self.addrs.heap_bytes();
         let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum();
-        self.cols.heap_bytes() + addrs + text
+        self.columns_heap_bytes() + addrs + text
     }
 
     /// Releases spare capacity (after reading finishes).
     pub fn shrink_to_fit(&mut self) {
         self.cols.shrink_to_fit();
+        self.overflow.shrink_to_fit();
         for (_, c) in &mut self.text {
             c.runs.shrink_to_fit();
         }
@@ -1036,6 +1172,80 @@ mod tests {
         assert_eq!(a.text("vpc-id", 1), Some("vpc-1"));
     }
 
+    /// Values at the edges of the narrow columns, one per row: each reads back as
+    /// given, after an append (rows moved) and a filter (rows dropped) too.
+    #[test]
+    fn values_too_large_for_their_column_read_back_as_given() {
+        const S: u32 = 1_600_000_000;
+        /// Name, packets, bytes, start, end.
+        type Case = (
+            &'static str,
+            Option<u64>,
+            Option<u64>,
+            Option<u32>,
+            Option<u32>,
+        );
+        let cases: &[Case] = &[
+            ("small", Some(1), Some(60), Some(S), Some(S + 30)),
+            (
+                "just fits",
+                Some(u64::from(u32::MAX) - 1),
+                Some(u64::from(u32::MAX) - 1),
+                Some(S),
+                Some(S + 65_534),
+            ),
+            (
+                "u32::MAX",
+                Some(u64::from(u32::MAX)),
+                Some(u64::from(u32::MAX)),
+                Some(S),
+                Some(S + 65_535),
+            ),
+            (
+                "huge",
+                Some(u64::MAX),
+                Some(1 << 40),
+                Some(S),
+                Some(u32::MAX),
+            ),
+            ("end before start", Some(0), Some(0), Some(S), Some(S - 1)),
+            ("end without start", None, None, None, Some(S + 7)),
+            ("no end", Some(2), None, Some(S), None),
+            ("nothing", None, None, None, None),
+            ("zero", Some(0), Some(0), Some(0), Some(0)),
+        ];
+        let mut t = FlowTable::default();
+        let mut pushed = Vec::new();
+        for &(name, packets, bytes, start_secs, end_secs) in cases {
+            let v = CoreValues {
+                packets,
+                bytes,
+                start_secs,
+                end_secs,
+                ..CoreValues::default()
+            };
+            let row = t.try_push(&v).unwrap() as usize;
+            assert_eq!(t.core(row), v, "{name}");
+            pushed.push(v);
+        }
+        assert_eq!(t.overflow.packets.len(), 2);
+        assert_eq!(t.overflow.end.len(), 4);
+        assert_eq!(t.time_extent(), (Some(0), Some(u32::MAX)));
+        // Appended after a row: every row moved by one.
+        let mut a = FlowTable::default();
+        a.push(&pushed[0]);
+        a.append(&t);
+        for (i, v) in pushed.iter().enumerate() {
+            assert_eq!(a.core(i + 1), *v, "{} after append", cases[i].0);
+        }
+        // Every other row kept.
+        let keep: Vec<bool> = (0..a.len()).map(|r| r % 2 == 0).collect();
+        let f = a.filtered(&keep);
+        for (new, old) in (0..a.len()).filter(|r| r % 2 == 0).enumerate() {
+            assert_eq!(f.core(new), a.core(old), "row {old} filtered");
+        }
+    }
+
     /// An allocation that cannot be had is an error, not an abort, and the table
     /// stays as it was and usable.
     #[test]
@@ -1115,9 +1325,9 @@ mod tests {
         ] {
             assert!(cap >= 1000, "capacity {cap}");
         }
-        // 4 + 4 + 2 + 2 + 1 + 8 + 8 + 4 + 4 + 1 + 1 = 39 bytes a record, reserved.
-        assert_eq!(Columns::ROW_BYTES, 39);
-        assert!(t.heap_bytes() >= 39_000);
+        // 4 + 4 + 2 + 2 + 1 + 4 + 4 + 4 + 2 + 1 + 1 = 29 bytes a record, reserved.
+        assert_eq!(Columns::ROW_BYTES, 29);
+        assert!(t.heap_bytes() >= 29_000);
         // Pushing up to the reservation moves no column.
         let v = values(&mut t, "10.0.0.1", Some(10));
         let before = t.cols.bytes.as_ptr();
