@@ -16,6 +16,7 @@ use super::bridge::WorkerBridge;
 use super::components::download_button::{file_name, DownloadButton};
 use super::components::drop_zone::DropZone;
 use super::components::error_banner::ErrorBanner;
+use super::components::findings::FindingsPanel;
 use super::components::geo_footer::GeoFooter;
 use super::components::histogram::HistogramPanel;
 use super::components::known_networks::KnownNetworks;
@@ -197,6 +198,7 @@ pub fn app() -> Html {
                     Response::Progress(p) => Action::Progress(p),
                     Response::Read(summary) => Action::Read(summary),
                     Response::Analysis(view) => Action::Analysis(view),
+                    Response::Findings(findings) => Action::Findings(findings),
                     Response::SourcesPage { request, page } => {
                         Action::SourcesPage(Box::new((request, page)))
                     }
@@ -236,6 +238,17 @@ pub fn app() -> Html {
                     &Request::Analyze(request.clone()),
                     None,
                 );
+            }
+        });
+    }
+
+    // The hunt, asked for once the first answer for the data is shown.
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.hunt_request(), move |request| {
+            if let Some(request) = request {
+                send(&bridge, &dispatcher, &Request::Hunt(request.clone()), None);
             }
         });
     }
@@ -414,6 +427,14 @@ pub fn app() -> Html {
             send(&bridge, &dispatcher, &request, None);
         })
     };
+    let on_open_finding = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |index| dispatcher.dispatch(Action::OpenFinding(index)))
+    };
+    let on_close_finding = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::CloseFinding))
+    };
     let on_sources_request = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
@@ -426,7 +447,7 @@ pub fn app() -> Html {
     let shown = state.shown_addr();
     let known_errors = known_entries(&state.known_text).1;
     html! {
-        <div class="app" data-state={state.data_state()}
+        <div class="app" data-state={state.data_state()} data-findings={state.findings_state()}
             data-analysis-range={state.analysis.as_ref().map(|a| a.request.range.encode())}
             data-analysis-addr={state.analysis.as_ref().and_then(|a| a.report.suspect.clone())}
             ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}>
@@ -452,6 +473,10 @@ pub fn app() -> Html {
             </section>
             if let Some(summary) = state.summary.clone().filter(|s| s.files > 0) {
                 <SummaryPanel summary={summary.clone()} />
+                if state.findings_state() != "none" {
+                    <FindingsPanel findings={state.findings.clone()} state={state.findings_state()}
+                        opened={state.opened} on_open={on_open_finding} on_close={on_close_finding} />
+                }
                 <section class="panel controls">
                     <RangeSelect summary={summary} value={state.range} on_change={on_range} />
                     <DownloadButton analysis={state.analysis.clone()} exporting={state.exporting.map(|(_, k)| k)}
@@ -475,7 +500,7 @@ pub fn app() -> Html {
                 <HistogramPanel analysis={analysis.clone()} />
                 <VerdictPanel analysis={analysis.clone()} service_port_text={state.service_port_text.clone()}
                     k_text={state.k_text.clone()} on_service_port={on_service_port} on_k={on_k} />
-                <SqlPanel analysis={analysis} />
+                <SqlPanel analysis={analysis} finding={state.opened_finding().cloned()} />
             }
             <footer>
                 <p>{ "flowlens reads the files with your browser, in this tab, and sends nothing anywhere. It asks its own site for its own files only: once, to keep a copy in this browser for use offline, and for its address table when you give it files." }</p>

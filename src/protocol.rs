@@ -18,6 +18,7 @@ use flowlens_core::analysis::sources::{SourceFilter, SourcePage, SourceSort};
 use flowlens_core::analysis::{FlowPoint, Query, Report};
 use flowlens_core::flow::Diagnostic;
 use flowlens_core::geo::GeoDatabase;
+use flowlens_core::hunt::{Hunt, HuntOptions};
 
 /// A request from the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,6 +51,10 @@ pub enum Request {
     SourcesPage(SourcesPageRequest),
     /// Stream an export of an analysis (answered by [`Response::ExportChunk`]s).
     Export(ExportRequest),
+    /// Hunt the data set for the whole incident (answered by [`Response::Findings`]).
+    /// The page asks once the first answer for the data is shown: the findings do not
+    /// depend on the range, and the first answer should not wait for them.
+    Hunt(HuntRequest),
     /// Tests only (`?flowlens-test-panic=worker`): panic on purpose while reading the
     /// next file, to show that a worker panic reaches the user.
     ArmTestPanic,
@@ -175,6 +180,41 @@ pub struct ExportRequest {
     pub form: ExportKind,
 }
 
+/// A hunt: which data, and which networks are the user's own (internal).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HuntRequest {
+    /// The data set it is for ([`Summary::data_version`]).
+    pub data_version: u32,
+    /// The user's own networks (CIDR text, each already checked by the page).
+    pub known: Vec<String>,
+}
+
+impl HuntRequest {
+    /// The core's options, the same as `flowlens analyze` and `flowlens hunt` use
+    /// (so the page's exports hold the CLI's findings).
+    pub fn options(&self) -> HuntOptions {
+        HuntOptions {
+            known: self
+                .known
+                .iter()
+                .filter_map(|c| flowlens_core::flow::Cidr::parse(c).ok())
+                .collect(),
+            ..HuntOptions::default()
+        }
+    }
+}
+
+/// The hunt's findings for one data set: bounded (at most
+/// [`HuntOptions::max_per_kind`] per kind, each with at most
+/// [`flowlens_core::hunt::EVIDENCE_SESSIONS`] sessions), with totals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Findings {
+    /// The request answered.
+    pub request: HuntRequest,
+    /// The hunt.
+    pub hunt: Hunt,
+}
+
 /// A message from the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -194,6 +234,8 @@ pub enum Response {
         /// The page, or why there is none (a malformed CIDR, say).
         page: Result<SourcePage, String>,
     },
+    /// The answer to a [`HuntRequest`].
+    Findings(Box<Findings>),
     /// A part of an export; its bytes travel beside the message. The last one has
     /// `done` (and `error` when the export failed).
     ExportChunk {

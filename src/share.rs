@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use flowlens_core::analysis::{TimeRange, WINDOW_SECS};
 
 /// Seconds in a UTC day.
-const DAY_SECS: u32 = 86_400;
+pub const DAY_SECS: u32 = 86_400;
 
 /// The range the page shows: the whole data set, one UTC day or one 10-minute window.
 /// The same value is in the URL fragment, the range selector and the requests to the

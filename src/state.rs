@@ -10,9 +10,12 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use super::components::sources_table::SourcesPageView;
-use super::protocol::{Analysis, AnalyzeRequest, ExportKind, Progress, Summary};
+use super::protocol::{
+    Analysis, AnalyzeRequest, ExportKind, Findings, HuntRequest, Progress, Summary,
+};
 use crate::share::{self, ViewParams, ViewRange};
 use flowlens_core::flow::Cidr;
+use flowlens_core::hunt::{Finding, Kind};
 
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +62,10 @@ pub struct State {
     pub wanted_addr: Option<String>,
     /// What of the URL fragment was ignored, and why.
     pub view_notices: Vec<String>,
+    /// The hunt's findings last received.
+    pub findings: Option<Rc<Findings>>,
+    /// The finding opened (its index in the findings), whose evidence is shown.
+    pub opened: Option<usize>,
 }
 
 impl State {
@@ -86,6 +93,8 @@ impl State {
             wanted_range: None,
             wanted_addr: None,
             view_notices: Vec::new(),
+            findings: None,
+            opened: None,
         }
     }
 
@@ -149,6 +158,46 @@ impl State {
         })
     }
 
+    /// The hunt the page needs: once the first answer for the data is shown (an
+    /// analysis and its first page of sources), so that the answer does not wait for
+    /// the hunt. It does not change with the range, so the hunt runs once per data set
+    /// and known networks.
+    pub fn hunt_request(&self) -> Option<HuntRequest> {
+        if !self.accepts_requests() || self.reading {
+            return None;
+        }
+        let summary = self.summary.as_ref().filter(|s| s.files > 0)?;
+        let data_version = summary.data_version;
+        let analysis = self
+            .analysis
+            .as_ref()
+            .filter(|a| a.request.data_version == data_version)?;
+        let shown = analysis.report.sources.total == 0
+            || self
+                .sources_page
+                .as_ref()
+                .is_some_and(|page| page.0.analysis.data_version == data_version);
+        shown.then(|| HuntRequest {
+            data_version,
+            known: known_entries(&self.known_text).0,
+        })
+    }
+
+    /// The root element's `data-findings`: `none` (nothing to hunt yet), `hunting`,
+    /// or `ready` (the findings shown are those of the data and networks now).
+    pub fn findings_state(&self) -> &'static str {
+        match (self.hunt_request(), &self.findings) {
+            (None, _) => "none",
+            (Some(request), Some(f)) if f.request == request => "ready",
+            (Some(_), _) => "hunting",
+        }
+    }
+
+    /// The finding opened, when it belongs to the findings shown.
+    pub fn opened_finding(&self) -> Option<&Finding> {
+        self.findings.as_ref()?.hunt.findings.get(self.opened?)
+    }
+
     /// True when the analysis shown answers [`State::request`].
     pub fn analysis_current(&self) -> bool {
         match (&self.analysis, self.request()) {
@@ -201,6 +250,29 @@ impl State {
                 .and_then(|a| a.report.suspect.clone())
         })
     }
+}
+
+/// The address a finding puts in the panels: the outside party the investigation
+/// follows (the scanner, the guesser, the one that got in; the destination of data,
+/// beacons and calls out), else the side that acted.
+pub fn finding_addr(f: &Finding) -> String {
+    match f.kind {
+        Kind::Scan | Kind::ProbeAccepted | Kind::BruteForce | Kind::FirstSuccess => f.src.clone(),
+        Kind::Exfiltration | Kind::LongConnection | Kind::RoleInversion | Kind::Beacon => {
+            f.dst.clone().unwrap_or_else(|| f.src.clone())
+        }
+    }
+}
+
+/// The range a finding puts in the panels: the 10-minute window it began in, else
+/// its day, else everything (whichever the data set has).
+pub fn finding_range(summary: &Summary, f: &Finding) -> ViewRange {
+    let window = ViewRange::Window(f.first - f.first % flowlens_core::analysis::WINDOW_SECS);
+    let day = ViewRange::Day(f.first - f.first % share::DAY_SECS);
+    [window, day]
+        .into_iter()
+        .find(|r| range_present(summary, *r))
+        .unwrap_or(ViewRange::All)
 }
 
 /// True when the data set has `range`.
@@ -273,6 +345,13 @@ pub enum Action {
     SetKnown(String),
     /// The URL fragment, read when the page opens and on `hashchange`.
     ViewLink(String),
+    /// The hunt's findings arrived.
+    Findings(Box<Findings>),
+    /// A finding was opened (its index): its evidence shows, and the range and
+    /// address are set to it so the other panels show it.
+    OpenFinding(usize),
+    /// The opened finding was closed.
+    CloseFinding,
 }
 
 impl Reducible for State {
@@ -296,9 +375,11 @@ impl Reducible for State {
                     next.selected = None;
                     next.analysis = None;
                 }
-                // A page of the old data is of no use; nor is an export of it.
+                // A page of the old data is of no use; nor is an export or a hunt of it.
                 next.sources_page = None;
                 next.exporting = None;
+                next.findings = None;
+                next.opened = None;
                 next.summary = Some(Rc::from(summary));
                 next.apply_wanted();
             }
@@ -308,6 +389,8 @@ impl Reducible for State {
                 next.analysis = None;
                 next.sources_page = None;
                 next.exporting = None;
+                next.findings = None;
+                next.opened = None;
             }
             Action::Analysis(view) => {
                 // The fragment's address is kept when the data has flows of it.
@@ -401,6 +484,35 @@ impl Reducible for State {
                 next.k_text = text;
             }
             Action::SetKnown(text) => next.known_text = text,
+            Action::Findings(findings) => {
+                // Only the findings of the data shown (a hunt of older data is dropped).
+                let current = next
+                    .summary
+                    .as_ref()
+                    .is_some_and(|s| s.data_version == findings.request.data_version);
+                if current {
+                    if next.findings.as_ref().map(|f| &f.request) != Some(&findings.request) {
+                        next.opened = None;
+                    }
+                    next.findings = Some(Rc::from(findings));
+                }
+            }
+            Action::OpenFinding(index) => {
+                let target = next.summary.clone().zip(
+                    next.findings
+                        .as_ref()
+                        .and_then(|f| f.hunt.findings.get(index))
+                        .cloned(),
+                );
+                if let Some((summary, finding)) = target {
+                    next.opened = Some(index);
+                    next.wanted_range = None;
+                    next.wanted_addr = None;
+                    next.range = finding_range(&summary, &finding);
+                    next.selected = Some(finding_addr(&finding));
+                }
+            }
+            Action::CloseFinding => next.opened = None,
         }
         Rc::new(next)
     }
@@ -612,5 +724,149 @@ mod tests {
         assert_eq!(state.data_state(), "stopped");
         assert_eq!(state.error.as_deref(), Some("It stopped. Reload."));
         assert_eq!(state.request(), None);
+    }
+
+    fn finding(kind: Kind, first: u32) -> Finding {
+        use flowlens_core::hunt::{Detail, Evidence, LongConnectionDetail, Severity};
+        Finding {
+            kind,
+            severity: Severity::High,
+            src: "10.0.0.1".into(),
+            dst: Some("203.0.113.7".into()),
+            dst_port: Some(51000),
+            first,
+            last: first + 100,
+            score: 0.9,
+            summary: "s".into(),
+            evidence: Evidence {
+                detail: Detail::LongConnection(LongConnectionDetail {
+                    duration_secs: 100,
+                    grade_hours: 1,
+                    bytes_out: 1,
+                    bytes_back: 1,
+                    pair_duration_secs: 100,
+                    internal_only: false,
+                }),
+                sessions: Vec::new(),
+                sessions_total: 1,
+                records_total: 1,
+            },
+        }
+    }
+
+    fn findings(request: HuntRequest, findings: Vec<Finding>) -> Box<Findings> {
+        Box::new(Findings {
+            request,
+            hunt: flowlens_core::hunt::Hunt {
+                input: flowlens_core::hunt::HuntInput {
+                    records: 41,
+                    sessions: 41,
+                    records_with_tcp_flags: 0,
+                    window_secs: 600,
+                    window_inferred: true,
+                    from: 0,
+                    to: WINDOW + 200,
+                },
+                findings,
+                totals: Vec::new(),
+                limits: Vec::new(),
+            },
+        })
+    }
+
+    /// A state with the data read, its analysis and its first sources page.
+    fn answered() -> Rc<State> {
+        let read = loaded();
+        let request = read.request().unwrap();
+        let page = crate::protocol::SourcesPageRequest {
+            analysis: request.clone(),
+            sort: Default::default(),
+            descending: true,
+            filter: Default::default(),
+            offset: 0,
+            limit: 160,
+        };
+        reduce(
+            read,
+            vec![
+                Action::Analysis(analysis(request)),
+                Action::SourcesPage(Box::new((page, Err("x".into())))),
+            ],
+        )
+    }
+
+    #[test]
+    fn the_hunt_is_asked_for_once_the_first_answer_shows_and_not_again_for_a_range() {
+        let read = loaded();
+        assert_eq!((read.hunt_request(), read.findings_state()), (None, "none"));
+        let request = read.request().unwrap();
+        // The analysis alone is not enough: its sources page must be shown first.
+        let analysed = read.reduce(Action::Analysis(analysis(request)));
+        assert_eq!(analysed.hunt_request(), None);
+        let state = answered();
+        let hunt = state.hunt_request().unwrap();
+        assert_eq!((hunt.data_version, hunt.known.len()), (7, 0));
+        assert_eq!(state.findings_state(), "hunting");
+        // Another range: the same hunt (the effect does not send it again).
+        let window = state.reduce(Action::SetRange(ViewRange::Window(WINDOW)));
+        assert_eq!(window.hunt_request(), Some(hunt.clone()));
+        // Known networks are part of it: a new one asks again.
+        let known = window.clone().reduce(Action::SetKnown("10.0.0.0/8".into()));
+        assert_eq!(known.hunt_request().unwrap().known, vec!["10.0.0.0/8"]);
+        // The answer makes it ready; an answer for other data is dropped.
+        let stale = HuntRequest {
+            data_version: 6,
+            known: Vec::new(),
+        };
+        let dropped = window
+            .clone()
+            .reduce(Action::Findings(findings(stale, Vec::new())));
+        assert_eq!(dropped.findings_state(), "hunting");
+        let found = window.reduce(Action::Findings(findings(hunt, Vec::new())));
+        assert_eq!(found.findings_state(), "ready");
+        // New files forget the findings.
+        let reread = found.reduce(Action::Read(summary(8)));
+        assert_eq!(
+            (reread.findings.is_none(), reread.findings_state()),
+            (true, "none")
+        );
+    }
+
+    #[test]
+    fn opening_a_finding_sets_the_range_and_the_outside_address() {
+        let state = answered();
+        let hunt = state.hunt_request().unwrap();
+        let list = vec![
+            // Began at WINDOW + 90 s: its window is WINDOW, which the data has.
+            finding(Kind::Exfiltration, WINDOW + 90),
+            // A scan: the scanner (src) is followed.
+            finding(Kind::Scan, WINDOW + 700),
+            // Began on a day the data does not have: the whole data.
+            finding(Kind::Beacon, DAY + 3 * 86_400),
+        ];
+        let found = state.reduce(Action::Findings(findings(hunt, list)));
+        let opened = found.clone().reduce(Action::OpenFinding(0));
+        assert_eq!(opened.opened, Some(0));
+        assert_eq!(opened.range, ViewRange::Window(WINDOW));
+        assert_eq!(opened.selected.as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            opened.opened_finding().map(|f| f.kind),
+            Some(Kind::Exfiltration)
+        );
+        assert_eq!(opened.request().unwrap().range, ViewRange::Window(WINDOW));
+        // The window after WINDOW is not in the data (summary has one window): its day.
+        let scan = opened.clone().reduce(Action::OpenFinding(1));
+        assert_eq!(scan.range, ViewRange::Day(DAY));
+        assert_eq!(scan.selected.as_deref(), Some("10.0.0.1"));
+        let beacon = scan.reduce(Action::OpenFinding(2));
+        assert_eq!(beacon.range, ViewRange::All);
+        // No such finding: nothing changes.
+        let none = opened.clone().reduce(Action::OpenFinding(9));
+        assert_eq!(none.opened, Some(0));
+        let closed = opened.reduce(Action::CloseFinding);
+        assert_eq!(
+            (closed.opened, closed.range),
+            (None, ViewRange::Window(WINDOW))
+        );
     }
 }

@@ -1,11 +1,13 @@
-//! The two charts on the page's `<canvas>`: the selected address's flows over time
-//! ([`timeline`]) and the sizes of the flows to it ([`histogram`]). The drawing itself
+//! The charts on the page's `<canvas>`: the selected address's flows over time
+//! ([`timeline`]), the sizes of the flows to it ([`histogram`]) and the hunt's
+//! findings on one time axis ([`incident`]). The drawing itself
 //! is the core's [`flowlens_core::charts`] (shared with the exported summary); this module
 //! sizes the canvas to its box and hands the core a canvas backend. Legends are HTML
 //! beside the canvas (see `backend` for why).
 
 mod backend;
 pub mod histogram;
+pub mod incident;
 pub mod timeline;
 
 use plotters::prelude::*;

@@ -6,6 +6,7 @@
 pub mod download_button;
 pub mod drop_zone;
 pub mod error_banner;
+pub mod findings;
 pub mod geo_footer;
 pub mod histogram;
 pub mod known_networks;

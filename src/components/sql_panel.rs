@@ -1,7 +1,9 @@
 //! "Run this at scale": the analysis on the page as SQL for Athena, Dremio or DuckDB,
 //! with the page's current parameters (range, address, service port, k, baseline
 //! mode), generated here by the core ([`flowlens_core::analysis::sql`]), with a Copy button.
-//! Which engine is shown and DuckDB's input path are view state, kept here.
+//! Which engine is shown and DuckDB's input path are view state, kept here. When a
+//! finding of the hunt is open, its query follows
+//! ([`flowlens_core::analysis::sql_findings`]), with what SQL cannot do in its caveat.
 
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -12,12 +14,18 @@ use yew::prelude::*;
 
 use crate::protocol::Analysis;
 use flowlens_core::analysis::sql::{script, Engine, SqlParams};
+use flowlens_core::analysis::sql_findings::findings_script;
+use flowlens_core::analysis::TimeRange;
+use flowlens_core::hunt::Finding;
 
 /// Props of [`SqlPanel`].
 #[derive(Properties, PartialEq)]
 pub struct SqlPanelProps {
     /// The analysis whose parameters the SQL carries.
     pub analysis: Rc<Analysis>,
+    /// The finding open in the findings panel, whose query is shown too.
+    #[prop_or_default]
+    pub finding: Option<Finding>,
 }
 
 /// The parameters of the analysis shown, or why there are none yet.
@@ -137,6 +145,13 @@ pub fn sql_panel(props: &SqlPanelProps) -> Html {
         })
     };
     let p = params.as_ref().ok();
+    let finding_text = props.finding.as_ref().map(|f| {
+        let mut params = SqlParams::new(TimeRange::ALL, IpAddr::from([0, 0, 0, 0]), 0);
+        if !files.trim().is_empty() {
+            params.files = files.trim().to_string();
+        }
+        findings_script(*engine, &params, std::slice::from_ref(f), 1)
+    });
     html! {
         <section class="panel sql-panel" data-testid="sql-panel" data-engine={engine.id()}
             data-suspect={p.map(|p| p.suspect.to_string())}
@@ -180,6 +195,11 @@ pub fn sql_panel(props: &SqlPanelProps) -> Html {
                     (None, Err(why)) => html! { <p class="empty" data-testid="sql-missing">{ *why }</p> },
                     (None, Ok(_)) => html! {},
                 }
+            }
+            if let (Some(text), Some(f)) = (finding_text, &props.finding) {
+                <h3>{ format!("The open finding ({}) as SQL", f.kind.label()) }</h3>
+                <textarea class="sql" data-testid="sql-finding" readonly=true spellcheck="false"
+                    aria-label={format!("The SQL of the open finding for {}", engine.label())} rows="16" value={text} />
             }
         </section>
     }

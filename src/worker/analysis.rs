@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use crate::protocol::{
-    Analysis, AnalyzeRequest, ExportKind, GeoStatus, SourcesPageRequest, Timeline,
+    Analysis, AnalyzeRequest, ExportKind, Findings, GeoStatus, HuntRequest, SourcesPageRequest,
+    Timeline,
 };
 use flowlens_core::analysis::flows::each_flow_to;
 use flowlens_core::analysis::report::{analyze_prepared, Prepared};
@@ -20,6 +21,7 @@ use flowlens_core::analysis::{address_flows, Report, TimeRange};
 use flowlens_core::export;
 use flowlens_core::flow::Dataset;
 use flowlens_core::geo::{self, GeoDb};
+use flowlens_core::hunt::{self, Hunt};
 
 /// Sort orders of the sources table kept at once (each is 4 bytes a source).
 const ORDERS_KEPT: usize = 2;
@@ -49,6 +51,7 @@ pub struct Cache {
     table: Option<(TableKey, SourcesTable)>,
     orders: Vec<((SourceSort, bool), Vec<u32>)>,
     prepared: Option<((u32, Option<u16>), Prepared)>,
+    hunt: Option<(HuntRequest, Hunt)>,
 }
 
 impl Cache {
@@ -65,6 +68,18 @@ impl Cache {
                 .iter()
                 .map(|(_, o)| o.capacity() * 4)
                 .sum::<usize>()
+    }
+
+    /// The hunt of `request`, run when not kept (it does not depend on the range, so
+    /// one is kept per data version and known networks).
+    fn hunt(&mut self, dataset: &Dataset, request: &HuntRequest) -> &Hunt {
+        if self.hunt.as_ref().is_some_and(|(k, _)| k != request) {
+            self.hunt = None;
+        }
+        let (_, hunt) = self
+            .hunt
+            .get_or_insert_with(|| (request.clone(), hunt::hunt(dataset, &request.options())));
+        hunt
     }
 
     /// The table and its order by `sort`, made when not kept.
@@ -143,6 +158,7 @@ fn report(
         table,
         orders,
         prepared,
+        ..
     } = cache;
     let sources = ensure(table, orders, dataset, request);
     let mut report = match prepared {
@@ -192,6 +208,28 @@ pub fn analyze(
         timeline,
         geo,
     }
+}
+
+/// The hunt's findings for `request`.
+pub fn findings(dataset: &Dataset, request: HuntRequest, cache: &mut Cache) -> Findings {
+    let hunt = cache.hunt(dataset, &request).clone();
+    Findings { request, hunt }
+}
+
+/// The report of `request` with the hunt's findings, as `flowlens analyze` writes it.
+fn report_with_findings(
+    dataset: &Dataset,
+    request: &AnalyzeRequest,
+    db: Option<&GeoDb>,
+    cache: &mut Cache,
+) -> Report {
+    let mut report = report(dataset, request, db, cache);
+    let hunt = HuntRequest {
+        data_version: request.data_version,
+        known: request.known.clone(),
+    };
+    report.findings = cache.hunt(dataset, &hunt).findings.clone();
+    report
 }
 
 /// One page of the sources table.
@@ -262,12 +300,12 @@ pub fn export(
     };
     match kind {
         ExportKind::ReportJson => {
-            let report = report(dataset, request, db, cache);
+            let report = report_with_findings(dataset, request, db, cache);
             serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
             out.write_all(b"\n")?;
         }
         ExportKind::SummaryMd => {
-            let report = report(dataset, request, db, cache);
+            let report = report_with_findings(dataset, request, db, cache);
             let timeline = timeline(dataset, &report);
             out.write_all(export::markdown::summary(&report, &timeline.points).as_bytes())?;
         }
@@ -428,6 +466,8 @@ mod tests {
         .unwrap();
         let mut report = flowlens_core::analysis::analyze(&ds, &request(1).query());
         report.flowlens_version = env!("CARGO_PKG_VERSION").to_string();
+        // As `flowlens analyze` fills them: the hunt over the whole data.
+        report.findings = hunt::hunt(&ds, &Default::default()).findings;
         let mut want = serde_json::to_vec_pretty(&report).unwrap();
         want.push(b'\n');
         assert_eq!(json, want);

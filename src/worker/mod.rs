@@ -20,7 +20,8 @@
 //!    it is and posts [`Response::Analysis`]; [`Request::SourcesPage`] answers a page of
 //!    the range's full sources table, which the worker keeps ([`analysis::Cache`]);
 //!    [`Request::Export`] streams an export in [`Response::ExportChunk`]s, its bytes
-//!    transferred. The address table is fetched from
+//!    transferred; [`Request::Hunt`] runs the hunt once per data version (kept in the
+//!    same cache) and posts [`Response::Findings`]. The address table is fetched from
 //!    the URL of [`Request::GeoSource`] ([`geo`]) when the first job is queued (so
 //!    that it loads while the files are read), or else with the first analysis;
 //!    analyses asked for while it loads wait, and the latest runs when the table is
@@ -307,7 +308,10 @@ impl Worker {
                     *geo = geo::GeoState::Idle(url);
                 }
             }
-            request @ (Request::Analyze(_) | Request::SourcesPage(_) | Request::Export(_)) => {
+            request @ (Request::Analyze(_)
+            | Request::SourcesPage(_)
+            | Request::Export(_)
+            | Request::Hunt(_)) => {
                 this.fetch_geo();
                 if matches!(*this.geo.borrow(), geo::GeoState::Loading) {
                     let mut waiting = this.waiting_for_geo.borrow_mut();
@@ -362,6 +366,10 @@ impl Worker {
                 let analysis =
                     analysis::analyze(&dataset, request, db.as_deref(), status, &mut cache);
                 self.post(&Response::Analysis(Box::new(analysis)));
+            }
+            Request::Hunt(request) if request.data_version == version => {
+                let findings = analysis::findings(&dataset, request, &mut cache);
+                self.post(&Response::Findings(Box::new(findings)));
             }
             Request::SourcesPage(request) if request.analysis.data_version == version => {
                 let page = analysis::sources_page(&dataset, &request, db.as_deref(), &mut cache);

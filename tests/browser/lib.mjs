@@ -293,9 +293,6 @@ export function sourceAddrs(page) {
  * names (the CLI names files by their path, the page by the name it was given). */
 export function normalise(report) {
   const copy = structuredClone(report);
-  // NOTE: the CLI's `analyze` fills `findings` (the hunt); the page does not hunt yet
-  // (its Findings panel is to come), so they are left out of the comparison until it does.
-  delete copy.findings;
   if (copy.input) {
     const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
     copy.input.diagnostics = {

@@ -322,9 +322,6 @@ async function downloadReport(page) {
  * names (the CLI names files by their path, the page by the name it was given). */
 function normalise(report) {
   const copy = structuredClone(report);
-  // NOTE: the CLI's `analyze` fills `findings` (the hunt); the page does not hunt yet
-  // (its Findings panel is to come), so they are left out of the comparison until it does.
-  delete copy.findings;
   if (copy.input) {
     const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
     copy.input.diagnostics = {
@@ -442,9 +439,7 @@ async function checkCase(watch, cliReport, how, cliOutputs = null, expectedGeo =
       ]) {
         const got = await downloadText(page, testid);
         assert(got.name === name, `${testid}: file name ${got.name}`);
-        // NOTE: the page does not hunt yet, so the CLI's "## Findings" section (up to the
-        // next heading) is left out of the comparison until it does.
-        const want = key === 'md' ? cliOutputs[key].replace(/## Findings\n[\s\S]*?\n(?=## )/, '') : cliOutputs[key];
+        const want = cliOutputs[key];
         if (got.text !== want) {
           let at = 0;
           while (at < want.length && got.text[at] === want[at]) at++;

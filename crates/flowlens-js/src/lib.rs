@@ -13,7 +13,7 @@
 //! results are plain JS objects: the options are [`QueryOptions`] (camelCase: `window`,
 //! `from`, `to`, `suspect`, `servicePort`, `k`, `known`, `includeSuspectInBaseline`,
 //! `top`), the report is the same [`flowlens_core::analysis::Report`] as
-//! `flowlens analyze --json` prints, key for key. Errors are thrown as `Error`s with a
+//! `flowlens analyze --json` prints, key for key (with the hunt's `findings`). Errors are thrown as `Error`s with a
 //! message for people; problems in the files are diagnostics in the summary, never
 //! errors.
 
@@ -23,6 +23,7 @@ use wasm_bindgen::JsCast;
 
 use flowlens_core::analysis::{analyze, QueryOptions};
 use flowlens_core::flow::{read_bytes, Dataset, Diagnostic, ReadOptions};
+use flowlens_core::hunt::{hunt, HuntOptions};
 
 /// What [`Flowlens::read`] and [`Flowlens::summary`] return.
 #[derive(Serialize)]
@@ -153,7 +154,14 @@ impl Flowlens {
         let query = options
             .query()
             .map_err(|e| JsError::new(&format!("flowlens: bad options: {e}")))?;
-        to_js(&analyze(&self.dataset, &query))
+        let mut report = analyze(&self.dataset, &query);
+        // As `flowlens analyze` does: the hunt's findings over the whole data.
+        let hunt_options = HuntOptions {
+            known: query.known.clone(),
+            ..HuntOptions::default()
+        };
+        report.findings = hunt(&self.dataset, &hunt_options).findings;
+        to_js(&report)
     }
 
     /// Forgets everything read.

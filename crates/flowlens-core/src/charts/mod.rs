@@ -6,8 +6,10 @@
 //!
 //! Axes carry units (bytes as KB/MB/GB, times in UTC); an empty chart says so in words.
 //! Legends are left to the caller (the page writes them in HTML, the summary in text).
+//! The [`incident`] timeline puts the hunt's findings on one time axis.
 
 pub mod histogram;
+pub mod incident;
 pub mod svg;
 pub mod timeline;
 

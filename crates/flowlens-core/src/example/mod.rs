@@ -1,5 +1,5 @@
 //! The example week: a deterministic, generated copy of the honeypot case that
-//! defines flowlens (see `docs/product.md`), so a newcomer sees the product work in
+//! defines flowlens (see `docs/investigation.md`), so a newcomer sees the product work in
 //! one click ("Load the example week" on the page, `flowlens example OUT` on the
 //! command line).
 //!

@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn there_are_every_field_of_versions_2_to_8() {
         // 14 (v2) + 7 (v3) + 4 (v4) + 4 (v5) + 18 (v6) + 10 (v7) + 1 (v8), counted from
-        // the table in flow-log-format.md.
+        // the table of AWS fields in docs/flow-logs.md.
         assert_eq!(Field::ALL.len(), 58);
         for v in 2..=8 {
             assert!(Field::ALL.iter().any(|f| f.version() == v), "version {v}");
