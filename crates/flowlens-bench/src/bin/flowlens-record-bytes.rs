@@ -8,7 +8,7 @@
 //! (the busy weeks' scale and scanner events divided by D, default 1) prints, for each
 //! week, the records, the distinct addresses, and per record the bytes of the
 //! fixed-width columns, the address table and the text columns, the data set's total
-//! ([`Dataset::held_bytes`], what the budget counts) and, as a check, the bytes the
+//! ([`Dataset::held_bytes`], after reading: what the budget counts) and, as a check, the bytes the
 //! allocator holds for the data set. `scripts/record-bytes.sh` runs it at two commits
 //! side by side.
 

@@ -190,13 +190,19 @@ impl AddrTable {
         Ok(())
     }
 
-    /// Heap bytes held once [`AddrTable::try_reserve_for`] `other` has made room.
-    pub fn heap_bytes_after_reserve_for(&self, other: &AddrTable) -> usize {
+    /// Bytes the addresses take (lengths, not capacities: the same for the same
+    /// addresses, however the table grew; the index at its size).
+    pub fn used_bytes(&self) -> usize {
+        self.entries.len() * 4 + self.v4.len() * 4 + self.v6.len() * 16 + self.slots.len() * 4
+    }
+
+    /// [`AddrTable::used_bytes`] once every address of `other` is added (an upper
+    /// bound: each counted as new).
+    pub fn used_bytes_after_adding(&self, other: &AddrTable) -> usize {
         let new = other.entries.len().saturating_sub(1);
-        let room = |len: usize, capacity: usize, more: usize| capacity.max(len + more);
-        room(self.entries.len(), self.entries.capacity(), new) * 4
-            + room(self.v4.len(), self.v4.capacity(), other.v4.len()) * 4
-            + room(self.v6.len(), self.v6.capacity(), other.v6.len()) * 16
+        (self.entries.len() + new) * 4
+            + (self.v4.len() + other.v4.len()) * 4
+            + (self.v6.len() + other.v6.len()) * 16
             + self.slots_for(self.entries.len() + new) * 4
     }
 

@@ -6,10 +6,12 @@
 //! within a budget: the next file's record limit is what the bytes left can hold
 //! ([`MemoryBudget::records_left`]), a file is appended only when the data set stays
 //! within it ([`MemoryBudget::admits`], then [`Dataset::try_append`], whose
-//! allocations are fallible), and once reading stops, [`ReadingStop`] says how much
-//! was read. The bytes counted are those the table, its addresses and text and the
-//! data set's lists hold ([`Dataset::held_bytes`]), not a guess per record. The
-//! analyses' working memory comes on top: the budget leaves room for it.
+//! allocations are fallible, and the room reserved ahead stays within the budget),
+//! and once reading stops, [`ReadingStop`] says how much was read. The bytes counted
+//! are those the table, its addresses and text and the data set's lists take
+//! ([`Dataset::used_bytes`]: by length, so that the same files stop at the same
+//! place however they were read), not a guess per record. The analyses' working
+//! memory comes on top: the budget leaves room for it.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +21,7 @@ use super::table::FlowTable;
 /// Bytes and records a data set may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryBudget {
-    /// Bytes held at most ([`Dataset::held_bytes`]).
+    /// Bytes taken at most ([`Dataset::used_bytes`]).
     pub bytes: u64,
     /// Records at most.
     pub records: u64,
@@ -44,37 +46,40 @@ impl MemoryBudget {
     }
 
     /// Bytes a record costs in `dataset` on average (its fixed-width columns, and
-    /// its share of the addresses and text), at least the fixed-width columns'.
+    /// its share of the addresses, text and lists), at least the fixed-width
+    /// columns'.
     pub fn record_bytes(dataset: &Dataset) -> u64 {
         let row = FlowTable::ROW_BYTES as u64;
         let records = dataset.records();
         if records == 0 {
             return row;
         }
-        let columns = dataset.table.capacity() as u64 * row;
-        let rest = dataset.held_bytes().saturating_sub(columns);
+        let rest = dataset.used_bytes().saturating_sub(records * row);
         row + rest.div_ceil(records)
     }
 
     /// Records that may still be read into `dataset`: the bytes left at the average
-    /// cost of its records so far (rows already allocated cost only their share of
-    /// the rest), within the record limit.
+    /// cost of its records so far, within the record limit.
     pub fn records_left(&self, dataset: &Dataset) -> u64 {
-        let row = FlowTable::ROW_BYTES as u64;
-        let spare = dataset.table.capacity().saturating_sub(dataset.table.len()) as u64;
-        let bytes_left = self
-            .bytes
-            .saturating_sub(dataset.held_bytes())
-            .saturating_add(spare * row);
+        let bytes_left = self.bytes.saturating_sub(dataset.used_bytes());
         let by_bytes = bytes_left / Self::record_bytes(dataset).max(1);
         by_bytes.min(self.records.saturating_sub(dataset.records()))
+    }
+
+    /// [`MemoryBudget::records_left`] once `other` is appended to `dataset` (the
+    /// room worth reserving beyond it).
+    pub fn records_left_after(&self, dataset: &Dataset, other: &Dataset) -> u64 {
+        let after = dataset.used_bytes_after_append(other);
+        let records = dataset.records() + other.records();
+        let per_record = Self::record_bytes(dataset).max(FlowTable::ROW_BYTES as u64);
+        (self.bytes.saturating_sub(after) / per_record).min(self.records.saturating_sub(records))
     }
 
     /// True when `dataset` stays within the budget once `other` is appended (its
     /// records counted, every address of `other` counted as new).
     pub fn admits(&self, dataset: &Dataset, other: &Dataset) -> bool {
         let records = dataset.records().saturating_add(other.records());
-        records <= self.records && dataset.held_bytes_after_append(other) <= self.bytes
+        records <= self.records && dataset.used_bytes_after_append(other) <= self.bytes
     }
 
     /// How much was read when reading stopped in `dataset` at this budget.
@@ -82,7 +87,7 @@ impl MemoryBudget {
         ReadingStop {
             budget_bytes: self.bytes,
             budget_records: self.records,
-            held_bytes: dataset.held_bytes(),
+            held_bytes: dataset.used_bytes(),
             files: dataset.files.iter().filter(|f| !f.member).count() as u64,
             records: dataset.records(),
             bytes_read: dataset.bytes_read(),
@@ -99,7 +104,7 @@ pub struct ReadingStop {
     pub budget_bytes: u64,
     /// The budget's records.
     pub budget_records: u64,
-    /// Bytes the data set held.
+    /// Bytes the data set held (once the room reserved ahead is given back).
     pub held_bytes: u64,
     /// Files read (the last one perhaps in part; archive members not counted apart).
     pub files: u64,
@@ -153,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn records_left_follow_the_bytes_held() {
+    fn records_left_follow_the_bytes_taken() {
         let budget = MemoryBudget::with_bytes(1 << 20);
         let mut all = Dataset::default();
         // Empty: the fixed columns alone.
@@ -164,10 +169,15 @@ mod tests {
         let per_record = MemoryBudget::record_bytes(&all);
         // Each record brought a new address: more than the columns.
         assert!(per_record > row, "{per_record}");
+        assert_eq!(
+            per_record,
+            row + (all.used_bytes() - 1000 * row).div_ceil(1000)
+        );
         let left = budget.records_left(&all);
-        let spare = (all.table.capacity() - all.table.len()) as u64;
-        let expected = ((1 << 20) - all.held_bytes() + spare * row) / per_record;
-        assert_eq!(left, expected);
+        assert_eq!(left, ((1 << 20) - all.used_bytes()) / per_record);
+        // Room reserved ahead changes nothing.
+        all.table.try_reserve(5000).unwrap();
+        assert_eq!(budget.records_left(&all), left);
         // The record limit caps it too.
         let few = MemoryBudget {
             bytes: 1 << 30,
@@ -181,13 +191,13 @@ mod tests {
         let mut all = Dataset::default();
         all.append(file("a.log", 0, 1000));
         let next = file("b.log", 1000, 1000);
-        let after = all.held_bytes_after_append(&next);
-        assert!(after > all.held_bytes());
+        let after = all.used_bytes_after_append(&next);
+        assert!(after > all.used_bytes());
         assert!(MemoryBudget::with_bytes(after).admits(&all, &next));
         assert!(!MemoryBudget::with_bytes(after - 1).admits(&all, &next));
-        // The bound holds: appending holds no more than it said.
+        // The bound holds: appending takes no more than it said.
         all.append(next);
-        assert!(all.held_bytes() <= after, "{} > {after}", all.held_bytes());
+        assert!(all.used_bytes() <= after, "{} > {after}", all.used_bytes());
     }
 
     #[test]
@@ -199,7 +209,7 @@ mod tests {
         assert_eq!((stop.files, stop.records), (2, 15));
         let text: u64 = all.files.iter().map(|f| f.text_bytes).sum();
         assert_eq!(stop.text_bytes, text);
-        assert_eq!(stop.held_bytes, all.held_bytes());
+        assert_eq!(stop.held_bytes, all.used_bytes());
         assert_eq!(
             stop.message(),
             format!(
@@ -207,7 +217,7 @@ mod tests {
                  The analysis covers what was read. For the rest, give a narrower range of files (fewer days or interfaces), \
                  use the flowlens command line (no such limit), or run the SQL of the SQL panel on all the files.",
                 crate::units::bytes(text as f64),
-                crate::units::bytes(all.held_bytes() as f64),
+                crate::units::bytes(all.used_bytes() as f64),
             )
         );
     }

@@ -347,30 +347,30 @@ impl Dataset {
             .map(|(_, f)| f)
     }
 
-    /// Bytes held by the lists beside the table (files, diagnostics, extents,
-    /// formats), their capacity and their strings.
-    fn lists_heap_bytes(&self) -> usize {
+    /// Bytes the lists beside the table take (files, diagnostics, extents,
+    /// formats), by length: the same however they grew.
+    fn lists_bytes(&self) -> usize {
         use std::mem::size_of;
-        let files = self.files.capacity() * size_of::<FileSummary>()
-            + self.files.iter().map(|f| f.name.capacity()).sum::<usize>();
-        let diagnostics = self.diagnostics.capacity() * size_of::<Diagnostic>()
+        let files = self.files.len() * size_of::<FileSummary>()
+            + self.files.iter().map(|f| f.name.len()).sum::<usize>();
+        let diagnostics = self.diagnostics.len() * size_of::<Diagnostic>()
             + self
                 .diagnostics
                 .iter()
-                .map(|d| d.file.capacity() + d.message.capacity())
+                .map(|d| d.file.len() + d.message.len())
                 .sum::<usize>();
-        let extents = self.extents.capacity() * size_of::<(usize, Extent)>()
+        let extents = self.extents.len() * size_of::<(usize, Extent)>()
             + self
                 .extents
                 .iter()
                 .filter_map(|(_, e)| e.interfaces.as_ref())
                 .map(|list| {
                     list.iter()
-                        .map(|i| i.capacity() + size_of::<String>())
+                        .map(|i| i.len() + size_of::<String>())
                         .sum::<usize>()
                 })
                 .sum::<usize>();
-        let formats = self.formats.capacity() * size_of::<(u32, Format)>()
+        let formats = self.formats.len() * size_of::<(u32, Format)>()
             + self
                 .formats
                 .iter()
@@ -379,18 +379,25 @@ impl Dataset {
         files + diagnostics + extents + formats
     }
 
-    /// Bytes held: the table (columns, addresses, text) and the lists beside it. What
-    /// [`MemoryBudget`] counts.
+    /// Bytes held: the table (columns with the room reserved ahead, addresses, text)
+    /// and the lists beside it.
     pub fn held_bytes(&self) -> u64 {
-        (self.table.heap_bytes() + self.lists_heap_bytes()) as u64
+        (self.table.heap_bytes() + self.lists_bytes()) as u64
     }
 
-    /// Bytes held once `other` is appended (an upper bound: every address of `other`
-    /// counted as new, its lists added to these).
-    pub fn held_bytes_after_append(&self, other: &Dataset) -> u64 {
-        (self.table.heap_bytes_after_append(&other.table)
-            + self.lists_heap_bytes()
-            + other.lists_heap_bytes()) as u64
+    /// Bytes the data set takes (see [`FlowTable::used_bytes`]): what
+    /// [`MemoryBudget`] counts. The same for the same files however they were read;
+    /// it is [`Dataset::held_bytes`] once the room reserved ahead is given back.
+    pub fn used_bytes(&self) -> u64 {
+        (self.table.used_bytes() + self.lists_bytes()) as u64
+    }
+
+    /// [`Dataset::used_bytes`] once `other` is appended (an upper bound: every
+    /// address of `other` counted as new).
+    pub fn used_bytes_after_append(&self, other: &Dataset) -> u64 {
+        (self.table.used_bytes_after_append(&other.table)
+            + self.lists_bytes()
+            + other.lists_bytes()) as u64
     }
 
     /// Appends `other` when the data set stays within `budget` and memory can be had
@@ -407,7 +414,14 @@ impl Dataset {
             let other = self.fold(other);
             let why = if !budget.admits(self, &other) {
                 Some("its records would pass the memory budget")
-            } else if self.table.try_reserve_for(&other.table).is_err() {
+            } else if self
+                .table
+                .try_reserve_for(
+                    &other.table,
+                    budget.records_left_after(self, &other) as usize,
+                )
+                .is_err()
+            {
                 Some("memory for its records could not be had")
             } else {
                 None
@@ -572,7 +586,7 @@ mod tests {
         let mut probe = Dataset::default();
         probe.append(numbered("0.log", 0, 1000));
         probe.append(numbered("1.log", 1000, 1000));
-        let two = probe.held_bytes_after_append(&numbered("2.log", 2000, 1000));
+        let two = probe.used_bytes_after_append(&numbered("2.log", 2000, 1000));
         let budget = MemoryBudget::with_bytes(two - 1);
         let mut all = Dataset::default();
         assert!(all.append_within(numbered("0.log", 0, 1000), &budget));
@@ -588,7 +602,7 @@ mod tests {
         );
         let stop = all.reading_stop.clone().unwrap();
         assert_eq!((stop.files, stop.records), (2, 2000));
-        assert_eq!(stop.held_bytes, all.held_bytes());
+        assert_eq!(stop.held_bytes, all.used_bytes());
         assert!(stop.held_bytes <= budget.bytes);
         let text: u64 = free.files[..2].iter().map(|f| f.text_bytes).sum();
         assert_eq!(stop.text_bytes, text);

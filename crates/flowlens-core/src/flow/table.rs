@@ -220,13 +220,21 @@ impl TextColumn {
 
     /// Bytes of memory the column holds (approximately).
     pub fn heap_bytes(&self) -> usize {
-        self.runs.capacity() * 8
-            + self
-                .values
-                .strings
-                .iter()
-                .map(|s| s.len() * 2 + 40)
-                .sum::<usize>()
+        self.runs.capacity() * 8 + self.values_bytes()
+    }
+
+    /// Bytes the column takes (runs by length: the same however it grew).
+    pub fn used_bytes(&self) -> usize {
+        self.runs.len() * 8 + self.values_bytes()
+    }
+
+    /// Bytes of the interned values (each kept twice: in the list and the map).
+    fn values_bytes(&self) -> usize {
+        self.values
+            .strings
+            .iter()
+            .map(|s| s.len() * 2 + 40)
+            .sum::<usize>()
     }
 }
 
@@ -261,12 +269,6 @@ fn wide(narrow: u32, overflow: &[(u32, u64)], row: usize) -> u64 {
     } else {
         u64::from(narrow)
     }
-}
-
-/// How many rows a table built by appending files grows by at least: a quarter,
-/// rather than doubling, so that it peaks near 1.25× its final size.
-fn gentle_step(len: usize) -> usize {
-    len / 4
 }
 
 /// A record between two known addresses that is not NODATA or SKIPDATA (its `status`
@@ -390,6 +392,10 @@ impl Overflow {
         self.packets.capacity() * 16 + self.bytes.capacity() * 16 + self.end.capacity() * 8
     }
 
+    fn used_bytes(&self) -> usize {
+        self.packets.len() * 16 + self.bytes.len() * 16 + self.end.len() * 8
+    }
+
     fn shrink_to_fit(&mut self) {
         self.packets.shrink_to_fit();
         self.bytes.shrink_to_fit();
@@ -490,20 +496,6 @@ macro_rules! fixed_columns {
                     }
                 )*
                 Ok(())
-            }
-
-            /// Bytes the columns would hold after [`Columns::try_grow`] for
-            /// `additional` rows by `step`.
-            fn bytes_after_grow(&self, additional: usize, step: impl Fn(usize) -> usize) -> usize {
-                0 $( + {
-                    let (len, capacity) = (self.$name.len(), self.$name.capacity());
-                    let rows = if capacity - len < additional {
-                        len + additional.max(step(len))
-                    } else {
-                        capacity
-                    };
-                    rows * <$ty as ColumnValue>::BYTES
-                } )*
             }
 
             fn shrink_to_fit(&mut self) {
@@ -860,25 +852,44 @@ impl FlowTable {
 
     /// Makes room for appending `other` (its rows in every column, its addresses
     /// in the address table), fallibly: on an error nothing was appended, and the
-    /// table is as it was but for spare capacity.
-    pub fn try_reserve_for(&mut self, other: &FlowTable) -> Result<(), TryReserveError> {
-        self.cols.try_grow(other.len(), gentle_step)?;
+    /// table is as it was but for spare capacity. The columns grow by a quarter
+    /// (so that a data set built by appending files peaks near 1.25× its size), but
+    /// by at most `spare_rows_max` rows more than `other` needs.
+    pub fn try_reserve_for(
+        &mut self,
+        other: &FlowTable,
+        spare_rows_max: usize,
+    ) -> Result<(), TryReserveError> {
+        let step = |len: usize| (len / 4).min(other.len().saturating_add(spare_rows_max));
+        self.cols.try_grow(other.len(), step)?;
         self.addrs.try_reserve_for(&other.addrs)
     }
 
-    /// Bytes the table would hold once `other` is appended (an upper bound: every
+    /// Bytes the records take: the columns by their length (not the room reserved
+    /// ahead, which depends on how reading went), the addresses and text likewise.
+    /// The same for the same records however they were read; what the memory budget
+    /// counts.
+    pub fn used_bytes(&self) -> usize {
+        let text: usize = self.text.iter().map(|(_, c)| c.used_bytes()).sum();
+        self.len() * Columns::ROW_BYTES
+            + self.overflow.used_bytes()
+            + self.addrs.used_bytes()
+            + text
+    }
+
+    /// [`FlowTable::used_bytes`] once `other` is appended (an upper bound: every
     /// address of `other` counted as new).
-    pub fn heap_bytes_after_append(&self, other: &FlowTable) -> usize {
-        let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum::<usize>()
+    pub fn used_bytes_after_append(&self, other: &FlowTable) -> usize {
+        let text: usize = self.text.iter().map(|(_, c)| c.used_bytes()).sum::<usize>()
             + other
                 .text
                 .iter()
-                .map(|(_, c)| c.heap_bytes())
+                .map(|(_, c)| c.used_bytes())
                 .sum::<usize>();
-        self.cols.bytes_after_grow(other.len(), gentle_step)
-            + self.overflow.heap_bytes()
-            + other.overflow.heap_bytes()
-            + self.addrs.heap_bytes_after_reserve_for(&other.addrs)
+        (self.len() + other.len()) * Columns::ROW_BYTES
+            + self.overflow.used_bytes()
+            + other.overflow.used_bytes()
+            + self.addrs.used_bytes_after_adding(&other.addrs)
             + text
     }
 
@@ -887,7 +898,7 @@ impl FlowTable {
     /// growth is left to the columns (which then abort as a `Vec` does).
     pub fn append(&mut self, other: &FlowTable) {
         // On an error the columns below grow as they can.
-        let _ = self.try_reserve_for(other);
+        let _ = self.try_reserve_for(other, usize::MAX);
         let remap: Vec<AddrId> = (0..other.addrs.id_count())
             .map(|i| match other.addrs.get(AddrId(i as u32)) {
                 Some(addr) => self.addrs.intern(addr),
@@ -1283,8 +1294,8 @@ mod tests {
             w.dstaddr = other.addrs.intern("10.0.0.1".parse().unwrap());
             other.try_push(&w).unwrap();
         }
-        let expected = t.heap_bytes_after_append(&other);
-        t.try_reserve_for(&other).unwrap();
+        let expected = t.used_bytes_after_append(&other);
+        t.try_reserve_for(&other, usize::MAX).unwrap();
         let (bytes, slots) = (t.cols.bytes.as_ptr(), t.addrs.heap_bytes());
         t.append(&other);
         assert_eq!(t.cols.bytes.as_ptr(), bytes, "no column moved");
@@ -1295,9 +1306,13 @@ mod tests {
         );
         assert_eq!(t.len(), 600);
         assert!(
-            t.heap_bytes() <= expected,
+            t.used_bytes() <= expected,
             "{} > {expected}",
-            t.heap_bytes()
+            t.used_bytes()
+        );
+        assert_eq!(
+            t.used_bytes(),
+            600 * FlowTable::ROW_BYTES + t.addrs.used_bytes()
         );
         assert_eq!(
             t.addrs.get(t.srcaddr(599)),
