@@ -57,7 +57,7 @@ if [[ " ${failed[*]} " != *"trunk build"* ]]; then
 fi
 
 # The browser suites: each drives the built page in headless Chromium.
-for suite in run hostile fragment embed offline forms findings; do
+for suite in run hostile fragment embed offline forms findings memory; do
     [[ -f "tests/browser/$suite.mjs" ]] || continue
     if [[ " ${failed[*]} " == *"trunk build"* || ( $suite == embed && " ${failed[*]} " == *"embeddable"* ) ]]; then
         summary+=("SKIPPED     browser tests $suite.mjs (no page: trunk build failed)")

@@ -62,6 +62,10 @@ type Exports = Rc<RefCell<Option<Incoming>>>;
 /// browser tests compare 0, the worker reading alone, with several).
 const PARSERS_PARAM: &str = "flowlens-parsers";
 
+/// The query parameter that sets the worker's memory budget in bytes (the browser
+/// tests make a small week pass a small one).
+const MEMORY_BUDGET_PARAM: &str = "flowlens-memory-budget";
+
 /// The value of `?flowlens-test-panic=…` in the page's URL, if any.
 fn test_panic_param() -> Option<String> {
     query_param(TEST_PANIC_PARAM)
@@ -176,6 +180,15 @@ pub fn app() -> Html {
                         // fetches it when the first files are given.
                         if let Some(url) = super::boot::geo_url() {
                             send(&to_worker, &to_actions, &Request::GeoSource { url }, None);
+                        }
+                        let budget = query_param(MEMORY_BUDGET_PARAM).and_then(|b| b.parse().ok());
+                        if let Some(bytes) = budget {
+                            send(
+                                &to_worker,
+                                &to_actions,
+                                &Request::MemoryBudget { bytes },
+                                None,
+                            );
                         }
                         if test_panic_param().as_deref() == Some("worker") {
                             send(&to_worker, &to_actions, &Request::ArmTestPanic, None);

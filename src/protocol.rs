@@ -58,6 +58,12 @@ pub enum Request {
     /// Tests only (`?flowlens-test-panic=worker`): panic on purpose while reading the
     /// next file, to show that a worker panic reaches the user.
     ArmTestPanic,
+    /// Tests only (`?flowlens-memory-budget=BYTES`): the bytes of records the worker
+    /// may hold, instead of the page's budget, so that a small week passes it.
+    MemoryBudget {
+        /// Bytes held at most.
+        bytes: u64,
+    },
     /// Where the address table is (an absolute URL on the page's own origin; the
     /// worker, started from a `blob:` URL, cannot resolve a relative one). Sent once,
     /// when the worker is ready; the worker fetches it only when the first files
@@ -309,6 +315,9 @@ pub struct Summary {
     pub cancelled: bool,
     /// The record limit the page keeps, when reading stopped there.
     pub record_limit: Option<u64>,
+    /// How much was read when reading stopped at the memory budget.
+    #[serde(default)]
+    pub reading_stop: Option<flowlens_core::flow::ReadingStop>,
     /// Parse workers that read files in the last reading (0: the worker read them
     /// all itself).
     #[serde(default)]
@@ -472,6 +481,7 @@ mod tests {
                 form: ExportKind::FlowsCsv,
             }),
             Request::ArmTestPanic,
+            Request::MemoryBudget { bytes: 8_000_000 },
             Request::GeoSource {
                 url: "http://127.0.0.1/flowlens-geo.bin".into(),
             },

@@ -41,7 +41,12 @@ pub fn summary_panel(props: &SummaryPanelProps) -> Html {
             if s.skipdata > 0 {
                 <p class="warn">{ "AWS dropped records in some intervals (SKIPDATA): the evidence there is incomplete." }</p>
             }
-            if let Some(limit) = s.record_limit {
+            if let Some(stop) = &s.reading_stop {
+                <p class="warn" data-testid="reading-stop" data-files={stop.files.to_string()}
+                    data-records={stop.records.to_string()} data-text-bytes={stop.text_bytes.to_string()}
+                    data-held-bytes={stop.held_bytes.to_string()} data-budget-bytes={stop.budget_bytes.to_string()}>
+                    { stop.message() }</p>
+            } else if let Some(limit) = s.record_limit {
                 <p class="warn">{ format!(
                     "The page keeps at most {} records (a browser tab's memory): reading stopped there and later files were not read. The flowlens command line reads data of any size.",
                     format::int(limit),

@@ -53,7 +53,7 @@ use super::channel;
 use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
 use flowlens_core::analysis::report::SeverityCounts;
 use flowlens_core::analysis::{days, windows};
-use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format};
+use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format, MemoryBudget};
 
 /// How long this worker waits for its parse workers to start (ms).
 const PARSE_START_WAIT_MS: f64 = 10_000.0;
@@ -164,6 +164,9 @@ struct Worker {
     pool: RefCell<Option<Rc<pool::Pool>>>,
     /// Parse workers that parsed files in the current (or last) reading.
     parse_workers_used: Cell<u32>,
+    /// What the data set may hold; reading stops there ([`MemoryBudget::PAGE`] unless
+    /// the page says otherwise: [`Request::MemoryBudget`]).
+    budget: Cell<MemoryBudget>,
 }
 
 /// Starts the worker (called from the `flowlens-worker` bin's `main`).
@@ -191,6 +194,7 @@ pub fn start() {
         inflater: RefCell::new(InflaterSlot::NotStarted),
         pool: RefCell::new(start_parse_workers()),
         parse_workers_used: Cell::new(0),
+        budget: Cell::new(MemoryBudget::PAGE),
     });
     let pool = worker.pool.borrow().clone();
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
@@ -277,6 +281,7 @@ impl Worker {
             }
             Request::Example => this.enqueue(Job::Example, false),
             Request::ArmTestPanic => this.test_panic.set(true),
+            Request::MemoryBudget { bytes } => this.budget.set(MemoryBudget::with_bytes(bytes)),
             Request::Cancel => {
                 if let Phase::Reading { .. } = this.phase.get() {
                     this.phase.set(Phase::Stopping { clear: false });
@@ -718,13 +723,20 @@ impl Worker {
             self.data_version.get(),
             self.phase.get() == (Phase::Idle { cancelled: true }),
             self.parse_workers_used.get(),
+            &self.budget.get(),
         );
         self.post(&Response::Read(Box::new(summary)));
     }
 }
 
 /// The summary of `dataset` for the page.
-fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers: u32) -> Summary {
+fn summary(
+    dataset: &Dataset,
+    data_version: u32,
+    cancelled: bool,
+    parse_workers: u32,
+    budget: &MemoryBudget,
+) -> Summary {
     let (first_start, last_end) = dataset.table.time_extent();
     Summary {
         data_version,
@@ -754,9 +766,10 @@ fn summary(dataset: &Dataset, data_version: u32, cancelled: bool, parse_workers:
         windows: windows(dataset),
         days: days(dataset),
         cancelled,
-        record_limit: dataset.limit_reached.then_some(reading::MAX_RECORDS),
+        record_limit: dataset.limit_reached.then_some(budget.records),
+        reading_stop: dataset.reading_stop.clone(),
         parse_workers,
-        held_bytes: dataset.table.heap_bytes() as u64,
+        held_bytes: dataset.held_bytes(),
         forms: dataset.forms(),
         folded: dataset.folded,
     }

@@ -30,13 +30,14 @@ use web_sys::{File, ReadableStream, ReadableStreamDefaultReader, ReadableWritabl
 use super::inflate::{Inflater, Piece};
 use super::Worker;
 use flowlens_core::example::{generate, ExampleOptions};
-use flowlens_core::flow::{wire, Dataset, Diagnostic, DiagnosticKind, FileReader, ReadOptions};
+use flowlens_core::flow::{
+    wire, Dataset, Diagnostic, DiagnosticKind, FileReader, MemoryBudget, ReadOptions,
+};
 
-/// Records the page keeps at most. 30 M records were measured at 2.35 GiB of wasm
-/// memory (about 84 bytes a record with the analyses' working memory), too close to the
-/// 4 GiB a wasm32 tab can address; 20 M stays near 1.6 GiB. Larger data sets are for
-/// the CLI. Reading stops there with a diagnostic.
-pub const MAX_RECORDS: u64 = 20_000_000;
+/// Records the page keeps at most (the page's [`MemoryBudget`]; its bytes are the
+/// other limit). Larger data sets are for the CLI. Reading stops there with a
+/// diagnostic.
+pub const MAX_RECORDS: u64 = MemoryBudget::PAGE.records;
 
 /// Yield to the event loop (for messages such as Cancel) at least this often.
 const YIELD_EVERY_MS: f64 = 50.0;
@@ -129,13 +130,16 @@ pub(super) async fn read_file(
 
 /// Appends the data set of `file` that a parse worker sent (`bytes`, in the
 /// [`wire`] encoding). False, and nothing appended, when the file must be read here
-/// instead: the bytes cannot be decoded, or the record limit falls in or before it
-/// (the parse worker read it whole; here it is read with what is left, as when
-/// reading alone).
+/// instead: the bytes cannot be decoded, or the memory budget (its records, or the
+/// records its bytes left hold) falls in or before it (the parse worker read it
+/// whole; here it is read with what is left, as when reading alone).
 pub(super) fn append_parsed(worker: &Rc<Worker>, file: &File, bytes: &Uint8Array) -> bool {
-    let (kept, spent) = {
+    let (left, spent) = {
         let dataset = worker.dataset.borrow();
-        (dataset.records(), dataset.limit_reached)
+        (
+            worker.budget.get().records_left(&dataset),
+            dataset.limit_reached,
+        )
     };
     let dataset = match wire::decode(&bytes.to_vec()) {
         Ok(dataset) => dataset,
@@ -144,7 +148,7 @@ pub(super) fn append_parsed(worker: &Rc<Worker>, file: &File, bytes: &Uint8Array
             return false;
         }
     };
-    if spent || dataset.limit_reached || dataset.records() > MAX_RECORDS.saturating_sub(kept) {
+    if spent || dataset.limit_reached || dataset.records() > left {
         return false;
     }
     file_done(worker, dataset, file.size() as u64);
@@ -412,41 +416,48 @@ pub(super) async fn read_example(worker: &Rc<Worker>) {
 }
 
 /// An empty data set for the next file, and the options to read it with: the
-/// record budget left, and whether it is spent already.
+/// records the memory budget has left, and whether it is spent already.
 fn fresh(worker: &Rc<Worker>) -> (Dataset, ReadOptions) {
-    let (kept, spent) = {
+    let (left, spent) = {
         let dataset = worker.dataset.borrow();
-        (dataset.records(), dataset.limit_reached)
+        (
+            worker.budget.get().records_left(&dataset),
+            dataset.limit_reached,
+        )
     };
     let mut dataset = Dataset::default();
     dataset.limit_reached = spent;
     let options = ReadOptions {
-        max_records: Some(MAX_RECORDS.saturating_sub(kept)),
+        max_records: Some(left),
         format: worker.read_format(),
     };
     (dataset, options)
 }
 
-/// Appends a finished file's data set and counts it.
+/// Appends a finished file's data set, within the memory budget, and counts it.
 fn file_done(worker: &Rc<Worker>, dataset: Dataset, input_bytes: u64) {
     let mut progress = worker.progress.borrow_mut();
     progress.files_done += 1;
     progress.bytes_read += input_bytes;
+    let budget = worker.budget.get();
     let mut all = worker.dataset.borrow_mut();
     let needed = all.table.len() + dataset.table.len();
     if all.table.capacity() < needed && progress.bytes_read < progress.bytes_total {
         // Room for the records of every file queued, estimated from the input bytes
         // read so far: the columns grow a few times rather than by a quarter each
         // time (each growth copies them all). Room not used is given back when
-        // reading ends (`shrink_to_fit`, in place).
+        // reading ends (`shrink_to_fit`, in place). Never more than the budget
+        // holds, and room that cannot be had is not an error (the columns grow as
+        // they go, within the budget).
         let estimate =
             needed as f64 * progress.bytes_total as f64 / progress.bytes_read.max(1) as f64 * 1.05;
-        let rows = estimate.min(MAX_RECORDS as f64) as usize;
+        let fits = all.table.len() as u64 + budget.records_left(&all);
+        let rows = estimate.min(fits as f64) as usize;
         if rows > needed {
-            all.table.reserve_rows(rows);
+            let _ = all.table.try_reserve_rows(rows);
         }
     }
-    all.append(dataset);
+    all.append_within(dataset, &budget);
 }
 
 /// Notes in the data set that reading stopped at `name`.

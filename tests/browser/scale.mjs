@@ -371,7 +371,7 @@ async function main() {
           warnings: [...el.querySelectorAll('p.warn')].map((p) => p.textContent),
         }));
         limitFigures.push({ round, ...r, summary });
-        if (summary.warnings.some((w) => /at most/.test(w))) limited = { round, ...r, summary };
+        if (summary.warnings.some((w) => /at most|memory budget/.test(w))) limited = { round, ...r, summary };
       }
       figures.limit = limitFigures;
       const last = limitFigures[limitFigures.length - 1];

@@ -66,7 +66,8 @@ impl Corpus {
     fn read_dataset(&self, chunk: usize, reserve: u32) -> Dataset {
         let mut ds = Dataset::default();
         if reserve > 0 {
-            ds.reserve(reserve as usize);
+            // Room asked for up front; without it the columns grow as they go.
+            let _ = ds.try_reserve(reserve as usize);
         }
         let options = ReadOptions::default();
         for (name, bytes) in &self.files {

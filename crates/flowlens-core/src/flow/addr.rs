@@ -5,7 +5,7 @@
 //! addresses, so each record stores a 4-byte [`AddrId`] and the table keeps each
 //! address once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, TryReserveError};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -159,7 +159,57 @@ impl AddrTable {
     /// Makes the index twice as large (or its first size) and re-inserts every id.
     fn grow_index(&mut self) {
         let size = (self.slots.len() * 2).max(64);
-        self.slots = vec![0; size];
+        self.rebuild_index(vec![0; size]);
+    }
+
+    /// Index slots needed to hold `ids` ids (counting the missing address) at most
+    /// three quarters full: the size [`AddrTable::intern`] would have grown to.
+    fn slots_for(&self, ids: usize) -> usize {
+        let mut size = self.slots.len();
+        while (ids + 1) * 4 > size * 3 {
+            size = (size * 2).max(64);
+        }
+        size
+    }
+
+    /// Makes room for every address of `other` as if each were new (ids, addresses
+    /// and the index), fallibly: on an error the table is unchanged but for spare
+    /// capacity, and interning them afterwards allocates nothing.
+    pub fn try_reserve_for(&mut self, other: &AddrTable) -> Result<(), TryReserveError> {
+        let new = other.entries.len().saturating_sub(1);
+        self.entries.try_reserve(new)?;
+        self.v4.try_reserve(other.v4.len())?;
+        self.v6.try_reserve(other.v6.len())?;
+        let size = self.slots_for(self.entries.len() + new);
+        if size > self.slots.len() {
+            let mut slots = Vec::new();
+            slots.try_reserve_exact(size)?;
+            slots.resize(size, 0);
+            self.rebuild_index(slots);
+        }
+        Ok(())
+    }
+
+    /// Bytes the addresses take (lengths, not capacities: the same for the same
+    /// addresses, however the table grew; the index at its size).
+    pub fn used_bytes(&self) -> usize {
+        self.entries.len() * 4 + self.v4.len() * 4 + self.v6.len() * 16 + self.slots.len() * 4
+    }
+
+    /// [`AddrTable::used_bytes`] once every address of `other` is added (an upper
+    /// bound: each counted as new).
+    pub fn used_bytes_after_adding(&self, other: &AddrTable) -> usize {
+        let new = other.entries.len().saturating_sub(1);
+        (self.entries.len() + new) * 4
+            + (self.v4.len() + other.v4.len()) * 4
+            + (self.v6.len() + other.v6.len()) * 16
+            + self.slots_for(self.entries.len() + new) * 4
+    }
+
+    /// Puts every id into `slots` (all empty, a power of two long) and makes it the
+    /// index.
+    fn rebuild_index(&mut self, slots: Vec<u32>) {
+        self.slots = slots;
         for id in 1..self.entries.len() as u32 {
             if let Some(key) = self.key_at(id) {
                 let at = self.slot_of(key);

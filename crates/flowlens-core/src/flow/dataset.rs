@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::budget::{MemoryBudget, ReadingStop};
 use super::diagnostic::{Diagnostic, DiagnosticKind};
 use super::form::{Form, FormatSource};
 use super::format::Format;
@@ -83,6 +84,9 @@ pub struct Dataset {
     /// Where each file appended so far has records (by index in `files`), to find
     /// the files a new one may repeat records of.
     pub(super) extents: Vec<(usize, Extent)>,
+    /// How much was read when reading stopped at a memory budget (see
+    /// [`Dataset::append_within`]).
+    pub reading_stop: Option<ReadingStop>,
 }
 
 /// The times and interfaces of one file's records.
@@ -206,9 +210,10 @@ impl Dataset {
             .collect()
     }
 
-    /// Makes room for `records` more records (an estimate, e.g. from file sizes).
-    pub fn reserve(&mut self, records: usize) {
-        self.table.reserve(records);
+    /// Makes room for `records` more records (an estimate, e.g. from file sizes);
+    /// fallible (see [`FlowTable::try_reserve`]).
+    pub fn try_reserve(&mut self, records: usize) -> Result<(), std::collections::TryReserveError> {
+        self.table.try_reserve(records)
     }
 
     /// Notes that records from `row` on are in `format`.
@@ -342,6 +347,110 @@ impl Dataset {
             .map(|(_, f)| f)
     }
 
+    /// Bytes the lists beside the table take (files, diagnostics, extents,
+    /// formats), by length: the same however they grew.
+    fn lists_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let files = self.files.len() * size_of::<FileSummary>()
+            + self.files.iter().map(|f| f.name.len()).sum::<usize>();
+        let diagnostics = self.diagnostics.len() * size_of::<Diagnostic>()
+            + self
+                .diagnostics
+                .iter()
+                .map(|d| d.file.len() + d.message.len())
+                .sum::<usize>();
+        let extents = self.extents.len() * size_of::<(usize, Extent)>()
+            + self
+                .extents
+                .iter()
+                .filter_map(|(_, e)| e.interfaces.as_ref())
+                .map(|list| {
+                    list.iter()
+                        .map(|i| i.len() + size_of::<String>())
+                        .sum::<usize>()
+                })
+                .sum::<usize>();
+        let formats = self.formats.len() * size_of::<(u32, Format)>()
+            + self
+                .formats
+                .iter()
+                .map(|(_, f)| f.columns().len() * 32)
+                .sum::<usize>();
+        files + diagnostics + extents + formats
+    }
+
+    /// Bytes held: the table (columns with the room reserved ahead, addresses, text)
+    /// and the lists beside it.
+    pub fn held_bytes(&self) -> u64 {
+        (self.table.heap_bytes() + self.lists_bytes()) as u64
+    }
+
+    /// Bytes the data set takes (see [`FlowTable::used_bytes`]): what
+    /// [`MemoryBudget`] counts. The same for the same files however they were read;
+    /// it is [`Dataset::held_bytes`] once the room reserved ahead is given back.
+    pub fn used_bytes(&self) -> u64 {
+        (self.table.used_bytes() + self.lists_bytes()) as u64
+    }
+
+    /// [`Dataset::used_bytes`] once `other` is appended (an upper bound: every
+    /// address of `other` counted as new).
+    pub fn used_bytes_after_append(&self, other: &Dataset) -> u64 {
+        (self.table.used_bytes_after_append(&other.table)
+            + self.lists_bytes()
+            + other.lists_bytes()) as u64
+    }
+
+    /// Appends `other` when the data set stays within `budget` and memory can be had
+    /// for it (allocations made fallibly, before anything changes); otherwise
+    /// refuses it, noting each of its files as not read, and stops reading
+    /// ([`Dataset::limit_reached`]). The first time reading stops (here, or earlier
+    /// in a file at the record limit), [`Dataset::reading_stop`] keeps how much was
+    /// read. True when `other` was appended.
+    pub fn append_within(&mut self, other: Dataset, budget: &MemoryBudget) -> bool {
+        let appended = if let Some(notes) = self.repeats(&other) {
+            self.diagnostics.extend(notes);
+            true
+        } else {
+            let other = self.fold(other);
+            let why = if !budget.admits(self, &other) {
+                Some("its records would pass the memory budget")
+            } else if self
+                .table
+                .try_reserve_for(
+                    &other.table,
+                    budget.records_left_after(self, &other) as usize,
+                )
+                .is_err()
+            {
+                Some("memory for its records could not be had")
+            } else {
+                None
+            };
+            match why {
+                None => {
+                    self.append_folded(other);
+                    true
+                }
+                Some(why) => {
+                    for file in other.files.iter().filter(|f| !f.member) {
+                        let message = format!("not read: {why}; reading stopped before it");
+                        self.diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::RecordLimit,
+                            &file.name,
+                            message,
+                        ));
+                    }
+                    self.limit_reached = true;
+                    false
+                }
+            }
+        };
+        if self.limit_reached && self.reading_stop.is_none() {
+            self.reading_stop = Some(budget.stop(self));
+        }
+        appended
+    }
+
     /// Appends another data set (read in parallel) after this one.
     ///
     /// The same data given twice is counted once. When every file given in `other`
@@ -358,6 +467,11 @@ impl Dataset {
             return;
         }
         let other = self.fold(other);
+        self.append_folded(other);
+    }
+
+    /// Appends `other`, whose repeats are folded already.
+    fn append_folded(&mut self, other: Dataset) {
         let base = self.files.len();
         for (i, file) in other.files.iter().enumerate() {
             let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
@@ -369,7 +483,16 @@ impl Dataset {
         }
         self.folded += other.folded;
         let offset = self.table.len() as u32;
-        self.table.append(&other.table);
+        if self.table.is_empty()
+            && self.table.capacity() == 0
+            && self.table.addrs.id_count() == 1
+            && self.table.text_column_names().next().is_none()
+        {
+            // Nothing here yet: the table is taken as it is (no copy).
+            self.table = other.table;
+        } else {
+            self.table.append(&other.table);
+        }
         self.files.extend(other.files.into_iter().map(|mut f| {
             f.first_row += offset;
             f
@@ -434,6 +557,77 @@ mod tests {
         assert_eq!(all.files.len(), 6, "not refused as a repeat");
         // Its records repeat week/a.log's: folded, not counted again.
         assert_eq!((all.records(), all.folded), (2, 2));
+    }
+
+    /// A file per call: `records` records from addresses `first`.. (one each).
+    fn numbered(name: &str, first: u32, records: u32) -> Dataset {
+        let mut text = TEXT.lines().next().unwrap().to_string() + "\n";
+        for i in first..first + records {
+            let [a, b, c, d] = (0x0b00_0000 + i).to_be_bytes();
+            text += &format!(
+                "2 1 eni-1 {a}.{b}.{c}.{d} 10.0.0.2 40000 3306 6 1 60 {} {} REJECT OK\n",
+                1_600_000_000 + i,
+                1_600_000_030 + i
+            );
+        }
+        one(name, text.as_bytes())
+    }
+
+    /// Within the budget files are appended as by `append`; the first that would
+    /// pass it is not, and is noted; reading stops there (files after it are noted
+    /// unread by the reader) and the figures of the stop are those before it.
+    #[test]
+    fn appending_within_a_budget_stops_at_it_and_keeps_what_was_read() {
+        let mut free = Dataset::default();
+        for i in 0..4 {
+            free.append(numbered(&format!("{i}.log"), i * 1000, 1000));
+        }
+        // A budget that holds about two and a half files.
+        let mut probe = Dataset::default();
+        probe.append(numbered("0.log", 0, 1000));
+        probe.append(numbered("1.log", 1000, 1000));
+        let two = probe.used_bytes_after_append(&numbered("2.log", 2000, 1000));
+        let budget = MemoryBudget::with_bytes(two - 1);
+        let mut all = Dataset::default();
+        assert!(all.append_within(numbered("0.log", 0, 1000), &budget));
+        assert!(all.append_within(numbered("1.log", 1000, 1000), &budget));
+        assert!(all.reading_stop.is_none());
+        let before = (all.records(), all.table.heap_bytes());
+        assert!(!all.append_within(numbered("2.log", 2000, 1000), &budget));
+        assert!(all.limit_reached);
+        assert_eq!(
+            (all.records(), all.table.heap_bytes()),
+            before,
+            "nothing of it kept"
+        );
+        let stop = all.reading_stop.clone().unwrap();
+        assert_eq!((stop.files, stop.records), (2, 2000));
+        assert_eq!(stop.held_bytes, all.used_bytes());
+        assert!(stop.held_bytes <= budget.bytes);
+        let text: u64 = free.files[..2].iter().map(|f| f.text_bytes).sum();
+        assert_eq!(stop.text_bytes, text);
+        let note = all.diagnostics.last().unwrap();
+        assert_eq!(note.kind, DiagnosticKind::RecordLimit);
+        assert_eq!(note.file, "2.log");
+        assert!(note.message.contains("memory budget"), "{}", note.message);
+        // The next file is noted by the reader, not read, and the stop stays.
+        let mut next = Dataset {
+            limit_reached: true,
+            ..Dataset::default()
+        };
+        read_bytes(&mut next, "3.log", TEXT.as_bytes(), &ReadOptions::default());
+        assert_eq!(next.records(), 0);
+        all.append_within(next, &budget);
+        assert_eq!(all.records(), 2000);
+        assert_eq!(all.reading_stop, Some(stop));
+        // What was read is what `append` keeps of the same files.
+        for row in (0..2000).step_by(97) {
+            assert_eq!(all.table.core(row).bytes, free.table.core(row).bytes);
+            assert_eq!(
+                all.table.addrs.get(all.table.srcaddr(row)),
+                free.table.addrs.get(free.table.srcaddr(row))
+            );
+        }
     }
 
     /// The same records in two files or forms (the S3 text and a CloudWatch export of

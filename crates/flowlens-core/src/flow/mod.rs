@@ -3,6 +3,7 @@
 //! compiles natively and to WebAssembly, no clock, no threads, no I/O.
 
 pub mod addr;
+pub mod budget;
 pub mod content_hash;
 pub mod dataset;
 pub mod diagnostic;
@@ -16,6 +17,7 @@ pub mod table;
 pub mod wire;
 
 pub use addr::{AddrClass, AddrId, Cidr};
+pub use budget::{MemoryBudget, ReadingStop};
 pub use dataset::{Dataset, FileSummary, FormCount};
 pub use diagnostic::{summarize, Diagnostic, DiagnosticKind, KindSummary, Severity};
 pub use field::Field;

@@ -1,12 +1,14 @@
 //! The records of a data set in compact columnar form.
 //!
-//! The eleven fields the analysis needs live in fixed-width columns (39 bytes a record,
-//! addresses as interned [`AddrId`]s). Every other field of a format is kept in a
+//! The eleven fields the analysis needs live in fixed-width columns (29 bytes a record,
+//! addresses as interned [`AddrId`]s; `packets` and `bytes` as `u32` and `end` as a
+//! `u16` after `start`, the rare value that does not fit kept in an [`Overflow`] list
+//! beside the column). Every other field of a format is kept in a
 //! [`TextColumn`]: interned and run-length encoded, so per-file constants such as
 //! `account-id` or `interface-id` cost almost nothing. A missing value (`-`) stays
 //! missing: presence bits for numbers, [`AddrId::NONE`] for addresses, id 0 for text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, TryReserveError};
 
 use super::addr::{AddrId, AddrTable};
 
@@ -218,13 +220,21 @@ impl TextColumn {
 
     /// Bytes of memory the column holds (approximately).
     pub fn heap_bytes(&self) -> usize {
-        self.runs.capacity() * 8
-            + self
-                .values
-                .strings
-                .iter()
-                .map(|s| s.len() * 2 + 40)
-                .sum::<usize>()
+        self.runs.capacity() * 8 + self.values_bytes()
+    }
+
+    /// Bytes the column takes (runs by length: the same however it grew).
+    pub fn used_bytes(&self) -> usize {
+        self.runs.len() * 8 + self.values_bytes()
+    }
+
+    /// Bytes of the interned values (each kept twice: in the list and the map).
+    fn values_bytes(&self) -> usize {
+        self.values
+            .strings
+            .iter()
+            .map(|s| s.len() * 2 + 40)
+            .sum::<usize>()
     }
 }
 
@@ -248,6 +258,17 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         return ah == bh && at == bt;
     }
     a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A `packets` or `bytes` value as its column keeps it: the column's, or the
+/// overflow's when the column holds [`WIDE`].
+#[inline]
+fn wide(narrow: u32, overflow: &[(u32, u64)], row: usize) -> u64 {
+    if narrow == WIDE {
+        Overflow::find(overflow, row).unwrap_or(u64::from(WIDE))
+    } else {
+        u64::from(narrow)
+    }
 }
 
 /// A record between two known addresses that is not NODATA or SKIPDATA (its `status`
@@ -278,6 +299,108 @@ fn status_byte(v: &CoreValues) -> u8 {
         Some(Action::Reject) => 2,
     };
     action | (v.log_status.map_or(0, LogStatus::code) << 2)
+}
+
+/// In the `packets` and `bytes` columns: the value is in [`Overflow`] (it does not fit
+/// in a `u32`).
+pub(super) const WIDE: u32 = u32::MAX;
+/// In the `end` column: the end is in [`Overflow`] (no start, an end before it, or
+/// 18 hours or more after it).
+pub(super) const END_WIDE: u16 = u16::MAX;
+
+/// `packets` or `bytes` as its column keeps it.
+fn narrow(value: Option<u64>) -> u32 {
+    match value {
+        None => 0,
+        Some(v) if v < u64::from(WIDE) => v as u32,
+        Some(_) => WIDE,
+    }
+}
+
+/// `end` as its column keeps it: seconds after `start`.
+fn end_delta(v: &CoreValues) -> u16 {
+    match (v.start_secs, v.end_secs) {
+        (_, None) => 0,
+        (Some(start), Some(end)) if end >= start && end - start < u32::from(END_WIDE) => {
+            (end - start) as u16
+        }
+        _ => END_WIDE,
+    }
+}
+
+/// The values too large for their fixed-width column (which holds [`WIDE`] or
+/// [`END_WIDE`] there): `(row, value)`, rows ascending. A flow log has few or none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Overflow {
+    /// `packets` of `u32::MAX` and more.
+    pub(super) packets: Vec<(u32, u64)>,
+    /// `bytes` of `u32::MAX` and more.
+    pub(super) bytes: Vec<(u32, u64)>,
+    /// `end`s the `end` column cannot hold.
+    pub(super) end: Vec<(u32, u32)>,
+}
+
+impl Overflow {
+    /// Notes the values of `v`, at `row`, that its columns cannot hold.
+    #[inline]
+    fn push(&mut self, row: u32, v: &CoreValues) {
+        if let Some(packets) = v.packets.filter(|&p| p >= u64::from(WIDE)) {
+            self.packets.push((row, packets));
+        }
+        if let Some(bytes) = v.bytes.filter(|&b| b >= u64::from(WIDE)) {
+            self.bytes.push((row, bytes));
+        }
+        if let Some(end) = v.end_secs.filter(|_| end_delta(v) == END_WIDE) {
+            self.end.push((row, end));
+        }
+    }
+
+    /// The value of `row` in `list`.
+    fn find<T: Copy>(list: &[(u32, T)], row: usize) -> Option<T> {
+        let i = list
+            .binary_search_by(|&(r, _)| (r as usize).cmp(&row))
+            .ok()?;
+        list.get(i).map(|&(_, v)| v)
+    }
+
+    /// Appends `other`'s, its rows moved by `offset`.
+    fn extend(&mut self, other: &Overflow, offset: u32) {
+        fn moved<T: Copy>(to: &mut Vec<(u32, T)>, from: &[(u32, T)], offset: u32) {
+            to.extend(from.iter().map(|&(r, v)| (r + offset, v)));
+        }
+        moved(&mut self.packets, &other.packets, offset);
+        moved(&mut self.bytes, &other.bytes, offset);
+        moved(&mut self.end, &other.end, offset);
+    }
+
+    /// The entries of rows kept, at their new rows (`before[row]`: rows kept before).
+    fn filtered(&self, keep: &[bool], before: &[u32]) -> Overflow {
+        fn each<T: Copy>(list: &[(u32, T)], keep: &[bool], before: &[u32]) -> Vec<(u32, T)> {
+            list.iter()
+                .filter(|(r, _)| keep.get(*r as usize).copied().unwrap_or(false))
+                .filter_map(|&(r, v)| before.get(r as usize).map(|&n| (n, v)))
+                .collect()
+        }
+        Overflow {
+            packets: each(&self.packets, keep, before),
+            bytes: each(&self.bytes, keep, before),
+            end: each(&self.end, keep, before),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.packets.capacity() * 16 + self.bytes.capacity() * 16 + self.end.capacity() * 8
+    }
+
+    fn used_bytes(&self) -> usize {
+        self.packets.len() * 16 + self.bytes.len() * 16 + self.end.len() * 8
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.packets.shrink_to_fit();
+        self.bytes.shrink_to_fit();
+        self.end.shrink_to_fit();
+    }
 }
 
 /// A value of a fixed-width column as the wire encoding writes it: little-endian,
@@ -352,20 +475,27 @@ macro_rules! fixed_columns {
                 }
             }
 
-            fn reserve_exact(&mut self, additional: usize) {
-                $( self.$name.reserve_exact(additional); )*
+            /// Makes room for `additional` more rows in every column; an allocation
+            /// that fails is an error, not an abort (the rows are unchanged).
+            fn try_reserve_exact(&mut self, additional: usize) -> Result<(), TryReserveError> {
+                $( self.$name.try_reserve_exact(additional)?; )*
+                Ok(())
             }
 
-            /// Makes room for `additional` rows, growing by a quarter rather than
-            /// doubling: a data set built by appending files then peaks near 1.25×
-            /// its final size.
-            fn grow(&mut self, additional: usize) {
+            /// Makes room for `additional` rows, growing each column by `step(len)`
+            /// rows at least; fallible as [`Columns::try_reserve_exact`].
+            fn try_grow(
+                &mut self,
+                additional: usize,
+                step: impl Fn(usize) -> usize,
+            ) -> Result<(), TryReserveError> {
                 $(
                     if self.$name.capacity() - self.$name.len() < additional {
                         let len = self.$name.len();
-                        self.$name.reserve_exact(additional.max(len / 4));
+                        self.$name.try_reserve_exact(additional.max(step(len)))?;
                     }
                 )*
+                Ok(())
             }
 
             fn shrink_to_fit(&mut self) {
@@ -409,14 +539,14 @@ fixed_columns! {
     dstport: u16 = |v| v.dstport.unwrap_or(0);
     /// IANA protocol numbers.
     protocol: u8 = |v| v.protocol.unwrap_or(0);
-    /// Packets.
-    packets: u64 = |v| v.packets.unwrap_or(0);
-    /// Bytes.
-    bytes: u64 = |v| v.bytes.unwrap_or(0);
+    /// Packets ([`WIDE`]: in [`Overflow`]).
+    packets: u32 = |v| narrow(v.packets);
+    /// Bytes ([`WIDE`]: in [`Overflow`]).
+    bytes: u32 = |v| narrow(v.bytes);
     /// `start`, Unix seconds.
     start: u32 = |v| v.start_secs.unwrap_or(0);
-    /// `end`, Unix seconds.
-    end: u32 = |v| v.end_secs.unwrap_or(0);
+    /// `end`, seconds after `start` ([`END_WIDE`]: in [`Overflow`]).
+    end: u16 = |v| end_delta(v);
     /// Which of the numeric values above are present (see `present`).
     presence: u8 = |v| presence_bits(v);
     /// action in bits 0–1 (0 none, 1 accept, 2 reject), log-status in bits 2–3
@@ -431,6 +561,8 @@ pub struct FlowTable {
     pub addrs: AddrTable,
     /// The fixed-width columns (see [`Columns`]).
     pub(super) cols: Columns,
+    /// The values too large for their column.
+    pub(super) overflow: Overflow,
     /// Text columns by name, in the order first seen.
     pub(super) text: Vec<(String, TextColumn)>,
 }
@@ -446,10 +578,26 @@ impl FlowTable {
         self.cols.srcaddr.is_empty()
     }
 
-    /// Appends one record's core values; returns its row.
+    /// Appends one record's core values; returns its row. The columns grow as a
+    /// `Vec` does (doubling) but fallibly: when memory cannot be had, the record is
+    /// not added and the error says so (in WebAssembly an aborted allocation kills
+    /// the page).
+    pub fn try_push(&mut self, v: &CoreValues) -> Result<u32, TryReserveError> {
+        let row = self.len() as u32;
+        if self.cols.srcaddr.len() == self.cols.srcaddr.capacity() {
+            self.cols.try_grow(1, |len| len.max(64))?;
+        }
+        self.cols.push(v);
+        self.overflow.push(row, v);
+        Ok(row)
+    }
+
+    /// [`FlowTable::try_push`] for tests and tools, where running out of memory may
+    /// abort.
     pub fn push(&mut self, v: &CoreValues) -> u32 {
         let row = self.len() as u32;
         self.cols.push(v);
+        self.overflow.push(row, v);
         row
     }
 
@@ -560,13 +708,14 @@ impl FlowTable {
     #[inline]
     pub fn packets(&self, row: usize) -> Option<u64> {
         self.has(row, present::PACKETS)
-            .then(|| self.cols.packets[row])
+            .then(|| wide(self.cols.packets[row], &self.overflow.packets, row))
     }
 
     /// Bytes of `row`.
     #[inline]
     pub fn bytes(&self, row: usize) -> Option<u64> {
-        self.has(row, present::BYTES).then(|| self.cols.bytes[row])
+        self.has(row, present::BYTES)
+            .then(|| wide(self.cols.bytes[row], &self.overflow.bytes, row))
     }
 
     /// Start (Unix seconds) of `row`.
@@ -578,7 +727,13 @@ impl FlowTable {
     /// End (Unix seconds) of `row`.
     #[inline]
     pub fn end_secs(&self, row: usize) -> Option<u32> {
-        self.has(row, present::END).then(|| self.cols.end[row])
+        if !self.has(row, present::END) {
+            return None;
+        }
+        match self.cols.end[row] {
+            END_WIDE => Overflow::find(&self.overflow.end, row),
+            delta => Some(self.cols.start[row].wrapping_add(u32::from(delta))),
+        }
     }
 
     /// Action of `row`.
@@ -638,9 +793,10 @@ impl FlowTable {
     /// The earliest start and the latest end of the records (a record without an end
     /// ends at its start), read as slices.
     pub fn time_extent(&self) -> (Option<u32>, Option<u32>) {
-        // Without branches, so that it runs as vector code.
+        // Without branches, so that it runs as vector code; the ends kept apart
+        // (END_WIDE) count after.
         let (mut first, mut last, mut seen) = (u32::MAX, 0, 0);
-        for ((&start, &end), &present) in self
+        for ((&start, &delta), &present) in self
             .cols
             .start
             .iter()
@@ -650,9 +806,17 @@ impl FlowTable {
             let has_start = present & present::START != 0;
             let has_end = present & present::END != 0;
             first = first.min(if has_start { start } else { u32::MAX });
+            let end = if delta == END_WIDE {
+                0
+            } else {
+                start.wrapping_add(u32::from(delta))
+            };
             let until = if has_end { end } else { start };
             last = last.max(if has_end || has_start { until } else { 0 });
             seen |= present;
+        }
+        for &(_, end) in &self.overflow.end {
+            last = last.max(end);
         }
         let first = (seen & present::START != 0).then_some(first);
         let last = (seen & (present::START | present::END) != 0).then_some(last);
@@ -686,8 +850,55 @@ impl FlowTable {
         }
     }
 
+    /// Makes room for appending `other` (its rows in every column, its addresses
+    /// in the address table), fallibly: on an error nothing was appended, and the
+    /// table is as it was but for spare capacity. The columns grow by a quarter
+    /// (so that a data set built by appending files peaks near 1.25× its size), but
+    /// by at most `spare_rows_max` rows more than `other` needs.
+    pub fn try_reserve_for(
+        &mut self,
+        other: &FlowTable,
+        spare_rows_max: usize,
+    ) -> Result<(), TryReserveError> {
+        let step = |len: usize| (len / 4).min(other.len().saturating_add(spare_rows_max));
+        self.cols.try_grow(other.len(), step)?;
+        self.addrs.try_reserve_for(&other.addrs)
+    }
+
+    /// Bytes the records take: the columns by their length (not the room reserved
+    /// ahead, which depends on how reading went), the addresses and text likewise.
+    /// The same for the same records however they were read; what the memory budget
+    /// counts.
+    pub fn used_bytes(&self) -> usize {
+        let text: usize = self.text.iter().map(|(_, c)| c.used_bytes()).sum();
+        self.len() * Columns::ROW_BYTES
+            + self.overflow.used_bytes()
+            + self.addrs.used_bytes()
+            + text
+    }
+
+    /// [`FlowTable::used_bytes`] once `other` is appended (an upper bound: every
+    /// address of `other` counted as new).
+    pub fn used_bytes_after_append(&self, other: &FlowTable) -> usize {
+        let text: usize = self.text.iter().map(|(_, c)| c.used_bytes()).sum::<usize>()
+            + other
+                .text
+                .iter()
+                .map(|(_, c)| c.used_bytes())
+                .sum::<usize>();
+        (self.len() + other.len()) * Columns::ROW_BYTES
+            + self.overflow.used_bytes()
+            + other.overflow.used_bytes()
+            + self.addrs.used_bytes_after_adding(&other.addrs)
+            + text
+    }
+
     /// Appends all records of `other`, re-interning its addresses and text values.
+    /// Room is made first with [`FlowTable::try_reserve_for`]; when that fails, the
+    /// growth is left to the columns (which then abort as a `Vec` does).
     pub fn append(&mut self, other: &FlowTable) {
+        // On an error the columns below grow as they can.
+        let _ = self.try_reserve_for(other, usize::MAX);
         let remap: Vec<AddrId> = (0..other.addrs.id_count())
             .map(|i| match other.addrs.get(AddrId(i as u32)) {
                 Some(addr) => self.addrs.intern(addr),
@@ -695,8 +906,8 @@ impl FlowTable {
             })
             .collect();
         let offset = self.len() as u32;
-        self.reserve_gently(other.len());
         self.cols.extend(&other.cols);
+        self.overflow.extend(&other.overflow, offset);
         // The appended rows' addresses are ids of `other`'s table: remapped to ours.
         let map = |id: &mut AddrId| *id = remap.get(id.index()).copied().unwrap_or(AddrId::NONE);
         for column in [&mut self.cols.srcaddr, &mut self.cols.dstaddr] {
@@ -756,14 +967,16 @@ impl FlowTable {
         FlowTable {
             addrs: self.addrs.clone(),
             cols: self.cols.filtered(keep),
+            overflow: self.overflow.filtered(keep, &before),
             text,
         }
     }
 
     /// Makes room for `additional` more records in every core column at once (an
     /// estimate made before reading saves the copies of growing column by column).
-    pub fn reserve(&mut self, additional: usize) {
-        self.cols.reserve_exact(additional);
+    /// Fallible: the table is unchanged but for spare capacity on an error.
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        self.cols.try_reserve_exact(additional)
     }
 
     /// Rows the fixed-width columns hold without growing.
@@ -772,16 +985,13 @@ impl FlowTable {
     }
 
     /// Makes room for `rows` rows in all (one growth of every column, when a reader
-    /// knows about how many are coming).
-    pub fn reserve_rows(&mut self, rows: usize) {
-        self.reserve(rows.saturating_sub(self.len()));
+    /// knows about how many are coming); fallible as [`FlowTable::try_reserve`].
+    pub fn try_reserve_rows(&mut self, rows: usize) -> Result<(), TryReserveError> {
+        self.try_reserve(rows.saturating_sub(self.len()))
     }
 
-    /// Makes room for `additional` rows, growing by a quarter rather than doubling:
-    /// a data set built by appending files then peaks near 1.25× its final size.
-    fn reserve_gently(&mut self, additional: usize) {
-        self.cols.grow(additional);
-    }
+    /// Bytes of one record in the fixed-width columns.
+    pub const ROW_BYTES: usize = Columns::ROW_BYTES;
 
     /// Marks every text column not in `keep` as missing from `row` on (a new format
     /// that lacks them starts there).
@@ -793,16 +1003,22 @@ impl FlowTable {
         }
     }
 
+    /// Heap bytes held by the fixed-width columns (and what they keep beside them).
+    pub fn columns_heap_bytes(&self) -> usize {
+        self.cols.heap_bytes() + self.overflow.heap_bytes()
+    }
+
     /// Approximate heap bytes held by the records (columns, addresses, text).
     pub fn heap_bytes(&self) -> usize {
         let addrs = self.addrs.heap_bytes();
         let text: usize = self.text.iter().map(|(_, c)| c.heap_bytes()).sum();
-        self.cols.heap_bytes() + addrs + text
+        self.columns_heap_bytes() + addrs + text
     }
 
     /// Releases spare capacity (after reading finishes).
     pub fn shrink_to_fit(&mut self) {
         self.cols.shrink_to_fit();
+        self.overflow.shrink_to_fit();
         for (_, c) in &mut self.text {
             c.runs.shrink_to_fit();
         }
@@ -927,7 +1143,7 @@ mod tests {
         let mut t = FlowTable::default();
         let v = values(&mut t, "10.0.0.1", Some(7));
         t.push(&v);
-        t.reserve_rows(1000);
+        t.try_reserve_rows(1000).unwrap();
         assert!(t.capacity() >= 1000);
         let room = t.capacity();
         for _ in 1..1000 {
@@ -938,7 +1154,7 @@ mod tests {
         assert_eq!(t.len(), 1000);
         assert_eq!(t.core(999), v);
         // Asking for fewer rows than there are changes nothing.
-        t.reserve_rows(10);
+        t.try_reserve_rows(10).unwrap();
         assert_eq!(t.capacity(), room);
     }
 
@@ -967,10 +1183,147 @@ mod tests {
         assert_eq!(a.text("vpc-id", 1), Some("vpc-1"));
     }
 
+    /// Values at the edges of the narrow columns, one per row: each reads back as
+    /// given, after an append (rows moved) and a filter (rows dropped) too.
+    #[test]
+    fn values_too_large_for_their_column_read_back_as_given() {
+        const S: u32 = 1_600_000_000;
+        /// Name, packets, bytes, start, end.
+        type Case = (
+            &'static str,
+            Option<u64>,
+            Option<u64>,
+            Option<u32>,
+            Option<u32>,
+        );
+        let cases: &[Case] = &[
+            ("small", Some(1), Some(60), Some(S), Some(S + 30)),
+            (
+                "just fits",
+                Some(u64::from(u32::MAX) - 1),
+                Some(u64::from(u32::MAX) - 1),
+                Some(S),
+                Some(S + 65_534),
+            ),
+            (
+                "u32::MAX",
+                Some(u64::from(u32::MAX)),
+                Some(u64::from(u32::MAX)),
+                Some(S),
+                Some(S + 65_535),
+            ),
+            (
+                "huge",
+                Some(u64::MAX),
+                Some(1 << 40),
+                Some(S),
+                Some(u32::MAX),
+            ),
+            ("end before start", Some(0), Some(0), Some(S), Some(S - 1)),
+            ("end without start", None, None, None, Some(S + 7)),
+            ("no end", Some(2), None, Some(S), None),
+            ("nothing", None, None, None, None),
+            ("zero", Some(0), Some(0), Some(0), Some(0)),
+        ];
+        let mut t = FlowTable::default();
+        let mut pushed = Vec::new();
+        for &(name, packets, bytes, start_secs, end_secs) in cases {
+            let v = CoreValues {
+                packets,
+                bytes,
+                start_secs,
+                end_secs,
+                ..CoreValues::default()
+            };
+            let row = t.try_push(&v).unwrap() as usize;
+            assert_eq!(t.core(row), v, "{name}");
+            pushed.push(v);
+        }
+        assert_eq!(t.overflow.packets.len(), 2);
+        assert_eq!(t.overflow.end.len(), 4);
+        assert_eq!(t.time_extent(), (Some(0), Some(u32::MAX)));
+        // Appended after a row: every row moved by one.
+        let mut a = FlowTable::default();
+        a.push(&pushed[0]);
+        a.append(&t);
+        for (i, v) in pushed.iter().enumerate() {
+            assert_eq!(a.core(i + 1), *v, "{} after append", cases[i].0);
+        }
+        // Every other row kept.
+        let keep: Vec<bool> = (0..a.len()).map(|r| r % 2 == 0).collect();
+        let f = a.filtered(&keep);
+        for (new, old) in (0..a.len()).filter(|r| r % 2 == 0).enumerate() {
+            assert_eq!(f.core(new), a.core(old), "row {old} filtered");
+        }
+    }
+
+    /// An allocation that cannot be had is an error, not an abort, and the table
+    /// stays as it was and usable.
+    #[test]
+    fn a_reservation_that_cannot_be_had_is_an_error() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        t.try_push(&v).unwrap();
+        for rows in [usize::MAX / 2, usize::MAX / 16, 1 << 60] {
+            assert!(t.try_reserve(rows).is_err(), "{rows} rows");
+            assert!(t.try_reserve_rows(rows).is_err(), "{rows} rows");
+        }
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.try_push(&v).unwrap(), 1);
+        assert_eq!(t.core(1), v);
+    }
+
+    /// try_push grows every column at once, by doubling, and reserving for another
+    /// table leaves room for all of it: appending then moves no column.
+    #[test]
+    fn try_push_and_try_reserve_for_make_room_in_every_column() {
+        let mut t = FlowTable::default();
+        let v = values(&mut t, "10.0.0.1", Some(7));
+        for _ in 0..100 {
+            t.try_push(&v).unwrap();
+        }
+        assert_eq!(t.capacity(), 128);
+        assert!(t.cols.bytes.capacity() >= 100 && t.cols.status.capacity() >= 100);
+        let mut other = FlowTable::default();
+        for i in 0..500u32 {
+            let mut w = values(
+                &mut other,
+                &format!("192.0.{}.{}", i / 256, i % 256),
+                Some(1),
+            );
+            w.dstaddr = other.addrs.intern("10.0.0.1".parse().unwrap());
+            other.try_push(&w).unwrap();
+        }
+        let expected = t.used_bytes_after_append(&other);
+        t.try_reserve_for(&other, usize::MAX).unwrap();
+        let (bytes, slots) = (t.cols.bytes.as_ptr(), t.addrs.heap_bytes());
+        t.append(&other);
+        assert_eq!(t.cols.bytes.as_ptr(), bytes, "no column moved");
+        assert_eq!(
+            t.addrs.heap_bytes(),
+            slots,
+            "the address table did not grow"
+        );
+        assert_eq!(t.len(), 600);
+        assert!(
+            t.used_bytes() <= expected,
+            "{} > {expected}",
+            t.used_bytes()
+        );
+        assert_eq!(
+            t.used_bytes(),
+            600 * FlowTable::ROW_BYTES + t.addrs.used_bytes()
+        );
+        assert_eq!(
+            t.addrs.get(t.srcaddr(599)),
+            Some("192.0.1.243".parse().unwrap())
+        );
+    }
+
     #[test]
     fn reserve_makes_room_in_every_core_column() {
         let mut t = FlowTable::default();
-        t.reserve(1000);
+        t.try_reserve(1000).unwrap();
         assert_eq!(t.len(), 0);
         for cap in [
             t.cols.srcaddr.capacity(),
@@ -987,9 +1340,9 @@ mod tests {
         ] {
             assert!(cap >= 1000, "capacity {cap}");
         }
-        // 4 + 4 + 2 + 2 + 1 + 8 + 8 + 4 + 4 + 1 + 1 = 39 bytes a record, reserved.
-        assert_eq!(Columns::ROW_BYTES, 39);
-        assert!(t.heap_bytes() >= 39_000);
+        // 4 + 4 + 2 + 2 + 1 + 4 + 4 + 4 + 2 + 1 + 1 = 29 bytes a record, reserved.
+        assert_eq!(Columns::ROW_BYTES, 29);
+        assert!(t.heap_bytes() >= 29_000);
         // Pushing up to the reservation moves no column.
         let v = values(&mut t, "10.0.0.1", Some(10));
         let before = t.cols.bytes.as_ptr();

@@ -3,8 +3,9 @@
 //! the data set, as a transferred `ArrayBuffer`).
 //!
 //! The layout is the table's own columnar one, little-endian, no compression:
-//! `FLW2`, then the table (row count, addresses in id order, the eleven fixed-width
-//! columns one after the other, the text columns with their values and runs), the file
+//! `FLW3`, then the table (row count, addresses in id order, the eleven fixed-width
+//! columns one after the other, the values too large for their column (`packets`,
+//! `bytes`, `end`: a count, then `(row, value)` pairs), the text columns with their values and runs), the file
 //! summaries, the diagnostics, the record-limit flag and the format changes. Strings
 //! are a `u32` length and UTF-8 bytes.
 //!
@@ -23,10 +24,10 @@ use super::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use super::field::Field;
 use super::form::{Form, FormatSource};
 use super::format::{Column, Format};
-use super::table::{Columns, FlowTable, TextColumn};
+use super::table::{Columns, FlowTable, Overflow, TextColumn};
 
-/// The first bytes of every encoding (the `1` is the layout's version).
-const MAGIC: &[u8; 4] = b"FLW2";
+/// The first bytes of every encoding (the `3` is the layout's version).
+const MAGIC: &[u8; 4] = b"FLW3";
 
 /// Bytes that cannot be decoded, with where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +75,19 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
         }
     }
     table.cols.encode(&mut out);
+    let overflow = &table.overflow;
+    for list in [&overflow.packets, &overflow.bytes] {
+        put_u32(&mut out, list.len() as u32);
+        for &(row, value) in list {
+            put_u32(&mut out, row);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    put_u32(&mut out, overflow.end.len() as u32);
+    for &(row, end) in &overflow.end {
+        put_u32(&mut out, row);
+        put_u32(&mut out, end);
+    }
     put_u32(&mut out, table.text.len() as u32);
     for (name, column) in &table.text {
         put_str(&mut out, name);
@@ -159,6 +173,39 @@ pub fn encode(dataset: &Dataset) -> Vec<u8> {
     out
 }
 
+/// The overflow lists as [`encode`] wrote them: rows ascending, each below `rows`.
+fn decode_overflow(r: &mut Reader<'_>, rows: usize) -> Result<Overflow, WireError> {
+    fn rows_ascending<T>(r: &Reader<'_>, list: &[(u32, T)], rows: usize) -> Result<(), WireError> {
+        let ascending = list.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0));
+        if !ascending || list.last().is_some_and(|&(row, _)| row as usize >= rows) {
+            return Err(r.error("an overflow row out of order or beyond the table"));
+        }
+        Ok(())
+    }
+    let mut wide = || -> Result<Vec<(u32, u64)>, WireError> {
+        let count = r.count(12)?;
+        let mut list = Vec::with_capacity(count);
+        for _ in 0..count {
+            list.push((r.u32()?, u64::from_le_bytes(r.array::<8>()?)));
+        }
+        rows_ascending(r, &list, rows)?;
+        Ok(list)
+    };
+    let packets = wide()?;
+    let bytes = wide()?;
+    let count = r.count(8)?;
+    let mut end = Vec::with_capacity(count);
+    for _ in 0..count {
+        end.push((r.u32()?, r.u32()?));
+    }
+    rows_ascending(r, &end, rows)?;
+    Ok(Overflow {
+        packets,
+        bytes,
+        end,
+    })
+}
+
 /// Decodes what [`encode`] wrote; any other bytes give an error.
 pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
     let mut r = Reader { bytes, at: 0 };
@@ -183,6 +230,7 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
         return Err(r.error("fewer bytes than the row count needs"));
     }
     table.cols = Columns::decode(rows, |n| r.take(n))?;
+    table.overflow = decode_overflow(&mut r, rows)?;
     let ids = table.addrs.id_count() as u32;
     for column in [&table.cols.srcaddr, &table.cols.dstaddr] {
         if column.iter().any(|a| a.0 >= ids) {
@@ -461,6 +509,42 @@ mod tests {
             &ReadOptions::default(),
         );
         ds
+    }
+
+    /// Values kept beside their narrow column (packets, bytes, an end long after
+    /// its start) go across; overflow rows out of order or past the table are refused.
+    #[test]
+    fn values_too_large_for_their_column_go_across() {
+        let text = "version srcaddr dstaddr packets bytes start end\n\
+             2 10.0.0.1 10.0.0.2 1 60 1600000000 1600000030\n\
+             2 10.0.0.1 10.0.0.2 5000000000 99999999999 1600000000 1600090000\n\
+             2 10.0.0.1 10.0.0.2 7 4294967295 1600000000 1599999999\n";
+        let mut ds = Dataset::default();
+        read_bytes(&mut ds, "big.log", text.as_bytes(), &ReadOptions::default());
+        assert_eq!(ds.records(), 3);
+        let back = decode(&encode(&ds)).unwrap();
+        assert_same(&ds, &back);
+        assert_eq!(back.table.packets(1), Some(5_000_000_000));
+        assert_eq!(back.table.bytes(1), Some(99_999_999_999));
+        assert_eq!(back.table.end_secs(1), Some(1_600_090_000));
+        assert_eq!(back.table.bytes(2), Some(4_294_967_295));
+        assert_eq!(back.table.end_secs(2), Some(1_599_999_999));
+        // The end overflow list is the last before the text columns: its first row
+        // (1), set to 3 (past the 3 rows), is refused.
+        let mut bytes = encode(&ds);
+        let rows_at = {
+            let mut probe = ds.clone();
+            probe.table.overflow.end.clear();
+            let without = encode(&probe);
+            // Where the two encodings start to differ: the end list's count.
+            without
+                .iter()
+                .zip(&bytes)
+                .position(|(a, b)| a != b)
+                .unwrap()
+        };
+        bytes[rows_at + 4] = 3;
+        assert!(decode(&bytes).is_err());
     }
 
     #[test]

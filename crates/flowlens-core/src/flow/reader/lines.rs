@@ -500,6 +500,19 @@ impl LineParser {
         self.stopped = true;
     }
 
+    /// Stops where memory for the next record could not be had, saying so: what was
+    /// read before stays usable.
+    pub(super) fn out_of_memory(&mut self, dataset: &mut Dataset) {
+        let message = format!(
+            "stopped at line {}: memory for more records could not be had; this line and the rest of the data were not read",
+            self.line_no
+        );
+        self.note(dataset, DiagnosticKind::RecordLimit, message);
+        self.text_bytes = self.line_start;
+        dataset.limit_reached = true;
+        self.stopped = true;
+    }
+
     pub(super) fn finish(mut self, dataset: &mut Dataset, file: usize) {
         if !self.started && !self.head.is_empty() && !self.stopped {
             let head = std::mem::take(&mut self.head);

@@ -257,7 +257,10 @@ impl LineParser {
     /// Appends a parsed record (`values` and the text values noted for `line`).
     #[inline]
     pub(super) fn store(&mut self, dataset: &mut Dataset, values: &CoreValues, line: &[u8]) {
-        let row = dataset.table.push(values);
+        let Ok(row) = dataset.table.try_push(values) else {
+            self.out_of_memory(dataset);
+            return;
+        };
         for &(index, value) in &self.text_values {
             match value {
                 TextValue::Missing => dataset.table.push_text_raw(index, row, None),

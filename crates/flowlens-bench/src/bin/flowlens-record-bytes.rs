@@ -1,0 +1,146 @@
+//! Bytes per record the page's worker holds, on the weeks of issue 16 (about 9 million
+//! records each: one with 50,000 scanner addresses, one with a new address for every
+//! scanner event, ~2.5 million) and the example week, read as the worker reads them
+//! (file by file, each appended within the page's memory budget, then shrunk). A
+//! benchmark, not part of the page.
+//!
+//! `cargo run --release -p flowlens-bench --bin flowlens-record-bytes -- [--divide D]`
+//! (the busy weeks' scale and scanner events divided by D, default 1) prints, for each
+//! week, the records, the distinct addresses, and per record the bytes of the
+//! fixed-width columns, the address table and the text columns, the data set's total
+//! ([`Dataset::held_bytes`], after reading: what the budget counts) and, as a check, the bytes the
+//! allocator holds for the data set. `scripts/record-bytes.sh` runs it at two commits
+//! side by side.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flowlens_core::example::{generate, ExampleOptions, Scanners};
+use flowlens_core::flow::{Dataset, FileReader, FlowTable, MemoryBudget, ReadOptions};
+
+/// The system allocator, counting the bytes held.
+struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged; the counter is
+// only a side effect.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's layout, as given.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        HELD.fetch_add(new_size, Ordering::Relaxed);
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The figures of one week.
+struct Figures {
+    records: u64,
+    addresses: u64,
+    columns: u64,
+    addrs: u64,
+    text: u64,
+    held: u64,
+    allocated: u64,
+}
+
+/// Reads the week of `options` file by file into a data set, as the worker does (each
+/// file as it is generated: the week's text is never held whole).
+fn measure(options: &ExampleOptions) -> Figures {
+    let before = HELD.load(Ordering::Relaxed);
+    let mut all = Dataset::default();
+    let budget = MemoryBudget::with_bytes(u64::MAX);
+    generate(options, |file| {
+        let mut one = Dataset::default();
+        let mut reader = FileReader::new(&mut one, &file.path, &ReadOptions::default());
+        reader.push(&mut one, &file.text);
+        reader.finish(&mut one);
+        all.append_within(one, &budget);
+    });
+    all.table.shrink_to_fit();
+    let allocated = HELD.load(Ordering::Relaxed).saturating_sub(before) as u64;
+    let table = &all.table;
+    let columns = table.columns_heap_bytes() as u64;
+    let addrs = table.addrs.heap_bytes() as u64;
+    let text = table.heap_bytes() as u64 - columns - addrs;
+    let figures = Figures {
+        records: all.records(),
+        addresses: table.addrs.id_count() as u64 - 1,
+        columns,
+        addrs,
+        text,
+        held: all.held_bytes(),
+        allocated,
+    };
+    drop(all);
+    figures
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str, default: u32| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(default)
+    };
+    let divide = value("--divide", 1).max(1);
+    println!(
+        "fixed-width columns: {} bytes a record; busy weeks divided by {divide}",
+        FlowTable::ROW_BYTES
+    );
+    println!(
+        "{:<26} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>10}",
+        "week", "records", "addresses", "columns", "addrs", "text", "held", "allocated"
+    );
+    let weeks = [
+        ("example", ExampleOptions::default()),
+        (
+            "50,000 scanners",
+            ExampleOptions {
+                scale: 60 / divide,
+                scanners: Scanners::Pool(50_000),
+                ..ExampleOptions::default()
+            },
+        ),
+        (
+            "unique scanners",
+            ExampleOptions {
+                scale: 36 / divide,
+                scanners: Scanners::Unique,
+                scanner_events: Some(2480 / divide),
+                ..ExampleOptions::default()
+            },
+        ),
+    ];
+    for (name, options) in weeks {
+        let f = measure(&options);
+        let per = |bytes: u64| bytes as f64 / f.records.max(1) as f64;
+        println!(
+            "{:<26} {:>10} {:>10} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>10.2}   B/record",
+            name,
+            f.records,
+            f.addresses,
+            per(f.columns),
+            per(f.addrs),
+            per(f.text),
+            per(f.held),
+            per(f.allocated),
+        );
+    }
+}
