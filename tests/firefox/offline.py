@@ -426,6 +426,9 @@ def main() -> int:
         log = tmp / "firefox.log"
         if log.exists():
             print("     " + log.read_text()[-3000:].replace("\n", "\n     "))
+        trap.close()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
         return runner.finish(1)
     print(f"     (Firefox {firefox.version}, {args.firefox}; profile {tmp / 'profile'})", flush=True)
 
