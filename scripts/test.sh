@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing (scripts/setup.sh test), then
 # formatting, lints (native and wasm32), the native tests of every crate, the tests of
-# the build's last step (scripts/offline), the page build (dist/) and the browser tests
+# the build's last step (scripts/offline) and of the inflater's script, the page build
+# (dist/) and the browser tests
 # (offline.mjs: offline use, the single file, updates, accessibility). Every check runs
 # even after another one failed; the exit status is non-zero if any failed, and the
 # summary at the end names them.
@@ -49,6 +50,7 @@ step "cargo clippy (wasm32: core, page, embeddable module, bench tools)" cargo c
     -p flowlens-core -p flowlens-web -p flowlens-js -p flowlens-bench --lib --bins -- -D warnings
 step "cargo test (native: core, CLI, the page's logic)" cargo test --workspace
 step "the build's last step (node --test scripts/offline/finish.test.mjs)" node --test scripts/offline/finish.test.mjs
+step "the inflater's script (node --test src/worker/inflate.test.mjs)" node --test src/worker/inflate.test.mjs
 step "trunk build --release (dist/)" trunk build --release
 if [[ " ${failed[*]} " != *"trunk build"* ]]; then
     step "embeddable module (scripts/build-js.sh: dist/embed/)" bash scripts/build-js.sh

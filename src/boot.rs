@@ -13,13 +13,14 @@
 //!   is a `data:` URL.
 //!
 //! A worker is always started from a `blob:` URL of a *prelude* (settings it needs
-//! before its code runs) followed by the start script: a `blob:` worker inherits the
-//! page's Content-Security-Policy (see `crate::bridge`). The reading worker gets the
+//! before its code runs) followed by the start script ([`WorkerCode::script`]): a
+//! `blob:` worker inherits the page's Content-Security-Policy (see
+//! [`crate::blob_worker`]). The reading worker gets the
 //! [`WorkerCode`] in its prelude, so that it starts its parse workers the same way.
 
-use js_sys::{Array, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, BlobPropertyBag, Url, WorkerOptions, WorkerType};
+use web_sys::{WorkerOptions, WorkerType};
 
 /// The global boot.js sets.
 const BOOT_GLOBAL: &str = "flowlensBoot";
@@ -84,17 +85,6 @@ impl WorkerCode {
     /// The text of the worker's script: `prelude`, then the start script.
     pub fn script(&self, prelude: &str) -> String {
         format!("{prelude}\n{}\n", self.source)
-    }
-
-    /// A `blob:` URL of [`WorkerCode::script`] (revoke it when the worker is gone).
-    pub fn blob_url(&self, prelude: &str) -> Result<String, JsValue> {
-        let options = BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(
-            &Array::of1(&self.script(prelude).into()),
-            &options,
-        )?;
-        Url::create_object_url_with_blob(&blob)
     }
 
     /// Options for `new Worker` (module or classic).

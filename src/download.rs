@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-use super::bridge::describe;
+use super::channel::describe;
 
 /// Offers the concatenation of `parts` (strings, `ArrayBuffer`s) as a download named
 /// `file_name`: the browser joins them, the page never holds the whole file.

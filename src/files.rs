@@ -11,7 +11,7 @@ use web_sys::{
     FileSystemEntry, FileSystemFileEntry,
 };
 
-use super::bridge::describe;
+use super::channel::describe;
 
 /// A file and the name it goes by.
 #[derive(Clone, Debug, PartialEq)]

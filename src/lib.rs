@@ -13,6 +13,7 @@
 //! `index.html` forbids every other destination.
 
 mod app;
+pub mod blob_worker;
 pub mod boot;
 mod bridge;
 pub mod channel;

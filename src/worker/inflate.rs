@@ -1,35 +1,40 @@
 //! The inflater: a second worker, plain JavaScript (no wasm), that opens the files and
 //! decompresses gzip with the browser's `DecompressionStream` while this worker parses.
+//! Its script is `inflate.js` beside this file (tested on its own by
+//! `inflate.test.mjs`), carried in the wasm (`include_str!`) and started from a `blob:`
+//! URL ([`crate::blob_worker`]), so it needs no file of its own on the site or in the
+//! single-file build. It is set up by [`InflateRequest::Start`], its first message.
 //!
 //! Decompressing took about a third of the reading worker's time; done in the inflater
 //! it runs on the other core. The reading worker asks for files a few ahead of the one
-//! it parses ([`AHEAD`]); the inflater takes them in order and answers with messages
-//! `[id, what, …]`:
-//! - `plain`: not gzip (by the first two bytes); its bytes follow as they are, in
-//!   chunks like the text of a gzip file (the core's reader sniffs them);
-//! - `unavailable, message`: it could not open the file; the reading worker tries
-//!   itself (and reports what the browser says, as it would without the inflater);
-//! - `chunk, buffer, length`: the next [`CHUNK_BYTES`] of decompressed text or plain
-//!   bytes (the last
-//!   one shorter), the buffer transferred, not copied;
-//! - `end`, or `failed, message` when the decompressor stopped on damage (the reading
-//!   worker then reads the file again with the core's decoder, as without it).
+//! it parses ([`AHEAD`]) with [`InflateRequest::Open`]; the inflater takes them in order
+//! and answers with [`InflateAnswer`]s, sent the one way of [`crate::channel`] (the
+//! JavaScript reads and writes the `{"kind": …}` objects serde makes of these enums):
+//! `plain` (not gzip), `unavailable` (it could not open the file: the reading worker
+//! tries itself), `chunk`s of [`CHUNK_BYTES`] of text, then `end`, or `failed` when the
+//! decompressor stopped on damage (the reading worker then reads the file again with
+//! the core's decoder, as without it).
 //!
 //! Flow control: the inflater holds at most [`CREDITS`] chunks that the reading worker
-//! has not taken yet; each taken chunk's buffer goes back (`['ack', buffer]`) to be
-//! filled again. A file the reading worker stops early is closed (`['close', id]`).
-//! On Cancel or Clear the inflater is stopped altogether and started afresh later. If
-//! it fails, every file it had not finished is read by the reading worker itself.
+//! has not taken yet; each taken chunk's buffer goes back ([`InflateRequest::Ack`]) to
+//! be filled again. A file the reading worker stops early is closed
+//! ([`InflateRequest::Close`]). On Cancel or Clear the inflater is stopped altogether and
+//! started afresh later. If it fails, every file it had not finished is read by the
+//! reading worker itself.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, Event, File, MessageEvent, Url, Worker};
+use web_sys::{File, Worker, WorkerOptions};
+
+use crate::blob_worker::{spawn_blob_worker, BlobWorker, ScriptUrl};
+use crate::channel;
 
 /// Files asked for ahead of the one being parsed.
 pub const AHEAD: usize = 3;
@@ -40,76 +45,78 @@ const CHUNK_BYTES: u32 = 1 << 20;
 /// Chunks the inflater may have sent that the reading worker has not taken yet.
 const CREDITS: u32 = 6;
 
-/// The inflater's source; `@CHUNK@` and `@CREDITS@` are filled in from the constants.
-const SOURCE: &str = r#""use strict";
-const CHUNK = @CHUNK@;
-let credits = @CREDITS@, wake = null, busy = false;
-const queue = [], closed = new Set(), spare = [];
-const said = (err) => String((err && err.message) || err);
-self.onmessage = (event) => {
-  const m = event.data;
-  if (m[0] === "open") {
-    queue.push([m[1], m[2]]);
-    if (!busy) run();
-  } else if (m[0] === "ack") {
-    credits++;
-    if (m[1]) spare.push(m[1]);
-    if (wake !== null) { const w = wake; wake = null; w(); }
-  } else if (m[0] === "close") {
-    closed.add(m[1]);
-  }
-};
-async function run() {
-  busy = true;
-  while (queue.length > 0) {
-    const [id, file] = queue.shift();
-    if (!closed.has(id)) await inflate(id, file);
-    closed.delete(id);
-  }
-  busy = false;
+/// The inflater's script (a classic worker's).
+const SOURCE: &str = include_str!("inflate.js");
+
+/// A message from the reading worker to the inflater.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InflateRequest {
+    /// The first message: the inflater's settings.
+    Start {
+        /// Bytes of text per chunk ([`CHUNK_BYTES`]).
+        chunk_bytes: u32,
+        /// Chunks it may send that were not taken yet ([`CREDITS`]).
+        credits: u32,
+    },
+    /// Open the `File` posted beside this message and send its text.
+    Open {
+        /// The reading worker's id for the file, in every answer about it.
+        id: u32,
+    },
+    /// A chunk was taken: one more may be sent. Its `ArrayBuffer` is beside this
+    /// message (transferred back, to be filled again), or `null` when it could not be.
+    Ack,
+    /// Stop sending file `id`.
+    Close {
+        /// The file's id.
+        id: u32,
+    },
 }
-async function send(id, buffer, n) {
-  while (credits === 0) await new Promise((resolve) => { wake = resolve; });
-  credits--;
-  self.postMessage([id, "chunk", buffer, n], [buffer]);
+
+/// A message from the inflater about file `id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InflateAnswer {
+    /// Not gzip (by its first two bytes): its bytes follow as they are, in chunks like
+    /// a gzip file's text (the core's reader sniffs them).
+    Plain {
+        /// The file's id.
+        id: u32,
+    },
+    /// It could not open the file: the reading worker tries itself (and reports what
+    /// the browser says, as it would without the inflater).
+    Unavailable {
+        /// The file's id.
+        id: u32,
+        /// The browser's words.
+        message: String,
+    },
+    /// The next `length` bytes of text (or plain bytes) are at the start of the
+    /// `ArrayBuffer` beside this message (the last chunk shorter than the others).
+    // NOTE: the bytes travel as a transferred `ArrayBuffer`, not as a serde field: the
+    // inflater's few buffers go back and forth ([`InflateRequest::Ack`]) without a copy
+    // or a new allocation per MB of text. 256 chunks of 1 MiB took 43 ms there and back
+    // transferred, 895 ms copied (scripts/transfer-bench.mjs).
+    Chunk {
+        /// The file's id.
+        id: u32,
+        /// Bytes of text in the buffer.
+        length: u32,
+    },
+    /// All the text was sent.
+    End {
+        /// The file's id.
+        id: u32,
+    },
+    /// The decompressor stopped (damage).
+    Failed {
+        /// The file's id.
+        id: u32,
+        /// The browser's words.
+        message: String,
+    },
 }
-async function inflate(id, file) {
-  let reader;
-  try {
-    const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-    if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-      reader = file.stream().getReader();
-      self.postMessage([id, "plain"]);
-    } else {
-      reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-    }
-  } catch (err) {
-    self.postMessage([id, "unavailable", said(err)]);
-    return;
-  }
-  let buf = null, n = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (closed.has(id)) { reader.cancel().catch(() => {}); return; }
-      if (done) break;
-      let at = 0;
-      while (at < value.length) {
-        if (buf === null) { buf = spare.length > 0 ? new Uint8Array(spare.pop()) : new Uint8Array(CHUNK); n = 0; }
-        const take = Math.min(CHUNK - n, value.length - at);
-        buf.set(value.subarray(at, at + take), n);
-        n += take;
-        at += take;
-        if (n === CHUNK) { await send(id, buf.buffer, n); buf = null; }
-      }
-    }
-    if (buf !== null && n > 0) await send(id, buf.buffer, n);
-    self.postMessage([id, "end"]);
-  } catch (err) {
-    self.postMessage([id, "failed", said(err)]);
-  }
-}
-"#;
 
 /// What the inflater says about a file, piece by piece.
 pub enum Piece {
@@ -152,53 +159,50 @@ impl Inbox {
 
 /// A running inflater; dropping it stops the worker.
 pub struct Inflater {
-    worker: Worker,
-    url: String,
+    worker: BlobWorker,
     inbox: Rc<RefCell<Inbox>>,
     /// Set when the inflater failed (to start, or later): it takes no more files.
     broken: Rc<Cell<bool>>,
     next_id: Cell<u32>,
-    _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_error: Closure<dyn Fn(Event)>,
 }
 
 impl Inflater {
     /// Starts the inflater; `None` when this browser cannot start a worker from here:
     /// the reading worker then decompresses itself.
     pub fn spawn() -> Option<Inflater> {
-        let url = source_url().ok()?;
-        let worker = match Worker::new(&url) {
-            Ok(worker) => worker,
-            Err(_) => {
-                let _ = Url::revoke_object_url(&url);
-                return None;
-            }
+        let script = ScriptUrl::new(SOURCE).ok()?;
+        let mut worker = spawn_blob_worker(&script, &WorkerOptions::new()).ok()?;
+        let start = InflateRequest::Start {
+            chunk_bytes: CHUNK_BYTES,
+            credits: CREDITS,
         };
+        channel::post(worker.worker(), &start, None, None).ok()?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let broken = Rc::new(Cell::new(false));
         let on_message = {
             let inbox = inbox.clone();
-            let worker = worker.clone();
-            Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                let data = Array::from(&event.data());
-                let Some(id) = data.get(0).as_f64().map(|id| id as u32) else {
-                    return;
-                };
-                let said = || data.get(2).as_string().unwrap_or_default();
-                let piece = match data.get(1).as_string().as_deref() {
-                    Some("chunk") => {
-                        let length = data.get(3).as_f64().unwrap_or(0.0) as u32;
-                        match data.get(2).dyn_into::<ArrayBuffer>() {
-                            Ok(buffer) => Piece::Chunk(
+            let worker = worker.worker().clone();
+            move |received: Result<(InflateAnswer, JsValue), String>| {
+                let (id, piece) = match received {
+                    Ok((InflateAnswer::Chunk { id, length }, bytes)) => {
+                        let piece = match bytes.dyn_into::<ArrayBuffer>() {
+                            Ok(buffer) if length <= buffer.byte_length() => Piece::Chunk(
                                 Uint8Array::new_with_byte_offset_and_length(&buffer, 0, length),
                             ),
-                            Err(_) => Piece::Failed("the inflater sent no bytes".to_string()),
-                        }
+                            _ => Piece::Failed("the inflater sent no bytes".to_string()),
+                        };
+                        (id, piece)
                     }
-                    Some("end") => Piece::End,
-                    Some("plain") => Piece::Plain,
-                    Some("failed") => Piece::Failed(said()),
-                    _ => Piece::Unavailable,
+                    Ok((InflateAnswer::End { id }, _)) => (id, Piece::End),
+                    Ok((InflateAnswer::Plain { id }, _)) => (id, Piece::Plain),
+                    Ok((InflateAnswer::Failed { id, message }, _)) => (id, Piece::Failed(message)),
+                    Ok((InflateAnswer::Unavailable { id, .. }, _)) => (id, Piece::Unavailable),
+                    Err(err) => {
+                        web_sys::console::error_1(
+                            &format!("flowlens: the inflater's message: {err}").into(),
+                        );
+                        return;
+                    }
                 };
                 let mut inbox = inbox.borrow_mut();
                 match inbox.files.get_mut(&id) {
@@ -211,32 +215,26 @@ impl Inflater {
                     }
                 }
                 inbox.wake();
-            })
+            }
         };
         // The inflater failed to start or died: every file it had is read without it.
         let on_error = {
             let inbox = inbox.clone();
             let broken = broken.clone();
-            // An `Event`, not always an `ErrorEvent` (see `worker_error`).
-            Closure::<dyn Fn(Event)>::new(move |event: Event| {
-                event.prevent_default();
+            move |message: Option<String>| {
                 broken.set(true);
-                let message = super::reading::worker_error(&event);
+                let message = message.as_deref().unwrap_or("its code did not load");
                 inbox.borrow_mut().end_all(|| {
                     Piece::Failed(format!("the decompressing worker stopped: {message}"))
                 });
-            })
+            }
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker.listen(on_message, on_error);
         Some(Inflater {
             worker,
-            url,
             inbox,
             broken,
             next_id: Cell::new(0),
-            _on_message: on_message,
-            _on_error: on_error,
         })
     }
 
@@ -250,8 +248,10 @@ impl Inflater {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         let mut pieces = VecDeque::new();
-        let message = Array::of3(&"open".into(), &JsValue::from(id), file);
-        if self.broken.get() || self.worker.post_message(&message).is_err() {
+        let open = InflateRequest::Open { id };
+        if self.broken.get()
+            || channel::post(self.worker.worker(), &open, Some(file), None).is_err()
+        {
             pieces.push_back(Piece::Unavailable);
         }
         self.inbox.borrow_mut().files.insert(id, pieces);
@@ -284,7 +284,7 @@ impl Inflater {
     pub fn take(&self, chunk: &Uint8Array, into: &mut Vec<u8>) {
         into.resize(chunk.length() as usize, 0);
         chunk.copy_to(into);
-        ack(&self.worker, chunk);
+        ack(self.worker.worker(), chunk);
     }
 
     /// Done with file `id`: the inflater stops working on it, and what it sent of it
@@ -297,47 +297,103 @@ impl Inflater {
         let finished = pieces.iter().any(|p| !matches!(p, Piece::Chunk(_)));
         for piece in pieces {
             if let Piece::Chunk(chunk) = piece {
-                ack(&self.worker, &chunk);
+                ack(self.worker.worker(), &chunk);
             }
         }
         if !finished {
-            let message = Array::of2(&"close".into(), &JsValue::from(id));
-            let _ = self.worker.post_message(&message);
+            let _ = channel::post(
+                self.worker.worker(),
+                &InflateRequest::Close { id },
+                None,
+                None,
+            );
         }
     }
 }
 
 /// Gives a chunk's credit, and its buffer, back to the inflater.
 fn ack(worker: &Worker, chunk: &Uint8Array) {
-    let buffer = chunk.buffer();
-    let message = Array::of2(&"ack".into(), &buffer);
-    if worker
-        .post_message_with_transfer(&message, &Array::of1(&buffer))
-        .is_err()
-    {
-        let _ = worker.post_message(&Array::of1(&"ack".into()));
+    let buffer = JsValue::from(chunk.buffer());
+    let transfer = Array::of1(&buffer);
+    if channel::post(worker, &InflateRequest::Ack, Some(&buffer), Some(&transfer)).is_err() {
+        let _ = channel::post(worker, &InflateRequest::Ack, None, None);
     }
 }
 
 impl Drop for Inflater {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-        let _ = Url::revoke_object_url(&self.url);
-        // Whoever still waits reads without the inflater.
+        // The worker stops as it is dropped; whoever still waits reads without it.
         self.inbox.borrow_mut().end_all(|| Piece::Unavailable);
     }
 }
 
-/// A `blob:` URL of the inflater's source (a `blob:` worker inherits the reading
-/// worker's Content-Security-Policy, which allows `worker-src blob:`).
-fn source_url() -> Result<String, JsValue> {
-    let source = SOURCE
-        .replace("@CHUNK@", &CHUNK_BYTES.to_string())
-        .replace("@CREDITS@", &CREDITS.to_string());
-    let options = BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&source.into()), &options)?;
-    Url::create_object_url_with_blob(&blob)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message survives its encoding, in the shape the inflater's JavaScript reads
+    /// and writes: each kind is one the script handles (requests) or posts (answers).
+    #[test]
+    fn every_message_round_trips_in_the_scripts_shape() {
+        let requests = [
+            (
+                InflateRequest::Start {
+                    chunk_bytes: CHUNK_BYTES,
+                    credits: CREDITS,
+                },
+                r#"{"kind":"start","chunk_bytes":1048576,"credits":6}"#,
+            ),
+            (InflateRequest::Open { id: 4 }, r#"{"kind":"open","id":4}"#),
+            (InflateRequest::Ack, r#"{"kind":"ack"}"#),
+            (
+                InflateRequest::Close { id: u32::MAX },
+                r#"{"kind":"close","id":4294967295}"#,
+            ),
+        ];
+        for (request, json) in requests {
+            assert_eq!(serde_json::to_string(&request).unwrap(), json);
+            assert_eq!(
+                serde_json::from_str::<InflateRequest>(json).unwrap(),
+                request
+            );
+            let kind = serde_json::from_str::<serde_json::Value>(json).unwrap()["kind"].clone();
+            let handled = format!("m.kind === {kind}");
+            assert!(SOURCE.contains(&handled), "the inflater lacks {handled}");
+        }
+        let answers = [
+            (InflateAnswer::Plain { id: 0 }, r#"{"kind":"plain","id":0}"#),
+            (
+                InflateAnswer::Unavailable {
+                    id: 1,
+                    message: "NotFoundError".into(),
+                },
+                r#"{"kind":"unavailable","id":1,"message":"NotFoundError"}"#,
+            ),
+            (
+                InflateAnswer::Chunk {
+                    id: 2,
+                    length: CHUNK_BYTES,
+                },
+                r#"{"kind":"chunk","id":2,"length":1048576}"#,
+            ),
+            (InflateAnswer::End { id: 3 }, r#"{"kind":"end","id":3}"#),
+            (
+                InflateAnswer::Failed {
+                    id: 5,
+                    message: "incorrect header check".into(),
+                },
+                r#"{"kind":"failed","id":5,"message":"incorrect header check"}"#,
+            ),
+        ];
+        for (answer, json) in answers {
+            assert_eq!(serde_json::to_string(&answer).unwrap(), json);
+            assert_eq!(serde_json::from_str::<InflateAnswer>(json).unwrap(), answer);
+            let kind = serde_json::from_str::<serde_json::Value>(json).unwrap()["kind"].clone();
+            let posted = format!("post({{ kind: {kind}, id");
+            assert!(
+                SOURCE.contains(&posted),
+                "the inflater never posts {posted}"
+            );
+        }
+    }
 }

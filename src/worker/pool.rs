@@ -14,13 +14,16 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Url, Worker};
+use web_sys::{DedicatedWorkerGlobalScope, File, Worker};
 
+use super::parse::{ParseAnswer, ParseRequest};
+use crate::blob_worker::{spawn_blob_worker, BlobWorker, ScriptUrl};
 use crate::boot::WorkerCode;
+use crate::channel;
 
 /// Files a parse worker may have waiting (the one it reads and the next).
 pub const PER_WORKER: usize = 2;
@@ -64,36 +67,32 @@ impl Inbox {
     }
 }
 
-/// A parse worker's message and error handlers (kept alive with the pool).
-type Handlers = (Closure<dyn Fn(MessageEvent)>, Closure<dyn Fn(Event)>);
-
 /// The running parse workers; dropping the pool stops them.
 pub struct Pool {
     slots: Vec<Rc<Slot>>,
-    url: String,
+    /// The workers themselves (stopped when dropped).
+    _workers: Vec<BlobWorker>,
     inbox: Rc<RefCell<Inbox>>,
     next_id: Cell<u32>,
-    _handlers: Vec<Handlers>,
 }
 
 impl Pool {
     /// Starts `count` parse workers from the worker's code as the page gave it (each
-    /// from a `blob:` URL, which inherits the reading worker's Content-Security-Policy,
-    /// the page's, as the reading worker does: see `crate::bridge`); `None` when none
-    /// can be started here.
+    /// from a `blob:` URL, as the reading worker was: see [`crate::blob_worker`]);
+    /// `None` when none can be started here.
     pub fn spawn(code: &WorkerCode, count: usize) -> Option<Pool> {
-        let url = code.blob_url("").ok()?;
+        let script = ScriptUrl::new(&code.script("")).ok()?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut slots = Vec::new();
-        let mut handlers = Vec::new();
+        let mut workers = Vec::new();
         for _ in 0..count {
             let options = code.options();
             options.set_name(super::parse::NAME);
-            let Ok(worker) = Worker::new_with_options(&url, &options) else {
+            let Ok(mut worker) = spawn_blob_worker(&script, &options) else {
                 break;
             };
             let slot = Rc::new(Slot {
-                worker,
+                worker: worker.worker().clone(),
                 ready: Cell::new(false),
                 broken: Cell::new(false),
                 waiting: RefCell::new(Vec::new()),
@@ -102,60 +101,55 @@ impl Pool {
             let on_message = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                    let data = Array::from(&event.data());
-                    match data.get(0).as_string().as_deref() {
-                        Some("ready") => slot.ready.set(true),
-                        Some("panic") => fail(&slot, &inbox),
-                        _ => {}
+                move |received: Result<(ParseAnswer, JsValue), String>| {
+                    match received {
+                        Ok((ParseAnswer::Ready, _)) => slot.ready.set(true),
+                        Ok((ParseAnswer::Parsed { id }, bytes)) => {
+                            slot.waiting.borrow_mut().retain(|&w| w != id);
+                            slot.used.set(true);
+                            let outcome = match bytes.dyn_into::<ArrayBuffer>() {
+                                Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
+                                Err(_) => Outcome::Lost,
+                            };
+                            let mut inbox = inbox.borrow_mut();
+                            if !inbox.abandoned.remove(&id) {
+                                inbox.outcomes.insert(id, outcome);
+                            }
+                        }
+                        Ok((ParseAnswer::Panic { .. }, _)) => fail(&slot, &inbox),
+                        Err(err) => {
+                            web_sys::console::error_1(
+                                &format!("flowlens: a parse worker's message: {err}").into(),
+                            );
+                            fail(&slot, &inbox);
+                        }
                     }
-                    let Some(id) = data.get(0).as_f64().map(|id| id as u32) else {
-                        inbox.borrow_mut().wake();
-                        return;
-                    };
-                    slot.waiting.borrow_mut().retain(|&w| w != id);
-                    slot.used.set(true);
-                    let outcome = match data.get(2).dyn_into::<ArrayBuffer>() {
-                        Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
-                        Err(_) => Outcome::Lost,
-                    };
-                    let mut inbox = inbox.borrow_mut();
-                    if !inbox.abandoned.remove(&id) {
-                        inbox.outcomes.insert(id, outcome);
-                    }
-                    inbox.wake();
-                })
+                    inbox.borrow_mut().wake();
+                }
             };
             let on_error = {
                 let slot = Rc::clone(&slot);
                 let inbox = Rc::clone(&inbox);
-                // An `Event`, not always an `ErrorEvent` (see `worker_error`).
-                Closure::<dyn Fn(Event)>::new(move |event: Event| {
-                    event.prevent_default();
-                    let message = super::reading::worker_error(&event);
+                move |message: Option<String>| {
+                    let message = message.as_deref().unwrap_or("its code did not load");
                     web_sys::console::warn_1(
                         &format!("flowlens: a parse worker failed: {message}").into(),
                     );
                     fail(&slot, &inbox);
-                })
+                }
             };
-            slot.worker
-                .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            slot.worker
-                .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            worker.listen(on_message, on_error);
             slots.push(slot);
-            handlers.push((on_message, on_error));
+            workers.push(worker);
         }
         if slots.is_empty() {
-            let _ = Url::revoke_object_url(&url);
             return None;
         }
         Some(Pool {
             slots,
-            url,
+            _workers: workers,
             inbox,
             next_id: Cell::new(0),
-            _handlers: handlers,
         })
     }
 
@@ -190,15 +184,12 @@ impl Pool {
             .filter(|s| s.waiting.borrow().len() < PER_WORKER)
             .min_by_key(|s| s.waiting.borrow().len())?;
         let id = self.next_id.get();
-        let format = format.map_or(JsValue::NULL, JsValue::from);
-        let message = Array::of5(
-            &"parse".into(),
-            &JsValue::from(id),
-            file,
-            &name.into(),
-            &format,
-        );
-        slot.worker.post_message(&message).ok()?;
+        let request = ParseRequest::Parse {
+            id,
+            name: name.to_string(),
+            format: format.map(str::to_string),
+        };
+        channel::post(&slot.worker, &request, Some(file), None).ok()?;
         self.next_id.set(id.wrapping_add(1));
         slot.waiting.borrow_mut().push(id);
         Some(id)
@@ -260,12 +251,7 @@ fn fail(slot: &Slot, inbox: &RefCell<Inbox>) {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        for slot in &self.slots {
-            slot.worker.set_onmessage(None);
-            slot.worker.set_onerror(None);
-            slot.worker.terminate();
-        }
-        let _ = Url::revoke_object_url(&self.url);
+        // The workers stop as they are dropped; whoever waits goes on without them.
         self.inbox.borrow_mut().wake();
     }
 }

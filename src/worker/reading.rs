@@ -491,15 +491,6 @@ pub(super) async fn yield_to_event_loop(worker: &Rc<Worker>) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// The message of a helper worker's `error` event: a worker whose code fails to load
-/// gets a plain `Event`, not an `ErrorEvent`, and has none.
-pub(super) fn worker_error(event: &web_sys::Event) -> String {
-    event
-        .dyn_ref::<web_sys::ErrorEvent>()
-        .map(web_sys::ErrorEvent::message)
-        .unwrap_or_else(|| "its code did not load".to_string())
-}
-
 /// The message of a JS error (or whatever was thrown), for a diagnostic.
 pub(super) fn describe(err: &JsValue) -> String {
     if let Some(error) = err.dyn_ref::<js_sys::Error>() {

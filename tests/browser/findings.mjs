@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
+  ROOT,
   SUSPECT,
   assert,
   cliPath,
@@ -174,6 +175,23 @@ async function main() {
       assertSameRows(await rows(page), expected(otherHunt), 'other week');
       const high = otherHunt.findings.filter((f) => f.severity === 'high').length;
       assert(high > 0, 'the other week has no high finding (its incident was not found)');
+    });
+    await test('the seed week: the 02:00 window picks the suspect, its whole stay decides: exfiltration, 15 above, 68.04 MB', async () => {
+      await page.click('[data-testid="clear"]');
+      await waitState(page, 'empty');
+      await dropFiles(page, walk(path.join(ROOT, 'tests/fixtures/seed-week')));
+      await waitState(page, 'ready');
+      await page.selectOption('[data-testid="range-select"]', `day:${CASE_WINDOW - (CASE_WINDOW % 86400)}`);
+      await page.selectOption('[data-testid="window-select"]', `window:${CASE_WINDOW}`);
+      await waitAnalysis(page, { range: `window:${CASE_WINDOW}`, addr: SUSPECT });
+      const report = await downloadReport(page);
+      const v = report.verdict;
+      const f = report.flows_to_suspect;
+      // The seed's figures (tests/fixtures/seed_week.py writes them): 33 flows over the
+      // stay 02:01:27-02:25:13, 1.02 GB, 15 above the threshold, 68.04 MB on average.
+      assert(f.count === 33 && f.from === 1600221687 && f.to >= 1600223113, `flows ${f.count} ${f.from}..${f.to}`);
+      assert(v.outcome === 'exfiltration_suspected' && v.above.flows === 15, `${v.outcome}, ${v.above.flows} above`);
+      assert((v.above.bytes_avg / 1e6).toFixed(2) === '68.04', `average ${v.above.bytes_avg}`);
     });
     await watch.context.close();
   } finally {

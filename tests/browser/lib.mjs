@@ -1,4 +1,4 @@
-// Helpers shared by the browser scripts (hostile.mjs, scale.mjs): the CLI, a static
+// Helpers shared by the browser scripts (run.mjs, hostile.mjs, scale.mjs, …): the CLI, a static
 // server for dist/ under a sub-path, Chromium, watched pages, drops, downloads and
 // report comparison. Everything waits on real DOM state, never on time.
 //
@@ -172,9 +172,10 @@ export function launch(extraArgs = []) {
 /**
  * Opens `url` in a fresh context and watches it: console errors, uncaught exceptions,
  * dialogs (dismissed and recorded) and every request after the page loaded (the
- * context's, so a worker's requests count too).
+ * context's, so a worker's requests count too). `setup(context)` runs before the page
+ * opens (routes, permissions).
  */
-export async function openPage(browser, url, { waitState = 'empty', timeout = 60_000 } = {}) {
+export async function openPage(browser, url, { waitState = 'empty', timeout = 60_000, setup = null } = {}) {
   // No service worker: its first install fetches the page's own files after load, which
   // the request checks here would count; tests/browser/offline.mjs tests it.
   const context = await browser.newContext({
@@ -182,6 +183,7 @@ export async function openPage(browser, url, { waitState = 'empty', timeout = 60
     viewport: { width: 1366, height: 900 },
     serviceWorkers: 'block',
   });
+  if (setup) await setup(context);
   const page = await context.newPage();
   const watch = { errors: [], dialogs: [], requests: [], loaded: false, context, page };
   page.on('console', (msg) => {

@@ -30,35 +30,41 @@
 // /usr/bin/chromium), FLOWLENS_CLI (a built flowlens binary; default: built here
 // with cargo).
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, waitAnalysis } from './lib.mjs';
+import {
+  DIST,
+  GEO_FILE,
+  ROOT,
+  SUB_PATH,
+  SUSPECT,
+  assert,
+  assertSameReport,
+  cliPath,
+  differences,
+  downloadReport,
+  dropFiles,
+  isGeoTable,
+  launch,
+  makeRunner,
+  openPage,
+  run,
+  serveDist,
+  waitAnalysis,
+  waitState,
+  walk,
+} from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const DIST = path.resolve(process.env.FLOWLENS_DIST || path.join(ROOT, 'dist'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SUB_PATH = '/flowlens/';
-const SUSPECT = '201.48.16.81';
 // 2020-09-16T02:00:00Z, the window of the case.
 const CASE_WINDOW = 1600221600;
-// The address table beside the page (index.html copies it into dist/).
-const GEO_FILE = 'flowlens-geo.bin';
 const GEO_PACKAGES = path.join(ROOT, 'scripts', 'geo', 'node_modules', '@ip-location-db');
 // Reading and analysing the week takes seconds; this only bounds a hang.
 const READ_TIMEOUT_MS = 240_000;
 
-const results = [];
-
-function log(...args) {
-  console.log(...args);
-}
+const log = console.log;
+const { test, finish } = makeRunner(log);
 
 /** Clicks Cancel, waits for the reading to stop and checks the summary says so. */
 async function cancelReading(page) {
@@ -72,152 +78,26 @@ async function cancelReading(page) {
   assert(/cancelled/.test(text), `summary: ${text}`);
 }
 
-async function test(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    results.push({ name, ok: false });
-    log(`FAIL ${name}\n     ${String(error && error.stack ? error.stack : error).split('\n').join('\n     ')}`);
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// ---------------------------------------------------------------------------
-// The CLI: the example week and the reference reports.
-
-function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, ...options });
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr || ''}${r.error || ''}`);
-  }
-  return r.stdout;
-}
-
-function cliPath() {
-  if (process.env.FLOWLENS_CLI) return process.env.FLOWLENS_CLI;
-  run('cargo', ['build', '--quiet', '--bin', 'flowlens'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  return path.join(ROOT, 'target', 'debug', 'flowlens');
-}
-
-function walk(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out.sort();
-}
-
-// ---------------------------------------------------------------------------
-// The server: dist/ under /flowlens/, 127.0.0.1 only.
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
-function serve(dist = DIST) {
-  const hits = [];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    hits.push({ at: Date.now(), url: url.pathname });
-    if (url.pathname === SUB_PATH.slice(0, -1)) {
-      res.writeHead(301, { Location: SUB_PATH });
-      res.end();
-      return;
-    }
-    if (!url.pathname.startsWith(SUB_PATH)) {
-      res.writeHead(404);
-      res.end('not found');
-      return;
-    }
-    let rel = decodeURIComponent(url.pathname.slice(SUB_PATH.length)) || 'index.html';
-    const file = path.resolve(dist, rel);
-    if (!file.startsWith(dist + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404);
-      res.end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
-      'Cache-Control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ server, hits, port: server.address().port }));
-  });
-}
-
-// ---------------------------------------------------------------------------
-// Pages.
-
-/** Opens the page in a fresh context and records errors and requests. */
-async function openPage(browser, base, setup = null) {
-  // No service worker: its first install fetches the page's own files after load, which
-  // the request checks here would count; tests/browser/offline.mjs tests it.
-  const context = await browser.newContext({
-    acceptDownloads: true,
-    viewport: { width: 1366, height: 900 },
-    serviceWorkers: 'block',
-  });
-  if (setup) await setup(context);
-  const page = await context.newPage();
-  const watch = { errors: [], requestsAfterLoad: [], loaded: false, context, page };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') watch.errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`));
-  // Workers' requests are reported here too (context-level).
-  context.on('request', (request) => {
-    if (watch.loaded) watch.requestsAfterLoad.push(request.url());
-  });
-  await page.goto(base, { waitUntil: 'load' });
-  await page.waitForSelector('.app[data-state="empty"]', { timeout: 60_000 });
-  watch.loaded = true;
-  return watch;
-}
-
-function waitReady(page) {
-  return page.waitForSelector('.app[data-state="ready"]', { timeout: READ_TIMEOUT_MS });
-}
-
-/** Drops `files` on the drop zone: a DataTransfer built from real File objects. */
-async function dropFiles(page, files) {
-  // A helper input turns paths on disk into File objects inside the page (no network).
-  await page.evaluate(() => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.multiple = true;
-    input.id = 'test-helper-input';
-    input.hidden = true;
-    document.body.append(input);
-  });
-  await page.setInputFiles('#test-helper-input', files);
-  await page.evaluate(() => {
-    const input = document.getElementById('test-helper-input');
-    const transfer = new DataTransfer();
-    for (const file of input.files) transfer.items.add(file);
-    input.remove();
-    const zone = document.querySelector('[data-testid="drop-zone"]');
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-    }
-  });
+/**
+ * Waits until the sources table shows the rows of its current sort and filter: it shows
+ * rows only once their page has come from the worker (none while it is asked for), and
+ * says how many sources match (`data-matching`). `sorted`: [aria-sort, column label] of
+ * the column it must be sorted by. Fails after READ_TIMEOUT_MS.
+ */
+function waitSourceRows(page, { matching, sorted = null }) {
+  return page.waitForFunction(
+    ({ matching, sorted }) => {
+      const sources = document.querySelector('[data-testid="sources"]');
+      if (!sources || sources.dataset.matching !== String(matching)) return false;
+      if (sorted) {
+        const th = sources.querySelector(`th[aria-sort="${sorted[0]}"]`);
+        if (!th || !th.textContent.startsWith(sorted[1])) return false;
+      }
+      return sources.querySelectorAll('[data-testid="sources-table"] tr[data-addr]').length > 0;
+    },
+    { matching, sorted },
+    { timeout: READ_TIMEOUT_MS },
+  );
 }
 
 /** Pixels of a canvas: how many are not white, and how many are the evidence red. */
@@ -300,60 +180,6 @@ function geoFromCsv(addr) {
 /** The page's words for it (Geo::label): `BR · AS16735 ALGAR TELECOM S/A`. */
 function geoLabel(geo) {
   return [geo.country, geo.asn !== null ? `AS${geo.asn} ${geo.as_org}` : null].filter(Boolean).join(' · ');
-}
-
-function isGeoTable(url) {
-  return new URL(url).pathname === `${SUB_PATH}${GEO_FILE}`;
-}
-
-async function downloadReport(page) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    page.click('[data-testid="download-report"]'),
-  ]);
-  const file = await download.path();
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
-// ---------------------------------------------------------------------------
-// Comparing reports.
-
-/** The report without what legitimately differs: the folders in diagnostics' file
- * names (the CLI names files by their path, the page by the name it was given). */
-function normalise(report) {
-  const copy = structuredClone(report);
-  if (copy.input) {
-    const diagnostics = copy.input.diagnostics || { total: 0, rows: [] };
-    copy.input.diagnostics = {
-      total: diagnostics.total,
-      rows: diagnostics.rows.map((d) => `${path.basename(d.file)}:${d.line ?? ''}: ${d.message}`),
-    };
-  }
-  return copy;
-}
-
-/** Paths where `a` and `b` differ (numbers compared to 1e-9 relative). */
-function differences(a, b, at = '$', out = []) {
-  if (out.length > 20) return out;
-  if (typeof a === 'number' && typeof b === 'number') {
-    const scale = Math.max(Math.abs(a), Math.abs(b), 1);
-    if (Math.abs(a - b) / scale > 1e-9) out.push(`${at}: ${a} != ${b}`);
-  } else if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) out.push(`${at}: length ${a.length} != ${b.length}`);
-    for (let i = 0; i < Math.min(a.length, b.length); i++) differences(a[i], b[i], `${at}[${i}]`, out);
-  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      differences(a[key], b[key], `${at}.${key}`, out);
-    }
-  } else if (a !== b) {
-    out.push(`${at}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
-  }
-  return out;
-}
-
-function assertSameReport(page, cli, what) {
-  const diff = differences(normalise(page), normalise(cli));
-  assert(diff.length === 0, `${what}: the page's report differs from the CLI's:\n${diff.join('\n')}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -517,7 +343,7 @@ async function checkClean(watch, how) {
     assert(watch.errors.length === 0, watch.errors.join('\n'));
   });
   await test(`${how}: no request after the page loaded but its address table, once`, async () => {
-    const network = watch.requestsAfterLoad.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
+    const network = watch.requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
     const others = network.filter((u) => !isGeoTable(u));
     assert(others.length === 0, `requests: ${others.slice(0, 10).join(', ')}`);
     const geo = network.filter(isGeoTable);
@@ -656,9 +482,8 @@ async function main() {
     assert(cliBadReport.input.diagnostics.total >= 3, 'the CLI found too few problems');
   });
 
-  const { server, hits, port } = await serve();
-  const base = `http://127.0.0.1:${port}${SUB_PATH}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const { server, hits, base } = await serveDist();
+  const browser = await launch();
 
   try {
     // 1. Drop on the drop zone.
@@ -681,7 +506,7 @@ async function main() {
       });
       await test('drop: the example week read through a DataTransfer drop', async () => {
         await dropFiles(page, files);
-        await waitReady(page);
+        await waitState(page);
         const records = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
         assert(records.replace(/,/g, '') === String(cliReport.input.records), `records ${records}`);
       });
@@ -721,7 +546,10 @@ async function main() {
         });
       }
       await test('drop: sources sort by a column and filter by class', async () => {
+        // The window's sources, by the CLI: all of them, and the public ones.
+        const { total, totals } = cliWindowReport.sources;
         await page.click('[data-testid="sources-table"] thead button.sort >> text=Address');
+        await waitSourceRows(page, { matching: total, sorted: ['ascending', 'Address'] });
         const addrs = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>
           rows.map((r) => r.dataset.addr),
         );
@@ -730,6 +558,7 @@ async function main() {
           assert(key(addrs[i - 1]) <= key(addrs[i]), `not ascending at ${addrs[i - 1]}, ${addrs[i]}`);
         }
         await page.selectOption('[data-testid="class-filter"]', 'public');
+        await waitSourceRows(page, { matching: totals.public });
         const classes = await page.$$eval('[data-testid="sources-table"] tr[data-addr]', (rows) =>
           rows.map((r) => r.className),
         );
@@ -769,7 +598,7 @@ async function main() {
       const watch = await openPage(browser, base);
       await test('file input: the example week read through the file picker', async () => {
         await watch.page.setInputFiles('[data-testid="file-input"]', files);
-        await waitReady(watch.page);
+        await waitState(watch.page);
       });
       await checkCase(watch, cliReport, 'file input', null, expectedGeo);
       await checkClean(watch, 'file input');
@@ -786,7 +615,7 @@ async function main() {
         const watch = await openPage(browser, `${base}?flowlens-parsers=${count}`);
         await test(`${how}: the example week read ${count ? 'in parallel' : 'by the worker alone'}`, async () => {
           await watch.page.setInputFiles('[data-testid="file-input"]', files);
-          await waitReady(watch.page);
+          await waitState(watch.page);
           const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
           assert(count ? used >= 2 : used === 0, `parse workers used: ${used}`);
           reports[count] = (await downloadText(watch.page, 'download-report')).text;
@@ -803,7 +632,7 @@ async function main() {
             await page.click('[data-testid="clear"]');
             await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
             await page.setInputFiles('[data-testid="file-input"]', files);
-            await waitReady(page);
+            await waitState(page);
             const again = (await downloadText(page, 'download-report')).text;
             assert(again === reports[count], 'the report after a cancelled drop differs');
           });
@@ -816,13 +645,14 @@ async function main() {
       {
         const how = 'parse workers that cannot load';
         let loads = 0;
-        const watch = await openPage(browser, `${base}?flowlens-parsers=2`, (context) =>
-          context.route('**/flowlens-worker_loader-*.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
-        );
+        const watch = await openPage(browser, `${base}?flowlens-parsers=2`, {
+          setup: (context) =>
+            context.route('**/flowlens-worker_loader-*.js', (route) => (loads++ === 0 ? route.continue() : route.abort())),
+        });
         await test(`${how}: the worker reads the example week alone, with the same report`, async () => {
           assert(loads === 3, `the worker code was asked for ${loads} times, not 3 (the worker, two parse workers)`);
           await watch.page.setInputFiles('[data-testid="file-input"]', files);
-          await waitReady(watch.page);
+          await waitState(watch.page);
           const used = await watch.page.$eval('[data-testid="summary"]', (e) => Number(e.dataset.parseWorkers));
           assert(used === 0, `parse workers used: ${used}`);
           const report = (await downloadText(watch.page, 'download-report')).text;
@@ -841,7 +671,7 @@ async function main() {
       const watch = await openPage(browser, base);
       await test('folder input: the example week read through the folder picker', async () => {
         await watch.page.setInputFiles('[data-testid="folder-input"]', weekDir);
-        await waitReady(watch.page);
+        await waitState(watch.page);
         const files = await watch.page.$eval('[data-testid="summary"] [data-field="files"]', (e) => e.textContent);
         assert(files.replace(/,/g, '') === String(cliReport.input.files), `files ${files}`);
       });
@@ -866,7 +696,7 @@ async function main() {
           `no bad-line.log:6 diagnostic in:\n${listed.join('\n')}`,
         );
         assert(listed.some((l) => l.startsWith('cut-short.log.gz: ')), `no cut-short diagnostic`);
-        await waitReady(page);
+        await waitState(page);
         const report = await downloadReport(page);
         assertSameReport(report, cliBadReport, 'files with problems');
       });
@@ -886,7 +716,7 @@ async function main() {
         await page.click('[data-testid="clear"]');
         await page.waitForSelector('.app[data-state="empty"]', { timeout: 30_000 });
         await page.click('[data-testid="example-button"]');
-        await waitReady(page);
+        await waitState(page);
       });
       await checkCase(watch, null, 'example', null, expectedGeo);
       await page.screenshot({ path: path.join(tmp, 'example.png'), fullPage: true });
@@ -910,13 +740,13 @@ async function main() {
       const dir = path.join(tmp, `dist-${how.replace(/ /g, '-')}`);
       fs.cpSync(DIST, dir, { recursive: true, filter: (src) => path.basename(src) !== GEO_FILE });
       write(dir);
-      const other = await serve(dir);
+      const other = await serveDist(dir);
       try {
-        const watch = await openPage(browser, `http://127.0.0.1:${other.port}${SUB_PATH}`);
+        const watch = await openPage(browser, other.base);
         const { page } = watch;
         await test(`${how}: the example week is still judged, geo unavailable is said`, async () => {
           await page.click('[data-testid="example-button"]');
-          await waitReady(page);
+          await waitState(page);
           const outcome = await page.$eval('[data-testid="verdict"]', (el) => el.dataset.outcome);
           assert(outcome === 'exfiltration_suspected', `outcome ${outcome}`);
           const note = await page.$eval('[data-testid="geo-unavailable"]', (el) => el.textContent);
@@ -946,15 +776,10 @@ async function main() {
   }
 
   log(`screenshots and files: ${tmp}`);
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish();
 }
 
 main().catch((error) => {
   log(`FAIL the test run itself: ${error && error.stack ? error.stack : error}`);
-  const passed = results.filter((r) => r.ok).length;
-  log(`${passed} passed, ${results.length - passed + 1} failed`);
-  process.exit(1);
+  finish(1);
 });

@@ -61,8 +61,8 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
-/// `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: the one spelling of a duration
-/// (the CLI, the summary and the page).
+/// `45 s`, `23 min 46 s`, `2 h 05 min 00 s`, `3 d 4 h 00 min`: the one spelling of a
+/// duration (the CLI, the summary, the hunt's findings and the page).
 pub fn duration(secs: u32) -> String {
     let (d, h, m, s) = (
         secs / 86_400,
@@ -74,14 +74,31 @@ pub fn duration(secs: u32) -> String {
         format!("{d} d {h} h {m:02} min")
     } else if h > 0 {
         format!("{h} h {m:02} min {s:02} s")
-    } else {
+    } else if m > 0 {
         format!("{m} min {s:02} s")
+    } else {
+        format!("{s} s")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        for (secs, words) in [
+            (0, "0 s"),
+            (45, "45 s"),
+            (60, "1 min 00 s"),
+            (1426, "23 min 46 s"),
+            (7500, "2 h 05 min 00 s"),
+            (45_098, "12 h 31 min 38 s"),
+            (273_600, "3 d 4 h 00 min"),
+        ] {
+            assert_eq!(duration(secs), words, "{secs} s");
+        }
+    }
 
     #[test]
     fn formats() {

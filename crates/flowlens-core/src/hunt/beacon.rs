@@ -30,7 +30,7 @@ use super::context::Context;
 use super::finding::{BeaconDetail, Detail, Evidence, Finding, Kind, Severity};
 use super::hashing::MixMap as FastMap;
 use super::session::Session;
-use super::{duration_words, EvidenceSessions, EVIDENCE_SESSIONS};
+use super::{EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
@@ -364,8 +364,8 @@ impl BeaconEvidence {
                 b.port,
                 format_rfc3339(i64::from(b.first)),
                 format_rfc3339(i64::from(b.last)),
-                duration_words(s.interval_median.round() as u32),
-                duration_words(s.interval_mad.round() as u32),
+                crate::units::duration(s.interval_median.round() as u32),
+                crate::units::duration(s.interval_mad.round() as u32),
                 s.rita,
                 units::int(b.starts as u64),
                 if b.score < s.rita {

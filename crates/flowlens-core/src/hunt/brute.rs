@@ -21,7 +21,7 @@ use super::finding::{
 };
 use super::hashing::MixMap as FastMap;
 use super::session::Session;
-use super::{duration_words, strength, EvidenceSessions, EVIDENCE_SESSIONS};
+use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::stats::median_mad_in_place;
 use crate::analysis::units;
 use crate::flow::AddrId;
@@ -476,7 +476,7 @@ impl BruteEvidence {
             } else {
                 format!(
                     "it lasted {}, {:.1} spreads beyond the failures' median of {:.0} s",
-                    duration_words(s.duration_secs()),
+                    crate::units::duration(s.duration_secs()),
                     z_duration,
                     b.duration_median
                 )

@@ -8,7 +8,7 @@
 use super::context::Context;
 use super::finding::{Detail, Evidence, Finding, Kind, LongConnectionDetail, Severity};
 use super::session::Session;
-use super::{duration_words, EvidenceSessions};
+use super::EvidenceSessions;
 use crate::analysis::units;
 use crate::time::format_rfc3339;
 
@@ -125,7 +125,7 @@ impl LongEvidence {
             summary: format!(
                 "{src} kept a session to {dst}:{} open for {} (from {} to {}); {} out, {} back.",
                 s.dstport,
-                duration_words(secs),
+                crate::units::duration(secs),
                 format_rfc3339(i64::from(s.start)),
                 format_rfc3339(i64::from(s.end)),
                 units::bytes(s.bytes_out as f64),

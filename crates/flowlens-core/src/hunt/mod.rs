@@ -122,25 +122,6 @@ pub fn strength(ratio: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// "2 h 05 min", "4 min 10 s", "45 s".
-pub fn duration_words(secs: u32) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
-    if d > 0 {
-        format!("{d} d {h:02} h")
-    } else if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 {
-        format!("{m} min {s:02} s")
-    } else {
-        format!("{s} s")
-    }
-}
-
 /// A bounded set of sessions for a finding's evidence, with totals.
 #[derive(Clone, Debug, Default)]
 pub struct EvidenceSessions {

@@ -474,7 +474,7 @@ impl ScanEvidence {
                     "{src}, a scanner, probed {}:{port} at {} and {} later had an accepted session with payload on it ({} such session{}, {} back to it).",
                     ctx.addr(dst),
                     format_rfc3339(i64::from(probe)),
-                    super::duration_words(accepted_start.saturating_sub(probe)),
+                    crate::units::duration(accepted_start.saturating_sub(probe)),
                     units::int(used),
                     plural(used),
                     units::bytes(bytes_back as f64)
