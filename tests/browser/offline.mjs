@@ -30,7 +30,8 @@
 //   numbers it draws; the histogram's equal the report's bins, the timeline's the
 //   report's flows to the suspect, and Chromium's accessibility tree gives them to a
 //   screen reader as the canvas's description.
-// Only Chromium is driven here (Debian's); Firefox is not tested.
+// Only Chromium is driven here (Debian's); the single file in Firefox: scripts/firefox-offline.sh
+// (tests/firefox/offline.py, run by hand).
 // Prints `N passed, N failed` last and exits non-zero when anything failed.
 //
 // Environment: as lib.mjs (FLOWLENS_DIST, CHROMIUM_PATH, FLOWLENS_CLI).
