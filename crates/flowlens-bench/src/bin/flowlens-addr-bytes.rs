@@ -7,32 +7,11 @@
 //! unless told), counting the bytes the allocator holds after, and prints bytes per
 //! address, intern and lookup nanoseconds per address.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use flowlens_bench::Counting;
 use flowlens_core::flow::addr::AddrTable;
-
-/// The system allocator, counting the bytes held.
-struct Counting;
-
-static HELD: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed on to the system allocator unchanged; the counter is
-// only a side effect.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's layout, as given.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -62,14 +41,14 @@ fn main() {
     let count = value("--count").unwrap_or(2_500_000);
     let v6_share = value("--v6-share").unwrap_or(10);
     let addrs: Vec<IpAddr> = (0..count).map(|i| address(i, v6_share)).collect();
-    let before = HELD.load(Ordering::Relaxed);
+    let before = flowlens_bench::held();
     let started = Instant::now();
     let mut table = AddrTable::default();
     for &addr in &addrs {
         std::hint::black_box(table.intern(addr));
     }
     let intern_secs = started.elapsed().as_secs_f64();
-    let held = HELD.load(Ordering::Relaxed) - before;
+    let held = flowlens_bench::held() - before;
     let started = Instant::now();
     let found = addrs.iter().filter(|&&a| table.lookup(a).is_some()).count();
     let lookup_secs = started.elapsed().as_secs_f64();

@@ -12,37 +12,9 @@
 //! allocator holds for the data set. `scripts/record-bytes.sh` runs it at two commits
 //! side by side.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use flowlens_bench::Counting;
 use flowlens_core::example::{generate, ExampleOptions, Scanners};
 use flowlens_core::flow::{Dataset, FileReader, FlowTable, MemoryBudget, ReadOptions};
-
-/// The system allocator, counting the bytes held.
-struct Counting;
-
-static HELD: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed on to the system allocator unchanged; the counter is
-// only a side effect.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller's layout, as given.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        HELD.fetch_add(new_size, Ordering::Relaxed);
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -61,7 +33,7 @@ struct Figures {
 /// Reads the week of `options` file by file into a data set, as the worker does (each
 /// file as it is generated: the week's text is never held whole).
 fn measure(options: &ExampleOptions) -> Figures {
-    let before = HELD.load(Ordering::Relaxed);
+    let before = flowlens_bench::held();
     let mut all = Dataset::default();
     let budget = MemoryBudget::with_bytes(u64::MAX);
     generate(options, |file| {
@@ -72,7 +44,7 @@ fn measure(options: &ExampleOptions) -> Figures {
         all.append_within(one, &budget);
     });
     all.table.shrink_to_fit();
-    let allocated = HELD.load(Ordering::Relaxed).saturating_sub(before) as u64;
+    let allocated = flowlens_bench::held().saturating_sub(before) as u64;
     let table = &all.table;
     let columns = table.columns_heap_bytes() as u64;
     let addrs = table.addrs.heap_bytes() as u64;
