@@ -132,15 +132,7 @@ fi
 VENV="$CACHE/venv"
 PY="$VENV/bin/python"
 if ((want_native)); then
-    if [[ ! -x "$PY" ]]; then
-        say "creating a Python venv in ${VENV#"$ROOT"/}"
-        run_quiet "python3 -m venv" python3 -m venv "$VENV" ||
-            die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-    fi
-    if [[ "$("$PY" -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null || true)" != "$DUCKDB_VERSION" ]]; then
-        say "installing duckdb $DUCKDB_VERSION (pip, into the venv)"
-        run_quiet "pip install duckdb" "$PY" -m pip install --disable-pip-version-check -q "duckdb==$DUCKDB_VERSION"
-    fi
+    pip_pinned "$VENV" duckdb "$DUCKDB_VERSION"
 fi
 
 # --- DuckDB-WASM and playwright-core, from the committed lock -------------------------

@@ -46,16 +46,7 @@ fi
 [[ -x "$FIREFOX_PATH" ]] || die "no Firefox at $FIREFOX_PATH"
 
 # --- marionette_driver in a venv ----------------------------------------------------------
-if [[ ! -x "$VENV/bin/python" ]]; then
-    say "creating a Python venv in .cache/firefox/venv"
-    python3 -m venv "$VENV" >/dev/null 2>&1 ||
-        die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-fi
-if [[ "$(python_module_version "$VENV/bin/python" marionette_driver)" != "$MARIONETTE_DRIVER_VERSION" ]]; then
-    say "installing marionette_driver $MARIONETTE_DRIVER_VERSION (pip, into .cache/firefox/venv)"
-    run_quiet "pip install marionette_driver" "$VENV/bin/python" -m pip install \
-        --disable-pip-version-check -q "marionette_driver==$MARIONETTE_DRIVER_VERSION"
-fi
+pip_pinned "$VENV" marionette_driver "$MARIONETTE_DRIVER_VERSION"
 
 # --- the page and the CLI ----------------------------------------------------------------
 if [[ "${FLOWLENS_SKIP_BUILD:-0}" != 1 ]]; then

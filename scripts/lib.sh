@@ -88,6 +88,22 @@ python_module_version() {
     "$1" -c "import $2; print($2.__version__)" 2>/dev/null || true
 }
 
+# pip_pinned VENV MODULE VERSION makes VENV (a Python venv, created when missing) hold
+# MODULE at exactly VERSION, installing it with pip only when it is not there.
+pip_pinned() {
+    local venv=$1 module=$2 version=$3
+    if [[ ! -x "$venv/bin/python" ]]; then
+        say "creating a Python venv in ${venv#"$ROOT"/}"
+        run_quiet "python3 -m venv" python3 -m venv "$venv" ||
+            die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    fi
+    if [[ "$(python_module_version "$venv/bin/python" "$module")" != "$version" ]]; then
+        say "installing $module $version (pip, into ${venv#"$ROOT"/})"
+        run_quiet "pip install $module" "$venv/bin/python" -m pip install \
+            --disable-pip-version-check -q "$module==$version"
+    fi
+}
+
 # lock_hash FILE... prints one hash of the files' contents (a stamp of an npm install).
 lock_hash() {
     cat "$@" | sha256sum | awk '{ print $1 }'

@@ -131,14 +131,4 @@ npm_ci_if_changed "$ROOT/tests/browser" "the browser tests' npm packages"
 
 # --- DuckDB for Python (the browser test runs the page's DuckDB SQL with it) ----------
 # The same venv and pinned version as scripts/compare.sh, so neither installs it twice.
-SQL_VENV="$ROOT/.cache/compare/venv"
-if [[ ! -x "$SQL_VENV/bin/python" ]]; then
-    say "creating a Python venv in .cache/compare/venv"
-    python3 -m venv "$SQL_VENV" >/dev/null 2>&1 ||
-        die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-fi
-if [[ "$(python_module_version "$SQL_VENV/bin/python" duckdb)" != "$DUCKDB_VERSION" ]]; then
-    say "installing duckdb $DUCKDB_VERSION (pip, into .cache/compare/venv)"
-    run_quiet "pip install duckdb" "$SQL_VENV/bin/python" -m pip install \
-        --disable-pip-version-check -q "duckdb==$DUCKDB_VERSION"
-fi
+pip_pinned "$ROOT/.cache/compare/venv" duckdb "$DUCKDB_VERSION"
