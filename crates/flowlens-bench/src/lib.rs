@@ -1,0 +1,38 @@
+//! What the speed and size tools share: [`Counting`], the system allocator counting the
+//! bytes held, which `flowlens-addr-bytes` and `flowlens-record-bytes` install as their
+//! global allocator to check their own byte counts against.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting the bytes held. Install it with
+/// `#[global_allocator] static ALLOCATOR: Counting = Counting;` and read [`held`].
+pub struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes allocated and not yet freed (through [`Counting`], when it is installed).
+pub fn held() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; the counter is
+// only a side effect.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's layout, as given.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        HELD.fetch_add(new_size, Ordering::Relaxed);
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
