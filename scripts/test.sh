@@ -51,16 +51,30 @@ step "cargo clippy (wasm32: core, page, embeddable module, bench tools)" cargo c
 step "cargo test (native: core, CLI, the page's logic)" cargo test --workspace
 step "the build's last step (node --test scripts/offline/finish.test.mjs)" node --test scripts/offline/finish.test.mjs
 step "the inflater's script (node --test src/worker/inflate.test.mjs)" node --test src/worker/inflate.test.mjs
-step "trunk build --release (dist/)" trunk build --release
-if [[ " ${failed[*]} " != *"trunk build"* ]]; then
-    step "embeddable module (scripts/build-js.sh: dist/embed/)" bash scripts/build-js.sh
+# has_failed NAME: whether the step of exactly that name failed.
+has_failed() {
+    local name
+    for name in "${failed[@]}"; do
+        [[ $name == "$1" ]] && return 0
+    done
+    return 1
+}
+
+page_build="trunk build --release (dist/)"
+embed_build="embeddable module (scripts/build-js.sh: dist/embed/)"
+step "$page_build" trunk build --release
+if ! has_failed "$page_build"; then
+    step "$embed_build" bash scripts/build-js.sh
 fi
 
 # The browser suites: each drives the built page in headless Chromium.
 for suite in run hostile fragment embed offline forms findings memory; do
     [[ -f "tests/browser/$suite.mjs" ]] || continue
-    if [[ " ${failed[*]} " == *"trunk build"* || ( $suite == embed && " ${failed[*]} " == *"embeddable"* ) ]]; then
-        summary+=("SKIPPED     browser tests $suite.mjs (no page: trunk build failed)")
+    if has_failed "$page_build"; then
+        summary+=("SKIPPED     browser tests $suite.mjs (no page: the trunk build failed)")
+        failed+=("browser tests $suite.mjs")
+    elif [[ $suite == embed ]] && has_failed "$embed_build"; then
+        summary+=("SKIPPED     browser tests $suite.mjs (no module: build-js.sh failed)")
         failed+=("browser tests $suite.mjs")
     else
         step "browser tests (node tests/browser/$suite.mjs)" node "tests/browser/$suite.mjs"
