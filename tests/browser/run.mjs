@@ -524,6 +524,49 @@ async function main() {
         const report = await downloadReport(page);
         assertSameReport(report, cliWindowReport, 'window');
       });
+      await test('drop: at 1280 px every table fits its panel or scrolls inside it', async () => {
+        await page.setViewportSize({ width: 1280, height: 900 });
+        try {
+          const problems = await page.evaluate(() => {
+            const out = [];
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth > width) {
+              out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+            }
+            const tables = [...document.querySelectorAll('table')].filter((t) => t.offsetParent !== null);
+            if (tables.length < 3) out.push(`only ${tables.length} tables shown`);
+            for (const table of tables) {
+              const panel = table.closest('.panel');
+              const name = panel ? panel.className : 'no panel';
+              // What shows the table: itself, or the nearest box that scrolls sideways.
+              let box = table;
+              for (let el = table.parentElement; el && el !== panel; el = el.parentElement) {
+                if (['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) {
+                  box = el;
+                  break;
+                }
+              }
+              box.scrollIntoView({ block: 'center' });
+              const shown = box.getBoundingClientRect();
+              const limit = panel ? panel.getBoundingClientRect() : { left: 0, right: width };
+              if (shown.right > limit.right + 1 || shown.left < limit.left - 1 || shown.right > width + 1) {
+                out.push(`${name}: table shown from ${shown.left} to ${shown.right}, panel ${limit.left}-${limit.right}`);
+              }
+              // Nothing else drawn over the table's visible part.
+              const y = Math.min(shown.top + 10, shown.bottom - 1);
+              for (const x of [shown.left + 2, (shown.left + shown.right) / 2, shown.right - 2]) {
+                if (y < 0 || y >= window.innerHeight) continue;
+                const hit = document.elementFromPoint(x, y);
+                if (hit && !box.contains(hit)) out.push(`${name}: at (${x}, ${y}) ${hit.tagName}.${hit.className} covers it`);
+              }
+            }
+            return out;
+          });
+          assert(problems.length === 0, problems.join('; '));
+        } finally {
+          await page.setViewportSize({ width: 1366, height: 900 });
+        }
+      });
       let selectedInWindow = null;
       await test('drop: clicking an address selects it everywhere', async () => {
         const other = await page.$eval(
