@@ -11,6 +11,9 @@
 #               browser: the page (dist/) against DuckDB-WASM in headless Chromium;
 #               both: one, then the other
 #   --runs N    timed runs of each side (default 3; the medians are compared)
+#   --scanner-addresses unique|N   the week's internet scanners come from N addresses, or a
+#               new one each (~2.5 M at scale 60; the example's own default otherwise);
+#               written once to .cache/compare-week-N-<this>
 #   --regen     write the example week again (after the generator changed)
 #   --wasm-bundle eh|coi|mvp   DuckDB-WASM bundle (default eh: one thread; coi, threaded,
 #               was 2-3x slower on 2 cores)
@@ -26,7 +29,8 @@
 # Exit status: non-zero when a check failed (the two engines disagree) or a step failed.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LIB_NAME=compare
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 HERE="$ROOT/scripts/compare"
 CACHE="$ROOT/.cache/compare"
@@ -34,23 +38,21 @@ CACHE="$ROOT/.cache/compare"
 readonly DUCKDB_VERSION="2.0.1"
 
 scale=60
+scanners=
 mode=native
 runs=3
 regen=0
 wasm_bundle=eh
 wasm_input=buffer
 
-say() { printf 'compare: %s\n' "$*" >&2; }
-die() {
-    printf 'compare: error: %s\n' "$*" >&2
-    exit 2
-}
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 while (($#)); do
     case "$1" in
     --scale) scale="${2:-}"; shift 2 || die "--scale needs a value" ;;
     --scale=*) scale="${1#*=}"; shift ;;
+    --scanner-addresses) scanners="${2:-}"; shift 2 || die "--scanner-addresses needs a value" ;;
+    --scanner-addresses=*) scanners="${1#*=}"; shift ;;
     --mode) mode="${2:-}"; shift 2 || die "--mode needs a value" ;;
     --mode=*) mode="${1#*=}"; shift ;;
     --runs) runs="${2:-}"; shift 2 || die "--runs needs a value" ;;
@@ -63,6 +65,8 @@ while (($#)); do
     esac
 done
 [[ "$scale" =~ ^[0-9]+$ ]] && ((scale > 0)) || die "--scale must be a positive whole number, got '$scale'"
+[[ -z "$scanners" || "$scanners" == unique || "$scanners" =~ ^[1-9][0-9]*$ ]] ||
+    die "--scanner-addresses must be unique or a positive whole number, got '$scanners'"
 [[ "$runs" =~ ^[0-9]+$ ]] && ((runs > 0)) || die "--runs must be a positive whole number, got '$runs'"
 case "$mode" in native | browser | both) ;; *) die "--mode must be native, browser or both, got '$mode'" ;; esac
 case "$wasm_bundle" in eh | coi | mvp | auto) ;; *) die "--wasm-bundle must be eh, coi, mvp or auto" ;; esac
@@ -73,29 +77,6 @@ want_native=0 want_browser=0
 [[ "$mode" == browser || "$mode" == both ]] && want_browser=1
 
 mkdir -p "$CACHE"
-LOG="$CACHE/install.log"
-
-# run_quiet WHAT CMD... keeps CMD's output in a log; on failure shows its end and exits.
-run_quiet() {
-    local what=$1
-    shift
-    if ! "$@" >"$LOG" 2>&1; then
-        printf 'compare: error: %s failed\n  command: %s\n  ---- last 40 lines ----\n' "$what" "$*" >&2
-        tail -n 40 "$LOG" | sed 's/^/  /' >&2
-        exit 2
-    fi
-}
-
-as_root() {
-    if [[ $EUID -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 apt_updated=0
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive
@@ -155,14 +136,15 @@ run_quiet "cargo build --release" cargo build --release -p flowlens-cli --bin fl
 FLOWLENS="$ROOT/target/release/flowlens"
 
 # --- the data -------------------------------------------------------------------------
-DATA="$ROOT/.cache/compare-week-$scale"
+WEEK="$scale${scanners:+-$scanners}"
+DATA="$ROOT/.cache/compare-week-$WEEK"
 if ((regen)); then
     rm -rf "$DATA"
 fi
 if [[ ! -d "$DATA" ]]; then
     say "writing the example week at scale $scale to ${DATA#"$ROOT"/} (flowlens example)"
     rm -rf "$DATA.partial"
-    run_quiet "flowlens example" "$FLOWLENS" example "$DATA.partial" --scale "$scale"
+    run_quiet "flowlens example" "$FLOWLENS" example "$DATA.partial" --scale "$scale" ${scanners:+--scanner-addresses "$scanners"}
     mv "$DATA.partial" "$DATA"
 else
     say "using the example week in ${DATA#"$ROOT"/} (--regen writes it again)"
@@ -172,24 +154,24 @@ fi
 say "machine: $(nproc) cores; $(uptime | sed 's/^ *//')"
 status=0
 if ((want_native)); then
-    printf '\n==> native: flowlens CLI vs DuckDB (Python), scale %s\n' "$scale"
+    printf '\n==> native: flowlens CLI vs DuckDB (Python), scale %s\n' "$WEEK"
     python3 "$HERE/compare.py" native "$DATA" --flowlens "$FLOWLENS" --python "$PY" --runs "$runs" \
-        --json-out "$CACHE/native-$scale.json" || status=1
+        --json-out "$CACHE/native-$WEEK.json" || status=1
 fi
 if ((want_browser)); then
-    printf '\n==> browser: flowlens page vs DuckDB-WASM, headless Chromium, scale %s\n' "$scale"
+    printf '\n==> browser: flowlens page vs DuckDB-WASM, headless Chromium, scale %s\n' "$WEEK"
     page_args=()
     if [[ ! -f "$ROOT/dist/index.html" ]]; then
         say "no page: dist/index.html is missing (build it: bash scripts/test.sh, or trunk build --release); timing DuckDB-WASM alone"
         page_args+=(--skip-page)
     fi
     browser_status=0
-    rm -f "$CACHE/browser-$scale.json"
-    node "$HERE/browser.mjs" --dir "$DATA" --out "$CACHE/browser-$scale.json" --dist "$ROOT/dist" \
+    rm -f "$CACHE/browser-$WEEK.json"
+    node "$HERE/browser.mjs" --dir "$DATA" --out "$CACHE/browser-$WEEK.json" --dist "$ROOT/dist" \
         --runs "$runs" --chromium "$CHROMIUM" --cli "$FLOWLENS" --bundle "$wasm_bundle" --input "$wasm_input" \
         "${page_args[@]}" || browser_status=1
-    if [[ -f "$CACHE/browser-$scale.json" ]]; then
-        python3 "$HERE/compare.py" browser "$CACHE/browser-$scale.json" || status=1
+    if [[ -f "$CACHE/browser-$WEEK.json" ]]; then
+        python3 "$HERE/compare.py" browser "$CACHE/browser-$WEEK.json" || status=1
     fi
     ((browser_status == 0)) || status=1
 fi
