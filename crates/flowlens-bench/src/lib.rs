@@ -1,6 +1,6 @@
 //! What the speed and size tools share: [`Counting`], the system allocator counting the
-//! bytes held, which `flowlens-addr-bytes` and `flowlens-record-bytes` install as their
-//! global allocator to check their own byte counts against.
+//! bytes held (and their peak), which `flowlens-addr-bytes`, `flowlens-record-bytes` and
+//! `flowlens-stage-bytes` install as their global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,17 +10,33 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Counting;
 
 static HELD: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 /// Bytes allocated and not yet freed (through [`Counting`], when it is installed).
 pub fn held() -> usize {
     HELD.load(Ordering::Relaxed)
 }
 
+/// The most bytes held at once since the last [`reset_peak`].
+pub fn peak() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak from the bytes held now.
+pub fn reset_peak() {
+    PEAK.store(held(), Ordering::Relaxed);
+}
+
+fn grew(size: usize) {
+    let now = HELD.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
 // SAFETY: every call is passed on to the system allocator unchanged; the counter is
 // only a side effect.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        grew(layout.size());
         // SAFETY: the caller's layout, as given.
         unsafe { System.alloc(layout) }
     }
@@ -30,7 +46,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        HELD.fetch_add(new_size, Ordering::Relaxed);
+        grew(new_size);
         HELD.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: `ptr` came from `alloc` with this layout.
         unsafe { System.realloc(ptr, layout, new_size) }

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::ranking::service_flows;
+use super::ranking::service_bytes;
 use super::stats::{mean_stddev, robust_in_place};
 use super::{flow_rows, units, TimeRange};
 use crate::flow::addr::is_private;
@@ -159,10 +159,7 @@ pub fn verdict(
 
     let leave_out = suspect_id.filter(|_| !include_suspect_in_baseline);
     let mut baseline_bytes: Vec<u64> = match port {
-        Some(p) => service_flows(dataset, p)
-            .filter(|&(dst, _)| leave_out != Some(dst))
-            .map(|(_, bytes)| bytes)
-            .collect(),
+        Some(p) => service_bytes(dataset, p, leave_out),
         None => Vec::new(),
     };
     let (mean, stddev) = mean_stddev(&baseline_bytes);

@@ -28,13 +28,15 @@ pub struct MemoryBudget {
 }
 
 impl MemoryBudget {
-    /// The page's budget: 1.5 GiB of records (the analyses need about as much again
-    /// at their peak, within the 4 GiB a wasm32 tab can address) and at most 20
-    /// million records (30 M were measured at 2.35 GiB of wasm memory with the
-    /// analyses' working memory).
+    /// The page's budget: 1.5 GiB of records (the analyses need up to about as much
+    /// again at their peak, within the 4 GiB a wasm32 tab can address) and at most 50
+    /// million records: a month of a busy interface. Measured with `scripts/month.sh`
+    /// (47.95 M records, 50,000 or ~860,000 addresses): 1.64 to 1.9 GiB of wasm
+    /// memory at the worker's peak, the tab ~2 GiB; `flowlens-stage-bytes` says which
+    /// stage sets the peak.
     pub const PAGE: MemoryBudget = MemoryBudget {
         bytes: 1536 * 1024 * 1024,
-        records: 20_000_000,
+        records: 50_000_000,
     };
 
     /// The page's budget with its bytes set to `bytes` (tests give a small one).
@@ -213,7 +215,7 @@ mod tests {
         assert_eq!(
             stop.message(),
             format!(
-                "Reading stopped at the memory budget (2.50 MB or 20,000,000 records): 2 files read, with 15 records ({} of text, {} held). \
+                "Reading stopped at the memory budget (2.50 MB or 50,000,000 records): 2 files read, with 15 records ({} of text, {} held). \
                  The analysis covers what was read. For the rest, give a narrower range of files (fewer days or interfaces), \
                  use the flowlens command line (no such limit), or run the SQL of the SQL panel on all the files.",
                 crate::units::bytes(text as f64),
