@@ -1,8 +1,10 @@
-//! What the speed and size tools share: [`Counting`], the system allocator counting the
+//! What the speed and size tools share: [`flag`] for their command lines, and
+//! [`Counting`], the system allocator counting the
 //! bytes held (and their peak), which `flowlens-addr-bytes`, `flowlens-record-bytes` and
 //! `flowlens-stage-bytes` install as their global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The system allocator, counting the bytes held. Install it with
@@ -51,4 +53,16 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: `ptr` came from `alloc` with this layout.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
+}
+
+/// The value after `name` on the command line (`--scale 80`), as text.
+pub fn flag(name: &str) -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    args.by_ref().find(|a| a == name)?;
+    args.next()
+}
+
+/// [`flag`] parsed as a `T`; `default` when absent or not a `T`.
+pub fn flag_or<T: FromStr>(name: &str, default: T) -> T {
+    flag(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }

@@ -31,15 +31,8 @@ fn address(i: u64, v6_share: u64) -> IpAddr {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    let count = value("--count").unwrap_or(2_500_000);
-    let v6_share = value("--v6-share").unwrap_or(10);
+    let count: u64 = flowlens_bench::flag_or("--count", 2_500_000);
+    let v6_share: u64 = flowlens_bench::flag_or("--v6-share", 10);
     let addrs: Vec<IpAddr> = (0..count).map(|i| address(i, v6_share)).collect();
     let before = flowlens_bench::held();
     let started = Instant::now();

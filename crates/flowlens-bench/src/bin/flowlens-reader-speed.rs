@@ -246,18 +246,12 @@ mod wasm {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    use flowlens_bench::{flag, flag_or};
     use std::time::Instant;
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let scale: u32 = value("--scale").and_then(|s| s.parse().ok()).unwrap_or(2);
-    let runs: usize = value("--runs").and_then(|s| s.parse().ok()).unwrap_or(5);
-    let reserve_arg = value("--reserve");
-    if let Some(dir) = value("--write") {
+    let scale: u32 = flag_or("--scale", 2);
+    let runs: usize = flag_or("--runs", 5);
+    let reserve_arg = flag("--reserve");
+    if let Some(dir) = flag("--write") {
         // The benchmark's data: the example week at `scale` as .log.gz files, so that
         // the native and the wasm runs read the same bytes.
         let mut written = 0usize;
@@ -287,10 +281,10 @@ fn main() {
         println!("wrote {written} files under {dir}");
         return;
     }
-    let (text, gz) = match value("--data") {
+    let (text, gz) = match flag("--data") {
         Some(dir) => match load_dir(
             std::path::Path::new(&dir),
-            value("--files").and_then(|s| s.parse().ok()),
+            flag("--files").and_then(|s| s.parse().ok()),
         ) {
             Ok(c) => c,
             Err(e) => {

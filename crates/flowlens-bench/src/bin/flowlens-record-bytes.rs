@@ -63,15 +63,7 @@ fn measure(options: &ExampleOptions) -> Figures {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str, default: u32| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(default)
-    };
-    let divide = value("--divide", 1).max(1);
+    let divide = flowlens_bench::flag_or::<u32>("--divide", 1).max(1);
     println!(
         "fixed-width columns: {} bytes a record; busy weeks divided by {divide}",
         FlowTable::ROW_BYTES

@@ -28,26 +28,15 @@ fn mib(bytes: usize) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let number = |flag: &str, default: u32| {
-        value(flag)
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(default)
-    };
-    let scanners = match value("--scanners").as_deref() {
+    use flowlens_bench::{flag, flag_or};
+    let scanners = match flag("--scanners").as_deref() {
         Some("unique") => Scanners::Unique,
         Some(n) => Scanners::Pool(n.parse().unwrap_or(50_000)),
         None => Scanners::Pool(50_000),
     };
     let options = ExampleOptions {
-        scale: number("--scale", 80),
-        days: number("--days", 30),
+        scale: flag_or("--scale", 80),
+        days: flag_or("--days", 30),
         scanners,
         ..ExampleOptions::default()
     };
