@@ -1,7 +1,7 @@
 //! What the speed and size tools share: [`flag`] for their command lines, and
-//! [`Counting`], the system allocator counting the
-//! bytes held (and their peak), which `flowlens-addr-bytes`, `flowlens-record-bytes` and
-//! `flowlens-stage-bytes` install as their global allocator.
+//! [`Counting`], the system allocator counting the bytes held (and their peak), which
+//! `flowlens-addr-bytes`, `flowlens-record-bytes` and `flowlens-stage-bytes` install
+//! as their global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::str::FromStr;
