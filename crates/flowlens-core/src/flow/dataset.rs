@@ -105,21 +105,28 @@ impl Extent {
     fn of(table: &FlowTable, rows: std::ops::Range<usize>) -> Option<Extent> {
         let mut first_start = u32::MAX;
         let mut last_end = 0;
-        let mut interfaces: Option<Vec<String>> = Some(Vec::new());
-        for row in rows {
+        for row in rows.clone() {
             if let Some(start) = table.start_secs(row) {
                 first_start = first_start.min(start);
                 last_end = last_end.max(table.end_secs(row).unwrap_or(start));
             }
-            match (table.text("interface-id", row), interfaces.as_mut()) {
-                (Some(eni), Some(list)) if !list.iter().any(|e| e == eni) => {
-                    if list.len() < Self::MAX_INTERFACES {
-                        list.push(eni.to_string());
-                    } else {
-                        interfaces = None;
-                    }
+        }
+        // The interface ids by their runs, not row by row (a file has one or a few).
+        let mut interfaces: Option<Vec<String>> = Some(Vec::new());
+        for eni in table
+            .text_values_in("interface-id", rows)
+            .into_iter()
+            .flatten()
+        {
+            let Some(list) = interfaces.as_mut() else {
+                break;
+            };
+            if !list.iter().any(|e| e == eni) {
+                if list.len() < Self::MAX_INTERFACES {
+                    list.push(eni.to_string());
+                } else {
+                    interfaces = None;
                 }
-                _ => {}
             }
         }
         let interfaces = interfaces.filter(|list| !list.is_empty());

@@ -208,6 +208,26 @@ impl TextColumn {
         }
     }
 
+    /// The values rows `rows` take, one per run that covers any of them (a value
+    /// comes again when its runs are apart); missing values are left out. O(log runs +
+    /// runs in `rows`), where [`TextColumn::get`] for each row costs a search per row.
+    pub fn values_in(&self, rows: std::ops::Range<u32>) -> impl Iterator<Item = &str> + '_ {
+        // The run holding `rows.start` (the last one starting at or before it), or the
+        // first run when none starts that early.
+        let from = self
+            .runs
+            .partition_point(|&(first, _)| first <= rows.start)
+            .saturating_sub(1);
+        let runs = if rows.is_empty() {
+            &[][..]
+        } else {
+            self.runs.get(from..).unwrap_or_default()
+        };
+        runs.iter()
+            .take_while(move |&&(first, _)| first < rows.end)
+            .filter_map(|&(_, id)| self.values.get(id))
+    }
+
     /// The value at `row`, `None` when missing.
     pub fn get(&self, row: u32) -> Option<&str> {
         let run = match self.runs.binary_search_by(|&(first, _)| first.cmp(&row)) {
@@ -645,6 +665,19 @@ impl FlowTable {
     pub fn text(&self, name: &str, row: usize) -> Option<&str> {
         let (_, col) = self.text.iter().find(|(n, _)| n == name)?;
         col.get(row as u32)
+    }
+
+    /// The values text column `name` takes in rows `rows` (see
+    /// [`TextColumn::values_in`]); `None` when no format had the column.
+    pub fn text_values_in(
+        &self,
+        name: &str,
+        rows: std::ops::Range<usize>,
+    ) -> Option<impl Iterator<Item = &str> + '_> {
+        let (_, col) = self.text.iter().find(|(n, _)| n == name)?;
+        let rows = u32::try_from(rows.start).unwrap_or(u32::MAX)
+            ..u32::try_from(rows.end).unwrap_or(u32::MAX);
+        Some(col.values_in(rows))
     }
 
     /// Text column `name` in its run-length form: `(first row, value)` pairs, rows
@@ -1136,6 +1169,56 @@ mod tests {
         assert_eq!(c.get(599), Some("eni-a"));
         assert_eq!(c.get(600), Some("eni-b"));
         assert_eq!(c.get(1000), None);
+    }
+
+    /// `values_in` gives, for every range of rows, the values `get` gives row by row
+    /// (repeats of a run's value dropped), over a column that starts late, has gaps of
+    /// missing values and runs of one row.
+    #[test]
+    fn values_in_agrees_with_get_row_by_row() {
+        let mut c = TextColumn::default();
+        // Rows 0-2 missing (no run yet), then a, a, b, missing, missing, a, c, c, b.
+        let layout = [
+            None,
+            None,
+            None,
+            Some("a"),
+            Some("a"),
+            Some("b"),
+            None,
+            None,
+            Some("a"),
+            Some("c"),
+            Some("c"),
+            Some("b"),
+        ];
+        for (row, value) in layout.iter().enumerate().skip(3) {
+            c.push(row as u32, *value);
+        }
+        let rows = layout.len() as u32 + 2; // two rows past the last pushed
+        for start in 0..=rows {
+            for end in start..=rows {
+                let mut by_row: Vec<&str> = Vec::new();
+                let mut last_run = None;
+                for row in start..end {
+                    // One value per run: a run is known by where it starts.
+                    let run = c.runs.partition_point(|&(first, _)| first <= row);
+                    if let Some(v) = c.get(row) {
+                        if last_run != Some(run) {
+                            by_row.push(v);
+                        }
+                    }
+                    last_run = Some(run);
+                }
+                let runs: Vec<&str> = c.values_in(start..end).collect();
+                assert_eq!(runs, by_row, "rows {start}..{end}");
+            }
+        }
+        assert_eq!(
+            c.values_in(0..12).collect::<Vec<_>>(),
+            ["a", "b", "a", "c", "b"]
+        );
+        assert_eq!(c.values_in(6..8).count(), 0);
     }
 
     #[test]
