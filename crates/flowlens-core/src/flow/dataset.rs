@@ -148,27 +148,75 @@ impl Extent {
     }
 }
 
-/// A record's fields as one number: the core values (addresses as addresses, not
-/// ids) and every named text value, whatever the table and the column order.
-fn record_key(table: &FlowTable, row: usize) -> u64 {
+/// Each record's fields of rows `rows` as one number: the core values (addresses as
+/// addresses, not ids) and every named text value, whatever the table and the column
+/// order. The fields go to the hasher as they are (no text made per record) and the
+/// text columns are walked along their runs, each value hashed once per run: files
+/// whose times overlap are common (a record's interval crosses the file's window), and
+/// every record of both is keyed.
+///
+/// Only rows whose start time is in `times` (or that have none) are keyed: a record
+/// that another holds too has its start time, so the rest need no key.
+fn record_keys(
+    table: &FlowTable,
+    rows: std::ops::Range<usize>,
+    times: std::ops::RangeInclusive<u32>,
+) -> Vec<(usize, u64)> {
+    use std::collections::hash_map::DefaultHasher;
     use std::hash::{Hash, Hasher};
-    let mut core = table.core(row);
-    let (src, dst) = (table.addrs.get(core.srcaddr), table.addrs.get(core.dstaddr));
-    core.srcaddr = Default::default();
-    core.dstaddr = Default::default();
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (format!("{core:?}"), src, dst).hash(&mut hasher);
-    // Text columns in any order: their hashes are added.
-    let mut texts: u64 = 0;
-    for name in table.text_column_names() {
-        if let Some(value) = table.text(name, row) {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (name, value).hash(&mut h);
-            texts = texts.wrapping_add(h.finish());
+    let text_rows =
+        u32::try_from(rows.start).unwrap_or(u32::MAX)..u32::try_from(rows.end).unwrap_or(u32::MAX);
+    // Per text column: its ids row by row, and the last id seen with its hash.
+    let mut texts: Vec<_> = table
+        .text_columns()
+        .map(|(name, col)| (name, col, col.ids_in(text_rows.clone()), (0u32, 0u64)))
+        .collect();
+    let mut keys = Vec::new();
+    let mut ids = vec![0u32; texts.len()];
+    for row in rows {
+        // Every column's walk moves on one row, keyed or not.
+        for (id, text) in ids.iter_mut().zip(&mut texts) {
+            *id = text.2.next().unwrap_or(0);
         }
+        if table
+            .start_secs(row)
+            .is_some_and(|start| !times.contains(&start))
+        {
+            continue;
+        }
+        let core = table.core(row);
+        let mut hasher = DefaultHasher::new();
+        (
+            table.addrs.get(core.srcaddr),
+            table.addrs.get(core.dstaddr),
+            core.srcport,
+            core.dstport,
+            core.protocol,
+            core.packets,
+            core.bytes,
+            core.start_secs,
+            core.end_secs,
+            core.action,
+            core.log_status,
+        )
+            .hash(&mut hasher);
+        // Text columns in any order: their hashes are added.
+        let mut sum: u64 = 0;
+        for ((name, col, _, last), &id) in texts.iter_mut().zip(&ids) {
+            if id == 0 {
+                continue;
+            }
+            if last.0 != id {
+                let mut h = DefaultHasher::new();
+                (&**name, col.value(id)).hash(&mut h);
+                *last = (id, h.finish());
+            }
+            sum = sum.wrapping_add(last.1);
+        }
+        sum.hash(&mut hasher);
+        keys.push((row, hasher.finish()));
     }
-    texts.hash(&mut hasher);
-    hasher.finish()
+    keys
 }
 
 impl Dataset {
@@ -253,19 +301,27 @@ impl Dataset {
             if earlier.is_empty() {
                 continue;
             }
+            // Only records inside both extents can be held by both.
+            let (from, to) = self
+                .extents
+                .iter()
+                .filter(|(f, _)| earlier.contains(f))
+                .fold((u32::MAX, 0), |(a, b), (_, e)| {
+                    (a.min(e.first_start), b.max(e.last_end))
+                });
+            let ours = extent.first_start..=extent.last_end;
+            let theirs = from..=to;
             let mut held: std::collections::HashMap<u64, u32> = Default::default();
             for f in earlier.iter().filter_map(|&f| self.files.get(f)) {
                 let first = f.first_row as usize;
-                for row in first..first + f.records as usize {
-                    *held.entry(record_key(&self.table, row)).or_default() += 1;
+                let rows = first..first + f.records as usize;
+                for (_, key) in record_keys(&self.table, rows, ours.clone()) {
+                    *held.entry(key).or_default() += 1;
                 }
             }
             let mut folded = 0;
-            for row in rows {
-                if let Some(count) = held
-                    .get_mut(&record_key(&other.table, row))
-                    .filter(|c| **c > 0)
-                {
+            for (row, key) in record_keys(&other.table, rows, theirs) {
+                if let Some(count) = held.get_mut(&key).filter(|c| **c > 0) {
                     *count -= 1;
                     if let Some(k) = keep.get_mut(row) {
                         *k = false;
@@ -677,5 +733,52 @@ mod tests {
         // Another interface's records are not compared (and differ by interface).
         all.append(one("other.log", s3.replace("eni-1", "eni-2").as_bytes()));
         assert_eq!((all.records(), all.folded), (10, 3));
+    }
+
+    /// Consecutive files of one interface whose times overlap (a record's interval
+    /// crosses the window, as AWS delivers them): only records both hold fold, those
+    /// without a start time included; records inside the overlap that differ, and
+    /// records outside it, stay. Counted by hand from the lines below.
+    #[test]
+    fn files_whose_times_overlap_fold_only_the_records_both_hold() {
+        let header = TEXT.lines().next().unwrap();
+        let line = |dport: u32, bytes: u32, start: u32, end: u32| {
+            format!(
+                "2 1 eni-1 10.0.0.1 10.0.0.2 3306 {dport} 6 1 {bytes} {start} {end} ACCEPT OK\n"
+            )
+        };
+        let no_start = "2 1 eni-1 10.0.0.1 10.0.0.2 3306 50009 6 1 9 - - ACCEPT OK\n";
+        // File a: 1000..1400, its last two records crossing into file b's window.
+        let a = format!(
+            "{header}\n{}{}{}{}{no_start}",
+            line(50000, 10, 1000, 1100),
+            line(50001, 11, 1200, 1290),
+            line(50002, 12, 1290, 1350),
+            line(50003, 13, 1295, 1400),
+        );
+        // File b: 1290..1700. It repeats 50002 and 50003 and the record without a
+        // start; 50004 starts inside a's extent but a does not hold it; 50005 is
+        // after it.
+        let b = format!(
+            "{header}\n{}{}{}{}{no_start}",
+            line(50002, 12, 1290, 1350),
+            line(50003, 13, 1295, 1400),
+            line(50004, 14, 1296, 1390),
+            line(50005, 15, 1500, 1700),
+        );
+        let mut all = Dataset::default();
+        all.append(one("a.log", a.as_bytes()));
+        all.append(one("b.log", b.as_bytes()));
+        assert_eq!((all.records(), all.folded), (7, 3));
+        let kept: Vec<_> = (0..all.table.len()).map(|r| all.table.dstport(r)).collect();
+        let ports = [50000, 50001, 50002, 50003, 50009, 50004, 50005];
+        assert_eq!(kept, ports.map(Some));
+        // The same record once more in a third file: held by a (and not by b, whose
+        // copy was folded), so it folds once more.
+        all.append(one(
+            "c.log",
+            format!("{header}\n{}", line(50001, 11, 1200, 1290)).as_bytes(),
+        ));
+        assert_eq!((all.records(), all.folded), (7, 4));
     }
 }

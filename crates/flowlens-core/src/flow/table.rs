@@ -13,7 +13,7 @@ use std::collections::{HashMap, TryReserveError};
 use super::addr::{AddrId, AddrTable};
 
 /// `action` of a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Traffic was accepted.
     Accept,
@@ -22,7 +22,7 @@ pub enum Action {
 }
 
 /// `log-status` of a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LogStatus {
     /// Data logged normally.
     Ok,
@@ -226,6 +226,32 @@ impl TextColumn {
         runs.iter()
             .take_while(move |&&(first, _)| first < rows.end)
             .filter_map(|&(_, id)| self.values.get(id))
+    }
+
+    /// The value id of each row of `rows` in turn (0 is missing): one search, then a
+    /// walk along the runs, where [`TextColumn::get`] searches for every row.
+    pub(crate) fn ids_in(&self, rows: std::ops::Range<u32>) -> impl Iterator<Item = u32> + '_ {
+        // The next run to start, and the value of the run holding the current row.
+        let mut next = self.runs.partition_point(|&(first, _)| first <= rows.start);
+        let mut id = next
+            .checked_sub(1)
+            .and_then(|i| self.runs.get(i))
+            .map_or(0, |&(_, id)| id);
+        rows.map(move |row| {
+            while let Some(&(first, next_id)) = self.runs.get(next) {
+                if first > row {
+                    break;
+                }
+                id = next_id;
+                next += 1;
+            }
+            id
+        })
+    }
+
+    /// The value of id `id` (from [`TextColumn::ids_in`]), `None` for 0.
+    pub(crate) fn value(&self, id: u32) -> Option<&str> {
+        self.values.get(id)
     }
 
     /// The value at `row`, `None` when missing.
@@ -665,6 +691,11 @@ impl FlowTable {
     pub fn text(&self, name: &str, row: usize) -> Option<&str> {
         let (_, col) = self.text.iter().find(|(n, _)| n == name)?;
         col.get(row as u32)
+    }
+
+    /// The text columns, by name.
+    pub(crate) fn text_columns(&self) -> impl Iterator<Item = (&str, &TextColumn)> + '_ {
+        self.text.iter().map(|(n, c)| (n.as_str(), c))
     }
 
     /// The values text column `name` takes in rows `rows` (see
