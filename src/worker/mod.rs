@@ -52,7 +52,8 @@ use super::bridge::PARSE_CONFIG;
 use super::channel;
 use super::protocol::{ExportRequest, Progress, Request, Response, Summary};
 use flowlens_core::analysis::report::SeverityCounts;
-use flowlens_core::analysis::{days, windows};
+use flowlens_core::analysis::windows;
+use flowlens_core::analysis::windows::days_of;
 use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format, MemoryBudget};
 
 /// How long this worker waits for its parse workers to start (ms).
@@ -738,6 +739,7 @@ fn summary(
     budget: &MemoryBudget,
 ) -> Summary {
     let (first_start, last_end) = dataset.table.time_extent();
+    let windows = windows(dataset);
     Summary {
         data_version,
         files: dataset.files.len() as u64,
@@ -763,8 +765,8 @@ fn summary(
             .take(Summary::MAX_DIAGNOSTICS)
             .cloned()
             .collect(),
-        windows: windows(dataset),
-        days: days(dataset),
+        days: days_of(&windows),
+        windows,
         cancelled,
         record_limit: dataset.limit_reached.then_some(budget.records),
         reading_stop: dataset.reading_stop.clone(),

@@ -16,13 +16,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::reading::{read_into, MAX_RECORDS};
+use super::reading::{read_at_once, read_into, read_whole, MAX_RECORDS};
 use crate::channel;
 use flowlens_core::flow::{wire, Dataset, Format, ReadOptions};
 
@@ -124,21 +125,45 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
 }
 
 impl Parser {
-    /// Parses queued files until the queue is empty.
+    /// Parses queued files until the queue is empty. A file read whole has its bytes
+    /// asked of the browser while the one before it is parsed (the browser takes about
+    /// a millisecond to hand a file's bytes over, during which this worker would wait).
     async fn run(self: Rc<Self>) {
+        // The next file's bytes, asked for already: its id and `arrayBuffer()` promise.
+        let mut asked: Option<(u32, Promise)> = None;
         loop {
             let task = self.queue.borrow_mut().pop_front();
             let Some((id, file, name, format)) = task else {
                 break;
             };
+            let mine = asked.take().filter(|(a, _)| *a == id).map(|(_, p)| p);
+            let mine = match mine {
+                Some(promise) => Some(promise),
+                None if read_at_once(&file) => Some(file.array_buffer()),
+                None => None,
+            };
+            if let Some((next, next_file, ..)) = self.queue.borrow().front() {
+                if read_at_once(next_file) {
+                    asked = Some((*next, next_file.array_buffer()));
+                }
+            }
             let options = ReadOptions {
                 max_records: Some(MAX_RECORDS),
                 // The reading worker checked it; one that does not parse is not used.
                 format: format.and_then(|f| Format::parse_user(&f).ok()),
             };
-            let read = read_into(None, Dataset::default(), &options, &file, &name, None).await;
-            // Without a reading worker to cancel it, reading always ends.
-            let dataset = read.unwrap_or_default();
+            let dataset = match mine {
+                Some(promise) => {
+                    let mut dataset = Dataset::default();
+                    let bytes = JsFuture::from(promise).await;
+                    read_whole(&mut dataset, &options, &name, bytes);
+                    dataset
+                }
+                // Without a reading worker to cancel it, reading always ends.
+                None => read_into(None, Dataset::default(), &options, &file, &name, None)
+                    .await
+                    .unwrap_or_default(),
+            };
             let bytes = wire::encode(&dataset);
             drop(dataset);
             let array = Uint8Array::new_with_length(bytes.len() as u32);

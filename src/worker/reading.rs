@@ -181,7 +181,7 @@ pub(super) async fn read_into(
         // inflates gzip itself: zlib-rs in wasm inflates about twice as fast as the
         // browser's `DecompressionStream` on files of 1 MB, and far faster on small
         // ones, where the stream costs about 1 ms a file).
-        Piece::Unavailable if worker.is_none() && file.size() <= WHOLE_MAX_BYTES => Source::Whole,
+        Piece::Unavailable if worker.is_none() && read_at_once(file) => Source::Whole,
         // Named gzip: taken at its word, without reading its first bytes first (a
         // slice of a `File` costs a round trip to the browser, about 1 ms). If it is
         // not gzip after all, the decompressor fails at once and the file is read
@@ -217,24 +217,8 @@ pub(super) async fn read_into(
             ended
         }
         (Source::Whole, _) => {
-            let mut reader = FileReader::new(&mut dataset, name, options);
-            match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => {
-                    let bytes = Uint8Array::new(&buffer).to_vec();
-                    for chunk in bytes.chunks(WHOLE_SLICE_BYTES) {
-                        reader.push(&mut dataset, chunk);
-                        if reader.is_stopped() {
-                            break;
-                        }
-                    }
-                }
-                Err(err) => dataset.diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::Unreadable,
-                    name,
-                    format!("cannot be read: {}", describe(&err)),
-                )),
-            };
-            reader.finish(&mut dataset);
+            let bytes = JsFuture::from(file.array_buffer()).await;
+            read_whole(&mut dataset, options, name, bytes);
             Ended::Done
         }
         (Source::Plain | Source::InflatedPlain, _) => {
@@ -280,6 +264,40 @@ pub(super) async fn read_into(
         }
         Ended::Done | Ended::Stopped => Some(dataset),
     }
+}
+
+/// True when a parse worker reads `file` whole ([`read_whole`]) rather than as a
+/// stream.
+pub(super) fn read_at_once(file: &File) -> bool {
+    file.size() <= WHOLE_MAX_BYTES
+}
+
+/// Reads a file's bytes, read whole (`bytes`: the outcome of its `arrayBuffer()`),
+/// into `dataset`; the core's reader sniffs and inflates them.
+pub(super) fn read_whole(
+    dataset: &mut Dataset,
+    options: &ReadOptions,
+    name: &str,
+    bytes: Result<JsValue, JsValue>,
+) {
+    let mut reader = FileReader::new(dataset, name, options);
+    match bytes {
+        Ok(buffer) => {
+            let bytes = Uint8Array::new(&buffer).to_vec();
+            for chunk in bytes.chunks(WHOLE_SLICE_BYTES) {
+                reader.push(dataset, chunk);
+                if reader.is_stopped() {
+                    break;
+                }
+            }
+        }
+        Err(err) => dataset.diagnostics.push(Diagnostic::new(
+            DiagnosticKind::Unreadable,
+            name,
+            format!("cannot be read: {}", describe(&err)),
+        )),
+    };
+    reader.finish(dataset);
 }
 
 /// Reads the file's bytes as they are; the core's reader sniffs gzip itself.
