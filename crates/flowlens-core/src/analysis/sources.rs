@@ -388,10 +388,21 @@ impl SourcesTable {
     /// The first `n` row indexes by bytes sent (descending), then address: the report's
     /// rows, selected without sorting the whole table.
     pub fn top(&self, addrs: &AddrTable, n: usize) -> Vec<u32> {
+        self.first(addrs, SourceSort::BytesSent, true, n)
+    }
+
+    /// The first `n` row indexes of [`SourcesTable::order`], selected without sorting
+    /// the whole table (linear in the sources, where the sort is not).
+    pub fn first(
+        &self,
+        addrs: &AddrTable,
+        sort: SourceSort,
+        descending: bool,
+        n: usize,
+    ) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        let cmp = |a: &u32, b: &u32| {
-            self.compare(addrs, SourceSort::BytesSent, true, *a as usize, *b as usize)
-        };
+        let cmp =
+            |a: &u32, b: &u32| self.compare(addrs, sort, descending, *a as usize, *b as usize);
         if n == 0 {
             return Vec::new();
         }
