@@ -23,7 +23,7 @@ use super::components::known_networks::KnownNetworks;
 use super::components::progress_bar::ProgressBar;
 use super::components::range_select::RangeSelect;
 use super::components::ranking::RankingTable;
-use super::components::sources_table::SourcesTable;
+use super::components::sources_table::{self, SourcesTable};
 use super::components::sql_panel::SqlPanel;
 use super::components::summary::SummaryPanel;
 use super::components::timeline::TimelinePanel;
@@ -238,6 +238,10 @@ pub fn app() -> Html {
                     &Request::Analyze(request.clone()),
                     None,
                 );
+                // The table's first page, answered right after the analysis (the
+                // table asks for it itself when it shows another order or filter).
+                let first = sources_table::first_page(request);
+                send(&bridge, &dispatcher, &Request::SourcesPage(first), None);
             }
         });
     }

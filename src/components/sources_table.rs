@@ -11,7 +11,7 @@ use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::{Analysis, GeoStatus, SourcesPageRequest};
+use crate::protocol::{Analysis, AnalyzeRequest, GeoStatus, SourcesPageRequest};
 use crate::virtual_rows::{View, ROW_PX};
 use flowlens_core::analysis::sources::{Source, SourceFilter, SourcePage, SourceSort};
 use flowlens_core::flow::addr::AddrClass;
@@ -77,10 +77,33 @@ impl Typed {
     }
 }
 
+/// The order the table opens in: bytes sent, largest first.
+const FIRST_SORT: (SourceSort, bool) = (SourceSort::BytesSent, true);
+
+/// The page the table asks for first when it shows `analysis` in its first order,
+/// unfiltered, scrolled to the top: the page sends it beside the analysis request,
+/// so that it is ready with the analysis (no round trip after it).
+pub fn first_page(analysis: &AnalyzeRequest) -> SourcesPageRequest {
+    let (offset, limit) = View {
+        matching: 0,
+        scroll_top: 0.0,
+        viewport_px: DEFAULT_VIEWPORT_PX,
+    }
+    .wanted();
+    SourcesPageRequest {
+        analysis: analysis.clone(),
+        sort: FIRST_SORT.0,
+        descending: FIRST_SORT.1,
+        filter: SourceFilter::default(),
+        offset,
+        limit: limit as u32,
+    }
+}
+
 /// The sources table.
 #[function_component(SourcesTable)]
 pub fn sources_table(props: &SourcesTableProps) -> Html {
-    let sort = use_state(|| (SourceSort::BytesSent, true));
+    let sort = use_state(|| FIRST_SORT);
     let typed = use_state(Typed::default);
     let scroll_top = use_state(|| 0.0f64);
     let scroller = use_node_ref();
@@ -354,5 +377,43 @@ pub fn geo_cell(geo: Option<&Geo>) -> Html {
     let label = geo.map(Geo::label).unwrap_or_default();
     html! {
         <td class="geo" data-field="geo" title={label.clone()}>{ label }</td>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::share::ViewRange;
+
+    /// The page sent beside an analysis is the one the table asks for when it opens
+    /// on it (first order, no filter, at the top), and it covers the rows in view of
+    /// any table from one row to millions, at the default height and a tall one.
+    #[test]
+    fn the_first_page_is_what_the_opening_table_asks_for() {
+        let analysis = AnalyzeRequest {
+            data_version: 3,
+            range: ViewRange::All,
+            suspect: None,
+            service_port: None,
+            k: 3.0,
+            known: Vec::new(),
+        };
+        let first = first_page(&analysis);
+        assert_eq!((first.sort, first.descending), FIRST_SORT);
+        assert_eq!(
+            (first.analysis, first.filter),
+            (analysis, Typed::default().filter())
+        );
+        for matching in [1, 20, 159, 160, 161, 2_500_000] {
+            for viewport_px in [DEFAULT_VIEWPORT_PX, 1_600.0] {
+                let view = View {
+                    matching,
+                    scroll_top: 0.0,
+                    viewport_px,
+                };
+                assert_eq!(view.wanted(), (first.offset, u64::from(first.limit)));
+                assert!(view.covered_by(first.offset, u64::from(first.limit).min(matching)));
+            }
+        }
     }
 }

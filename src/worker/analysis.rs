@@ -504,8 +504,15 @@ mod tests {
             assert!(sorted.orders.iter().any(|(k, _)| *k == (sort, descending)));
             for offset in [0, 500] {
                 let a = page(&mut selected, offset);
-                assert!(selected.orders.is_empty(), "no order made for the first rows");
-                assert_eq!(a, page(&mut sorted, offset), "{sort:?} {descending} {offset}");
+                assert!(
+                    selected.orders.is_empty(),
+                    "no order made for the first rows"
+                );
+                assert_eq!(
+                    a,
+                    page(&mut sorted, offset),
+                    "{sort:?} {descending} {offset}"
+                );
                 assert_eq!((a.matching, a.rows.len()), (3001, 500));
             }
         }

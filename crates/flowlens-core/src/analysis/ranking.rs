@@ -73,6 +73,8 @@ pub struct ServiceFlows {
     port: u16,
     /// Sums over every flow from the port.
     total: Sums,
+    /// How many flows.
+    flows: usize,
     /// Median of the flows' bytes.
     median: f64,
     /// 1.4826 × their median absolute deviation.
@@ -85,9 +87,14 @@ impl ServiceFlows {
         self.port
     }
 
+    /// How many flows the port has in the whole data set.
+    pub fn flows(&self) -> usize {
+        self.flows
+    }
+
     /// Reads the flows from `port` in the whole data set.
     pub fn new(dataset: &Dataset, port: u16) -> ServiceFlows {
-        let mut values = service_bytes(dataset, port, None);
+        let mut values = service_bytes(dataset, port, None, None);
         let mut total = Sums::default();
         for &bytes in &values {
             total.add(bytes);
@@ -96,6 +103,7 @@ impl ServiceFlows {
         ServiceFlows {
             port,
             total,
+            flows: values.len(),
             median,
             scale: 1.4826 * mad,
         }
@@ -115,13 +123,20 @@ pub(crate) fn service_flows(
         .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
 }
 
-/// The bytes of the flows from `port` (but those to `leave_out`), in a vector of
-/// exactly their number: counted first, so that no doubling of a growing vector holds
-/// up to three times their bytes at once (a month's 24 M service flows take 192 MB, and
-/// the page's WebAssembly memory keeps its highest size for good).
-pub(crate) fn service_bytes(dataset: &Dataset, port: u16, leave_out: Option<AddrId>) -> Vec<u64> {
+/// The bytes of the flows from `port` (but those to `leave_out`), in a vector sized
+/// before it is filled, so that no doubling of a growing vector holds up to three
+/// times their bytes at once (a month's 24 M service flows take 192 MB, and the page's
+/// WebAssembly memory keeps its highest size for good): for `count` flows when given
+/// (all the port's flows, as [`ServiceFlows`] counted them: at most a destination's
+/// more than needed), else for exactly their number, counted first.
+pub(crate) fn service_bytes(
+    dataset: &Dataset,
+    port: u16,
+    leave_out: Option<AddrId>,
+    count: Option<usize>,
+) -> Vec<u64> {
     let flows = || service_flows(dataset, port).filter(move |&(dst, _)| leave_out != Some(dst));
-    let mut values = Vec::with_capacity(flows().count());
+    let mut values = Vec::with_capacity(count.unwrap_or_else(|| flows().count()));
     values.extend(flows().map(|(_, bytes)| bytes));
     values
 }
@@ -176,6 +191,7 @@ pub fn rank(
         total,
         median,
         scale,
+        ..
     } = *service;
 
     // Candidate flows inside the range, grouped by destination: counted per address
@@ -368,11 +384,14 @@ mod tests {
         body.push_str("10.0.0.1 198.51.100.1 3306 50000 - 0 1\n");
         let mut ds = Dataset::default();
         read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
-        let all = service_bytes(&ds, 3306, None);
+        let all = service_bytes(&ds, 3306, None, None);
         assert_eq!((all.len(), all.capacity()), (37, 37));
         assert_eq!(all.iter().sum::<u64>(), (100..137).sum::<u64>());
         let nine = ds.table.addrs.lookup("198.51.100.9".parse().unwrap());
-        let rest = service_bytes(&ds, 3306, nine);
+        let rest = service_bytes(&ds, 3306, nine, None);
+        // Sized for the count given (all 37 of the port's flows), filled with the 34.
+        let sized = service_bytes(&ds, 3306, nine, Some(37));
+        assert_eq!((sized.len(), sized.capacity(), &sized), (34, 37, &rest));
         assert_eq!((rest.len(), rest.capacity()), (34, 34));
         assert_eq!(rest.first(), Some(&103));
     }

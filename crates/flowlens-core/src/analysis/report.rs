@@ -12,7 +12,7 @@ use super::flows::{flows_to, FlowsTo, Histogram};
 use super::ranking::{rank, Ranking, ServiceFlows};
 use super::sources::{Sources, SourcesTable};
 use super::span::{span, Span};
-use super::verdict::{self, detect_service_port, verdict, Verdict};
+use super::verdict::{self, detect_service_port, Verdict};
 use super::{Query, TimeRange};
 use crate::flow::table::LogStatus;
 use crate::flow::{Dataset, Diagnostic, FormCount, Severity};
@@ -235,13 +235,14 @@ pub fn analyze_prepared(
                 Some(hist),
                 Some(verdict::Verdict {
                     service_port_detected: query.service_port.is_none(),
-                    ..verdict(
+                    ..verdict::verdict_counted(
                         dataset,
                         addr,
                         &stay,
                         port,
                         query.k,
                         query.include_suspect_in_baseline,
+                        service.map(ServiceFlows::flows),
                     )
                 }),
             )

@@ -151,6 +151,28 @@ pub fn verdict(
     k: f64,
     include_suspect_in_baseline: bool,
 ) -> Verdict {
+    verdict_counted(
+        dataset,
+        addr,
+        range,
+        service_port,
+        k,
+        include_suspect_in_baseline,
+        None,
+    )
+}
+
+/// [`verdict`], given how many flows the service port has in all (when known: they
+/// are counted otherwise, to size the baseline's vector).
+pub(crate) fn verdict_counted(
+    dataset: &Dataset,
+    addr: IpAddr,
+    range: &TimeRange,
+    service_port: Option<u16>,
+    k: f64,
+    include_suspect_in_baseline: bool,
+    service_flows: Option<usize>,
+) -> Verdict {
     let detected = service_port.is_none();
     let port = service_port.or_else(|| detect_service_port(dataset));
     let table = &dataset.table;
@@ -159,7 +181,7 @@ pub fn verdict(
 
     let leave_out = suspect_id.filter(|_| !include_suspect_in_baseline);
     let mut baseline_bytes: Vec<u64> = match port {
-        Some(p) => service_bytes(dataset, p, leave_out),
+        Some(p) => service_bytes(dataset, p, leave_out, service_flows),
         None => Vec::new(),
     };
     let (mean, stddev) = mean_stddev(&baseline_bytes);
