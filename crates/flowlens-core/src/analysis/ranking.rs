@@ -175,8 +175,10 @@ struct Scored {
 
 /// [`ranking`] against the service's flows read already.
 ///
-/// Memory grows with the range's candidate flows (12 bytes each) and candidates, and
-/// only while ranking; rows (with their address text) are made for the top `top` only.
+/// Memory grows with the range's candidate flows (8 bytes each), the addresses (5
+/// bytes each) and the candidates (their sums), and only while ranking; at most twice
+/// `top` are scored at once, and rows (with their address text) are made for the top
+/// `top` only.
 pub fn rank(
     dataset: &Dataset,
     service: &ServiceFlows,
