@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{self, median_mad_in_place};
+use super::stats::{self, median_mad_in_place, Count};
 use super::{flow_rows, TimeRange};
 use crate::flow::addr::{classify, is_private, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
@@ -94,10 +94,20 @@ impl ServiceFlows {
 
     /// Reads the flows from `port` in the whole data set.
     pub fn new(dataset: &Dataset, port: u16) -> ServiceFlows {
-        let mut values = service_bytes(dataset, port, None, None);
+        // As `u32` when every flow's bytes fit (they nearly always do): half the memory.
+        match service_bytes::<u32>(dataset, port, None, None) {
+            Some(values) => ServiceFlows::of(port, values),
+            None => ServiceFlows::of(
+                port,
+                service_bytes::<u64>(dataset, port, None, None).unwrap_or_default(),
+            ),
+        }
+    }
+
+    fn of<T: Count>(port: u16, mut values: Vec<T>) -> ServiceFlows {
         let mut total = Sums::default();
         for &bytes in &values {
-            total.add(bytes);
+            total.add(bytes.into());
         }
         let (median, mad) = median_mad_in_place(&mut values);
         ServiceFlows {
@@ -123,22 +133,25 @@ pub(crate) fn service_flows(
         .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
 }
 
-/// The bytes of the flows from `port` (but those to `leave_out`), in a vector sized
-/// before it is filled, so that no doubling of a growing vector holds up to three
-/// times their bytes at once (a month's 24 M service flows take 192 MB, and the page's
-/// WebAssembly memory keeps its highest size for good): for `count` flows when given
-/// (all the port's flows, as [`ServiceFlows`] counted them: at most a destination's
-/// more than needed), else for exactly their number, counted first.
-pub(crate) fn service_bytes(
+/// The bytes of the flows from `port` (but those to `leave_out`) as `T`, `None` when
+/// one does not fit `T`; in a vector sized before it is filled, so that no doubling of
+/// a growing vector holds up to three times their bytes at once (a month's 24 M service
+/// flows take 96 MB as `u32`, and the page's WebAssembly memory keeps its highest size
+/// for good): for `count` flows when given (all the port's flows, as [`ServiceFlows`]
+/// counted them: at most a destination's more than needed), else for exactly their
+/// number, counted first.
+pub(crate) fn service_bytes<T: Count>(
     dataset: &Dataset,
     port: u16,
     leave_out: Option<AddrId>,
     count: Option<usize>,
-) -> Vec<u64> {
+) -> Option<Vec<T>> {
     let flows = || service_flows(dataset, port).filter(move |&(dst, _)| leave_out != Some(dst));
     let mut values = Vec::with_capacity(count.unwrap_or_else(|| flows().count()));
-    values.extend(flows().map(|(_, bytes)| bytes));
-    values
+    for (_, bytes) in flows() {
+        values.push(T::try_from(bytes).ok()?);
+    }
+    Some(values)
 }
 
 /// Ranks the non-private destinations of flows from `port` inside `range`; the first
@@ -386,13 +399,13 @@ mod tests {
         body.push_str("10.0.0.1 198.51.100.1 3306 50000 - 0 1\n");
         let mut ds = Dataset::default();
         read_bytes(&mut ds, "a.log", body.as_bytes(), &ReadOptions::default());
-        let all = service_bytes(&ds, 3306, None, None);
+        let all: Vec<u64> = service_bytes(&ds, 3306, None, None).unwrap();
         assert_eq!((all.len(), all.capacity()), (37, 37));
         assert_eq!(all.iter().sum::<u64>(), (100..137).sum::<u64>());
         let nine = ds.table.addrs.lookup("198.51.100.9".parse().unwrap());
-        let rest = service_bytes(&ds, 3306, nine, None);
+        let rest: Vec<u64> = service_bytes(&ds, 3306, nine, None).unwrap();
         // Sized for the count given (all 37 of the port's flows), filled with the 34.
-        let sized = service_bytes(&ds, 3306, nine, Some(37));
+        let sized: Vec<u64> = service_bytes(&ds, 3306, nine, Some(37)).unwrap();
         assert_eq!((sized.len(), sized.capacity(), &sized), (34, 37, &rest));
         assert_eq!((rest.len(), rest.capacity()), (34, 34));
         assert_eq!(rest.first(), Some(&103));
