@@ -22,7 +22,7 @@ pub mod windows;
 pub use flows::{address_flows, FlowPoint};
 pub use query::{valid_k, Query, QueryOptions, TimeRange};
 pub use report::{analyze, Report};
-pub use windows::{days, windows, WINDOW_SECS};
+pub use windows::{days_of, windows, WINDOW_SECS};
 
 use crate::flow::Dataset;
 

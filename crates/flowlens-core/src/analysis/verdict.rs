@@ -183,17 +183,14 @@ pub(crate) fn verdict_counted(
     // As `u32` when every flow's bytes fit (they nearly always do): half the memory.
     let baseline = match port {
         Some(p) => match service_bytes::<u32>(dataset, p, leave_out, service_flows) {
-            Some(values) => baseline_of(values, k),
+            Some(values) => baseline_of(values, k, !include_suspect_in_baseline),
             None => baseline_of(
                 service_bytes::<u64>(dataset, p, leave_out, service_flows).unwrap_or_default(),
                 k,
+                !include_suspect_in_baseline,
             ),
         },
-        None => baseline_of(Vec::<u64>::new(), k),
-    };
-    let baseline = Baseline {
-        excludes_suspect: !include_suspect_in_baseline,
-        ..baseline
+        None => baseline_of(Vec::<u64>::new(), k, !include_suspect_in_baseline),
     };
     let threshold = baseline.threshold;
 
@@ -248,8 +245,9 @@ pub(crate) fn verdict_counted(
     }
 }
 
-/// The baseline of `values` (its `excludes_suspect` to be set by the caller).
-fn baseline_of<T: Count>(mut values: Vec<T>, k: f64) -> Baseline {
+/// The baseline of `values`; `excludes_suspect` says whether the suspect's flows were
+/// left out of them.
+fn baseline_of<T: Count>(mut values: Vec<T>, k: f64, excludes_suspect: bool) -> Baseline {
     let (mean, stddev) = mean_stddev(&values);
     let threshold = mean + k * stddev;
     let flows_above = values
@@ -265,7 +263,7 @@ fn baseline_of<T: Count>(mut values: Vec<T>, k: f64) -> Baseline {
         mean,
         stddev,
         threshold,
-        excludes_suspect: true,
+        excludes_suspect,
         median,
         mad,
         p99,

@@ -34,13 +34,8 @@ pub fn windows(dataset: &Dataset) -> Vec<u32> {
     set.into_iter().collect()
 }
 
-/// Starts (UTC midnight) of the days present, ascending.
-pub fn days(dataset: &Dataset) -> Vec<u32> {
-    days_of(&windows(dataset))
-}
-
 /// Starts (UTC midnight) of the days of `windows` (ascending, as [`windows`] gives
-/// them), ascending: [`days`] without a second pass over the records.
+/// them), ascending: the days present, without a second pass over the records.
 pub fn days_of(windows: &[u32]) -> Vec<u32> {
     let mut days: Vec<u32> = windows.iter().map(|w| w - w % 86_400).collect();
     days.dedup();
@@ -70,8 +65,7 @@ mod tests {
             vec![1_600_221_600, 1_600_225_200, 1_600_299_600]
         );
         // All three fall on 2020-09-16 (1600300000 is 23:06:40 that day).
-        assert_eq!(days(&ds), vec![1_600_214_400]);
-        assert_eq!(days_of(&windows(&ds)), days(&ds));
+        assert_eq!(days_of(&windows(&ds)), vec![1_600_214_400]);
         // Unordered starts, going back into a window left before: listed once each.
         let mut ds = Dataset::default();
         let mut body = String::from("srcaddr dstaddr start end bytes\n");
