@@ -19,6 +19,9 @@ export function dataFiles(dir, suffixes) {
 // Headless Chromium at `executablePath` ($CHROMIUM_PATH, else /usr/bin/chromium), with
 // the browser tests' flags (background networking off: this machine refuses those
 // connections).
+// $FLOWLENS_CHROMIUM_EXTRA adds flags, separated by spaces, to look into the browser
+// (e.g. --js-flags=--trace-wasm-compilation-times, with DEBUG=pw:browser to see its
+// output).
 export function launchChromium(executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium') {
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...(process.env.FLOWLENS_CHROMIUM_EXTRA ? process.env.FLOWLENS_CHROMIUM_EXTRA.split(' ') : [])] });
 }

@@ -190,6 +190,17 @@ impl AddrTable {
         Ok(())
     }
 
+    /// Makes room for `ids` more addresses (ids, IPv4 addresses and the index), so
+    /// that interning that many new ones rehashes nothing.
+    pub fn reserve(&mut self, ids: usize) {
+        self.entries.reserve(ids);
+        self.v4.reserve(ids);
+        let size = self.slots_for(self.entries.len() + ids);
+        if size > self.slots.len() {
+            self.rebuild_index(vec![0; size]);
+        }
+    }
+
     /// Bytes the addresses take (lengths, not capacities: the same for the same
     /// addresses, however the table grew; the index at its size).
     pub fn used_bytes(&self) -> usize {

@@ -24,6 +24,10 @@ use crate::flow::format::Format;
 
 /// Reads the Parquet file `bytes` into `dataset` through `lines`; false when it could
 /// not be read at all (a diagnostic says why).
+// NOTE: never inlined (nor by wasm-opt: see index.html): inlined, it made
+// `FileReader::finish`, called once a file, 112 KB of wasm, which V8 compiled with
+// TurboFan in every page load (0.4 s of CPU) for a few milliseconds of running.
+#[inline(never)]
 pub(super) fn read(lines: &mut LineParser, dataset: &mut Dataset, bytes: Vec<u8>) -> bool {
     let reader = match SerializedFileReader::new(Bytes::from(bytes)) {
         Ok(reader) => reader,

@@ -28,6 +28,10 @@ const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Reads every member of the archive `bytes` (named `name`) into `dataset`; false
 /// when the archive itself could not be read (a diagnostic says why).
+// NOTE: never inlined (nor by wasm-opt: see index.html): inlined, it made
+// `FileReader::finish`, called once a file, 112 KB of wasm, which V8 compiled with
+// TurboFan in every page load (0.4 s of CPU) for a few milliseconds of running.
+#[inline(never)]
 pub(super) fn read(
     dataset: &mut Dataset,
     name: &str,
