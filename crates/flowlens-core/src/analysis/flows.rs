@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{flow_rows, TimeRange};
+use super::{each_flow_row, TimeRange};
 use crate::flow::Dataset;
 
 /// One flow to the address.
@@ -87,9 +87,12 @@ fn rows_to(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> Vec<usize> {
     let Some(id) = table.addrs.lookup(addr) else {
         return Vec::new();
     };
-    let mut rows: Vec<usize> = flow_rows(dataset, range)
-        .filter(|&row| table.dstaddr(row) == id)
-        .collect();
+    let mut rows: Vec<usize> = Vec::new();
+    each_flow_row(dataset, range, |row| {
+        if table.dstaddr(row) == id {
+            rows.push(row);
+        }
+    });
     rows.sort_by_key(|&row| (table.start_secs(row), table.end_secs(row), row));
     rows
 }
@@ -230,21 +233,22 @@ pub fn address_flows(dataset: &Dataset, addr: IpAddr, range: &TimeRange) -> Vec<
     let Some(id) = table.addrs.lookup(addr) else {
         return Vec::new();
     };
-    let mut points: Vec<FlowPoint> = flow_rows(dataset, range)
-        .filter_map(|row| {
-            let outbound = table.srcaddr(row) == id;
-            if !outbound && table.dstaddr(row) != id {
-                return None;
-            }
-            let start = table.start_secs(row)?;
-            Some(FlowPoint {
-                start,
-                end: table.end_secs(row).unwrap_or(start).max(start),
-                bytes: table.bytes(row).unwrap_or(0),
-                outbound,
-            })
-        })
-        .collect();
+    let mut points: Vec<FlowPoint> = Vec::new();
+    each_flow_row(dataset, range, |row| {
+        let outbound = table.srcaddr(row) == id;
+        if !outbound && table.dstaddr(row) != id {
+            return;
+        }
+        let Some(start) = table.start_secs(row) else {
+            return;
+        };
+        points.push(FlowPoint {
+            start,
+            end: table.end_secs(row).unwrap_or(start).max(start),
+            bytes: table.bytes(row).unwrap_or(0),
+            outbound,
+        });
+    });
     points.sort_by_key(|p| (p.start, p.end));
     points
 }

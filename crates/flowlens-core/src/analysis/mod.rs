@@ -24,7 +24,19 @@ pub use query::{valid_k, Query, QueryOptions, TimeRange};
 pub use report::{analyze, Report};
 pub use windows::{days_of, windows, WINDOW_SECS};
 
+use crate::flow::table::in_chunks;
 use crate::flow::Dataset;
+
+/// Calls `each` with every row of [`flow_rows`], in order, a chunk of the table at a
+/// time (see [`in_chunks`]): for the passes of an analysis over every record.
+pub(crate) fn each_flow_row(dataset: &Dataset, range: &TimeRange, mut each: impl FnMut(usize)) {
+    let table = &dataset.table;
+    in_chunks(table.len(), &mut |rows| {
+        for row in table.flow_rows_in(rows, |start| range.contains(start)) {
+            each(row);
+        }
+    });
+}
 
 /// Rows that are flows (between two known addresses; not NODATA or SKIPDATA) inside
 /// `range`.

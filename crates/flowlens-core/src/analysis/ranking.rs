@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::stats::{self, median_mad_in_place, Count};
-use super::{flow_rows, TimeRange};
+use super::{each_flow_row, in_chunks, TimeRange};
 use crate::flow::addr::{classify, is_private, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
 
@@ -120,17 +120,21 @@ impl ServiceFlows {
     }
 }
 
-/// The flows from `port` in the whole data set that have a byte count, as
-/// (destination, bytes): what the ranking's and the verdict's baselines are made of.
-pub(crate) fn service_flows(
-    dataset: &Dataset,
-    port: u16,
-) -> impl Iterator<Item = (AddrId, u64)> + '_ {
+/// Calls `each` with every flow from `port` in the whole data set that has a byte
+/// count, as (destination, bytes), in order, a chunk of the table at a time (see
+/// [`in_chunks`]): what the ranking's and the verdict's baselines are made of.
+pub(crate) fn each_service_flow(dataset: &Dataset, port: u16, mut each: impl FnMut(AddrId, u64)) {
     let table = &dataset.table;
-    (0..table.len())
-        // The port first: it rules out half the rows at less cost than the flow test.
-        .filter(move |&row| table.srcport(row) == Some(port) && table.is_flow(row))
-        .filter_map(move |row| Some((table.dstaddr(row), table.bytes(row)?)))
+    in_chunks(table.len(), &mut |rows| {
+        for row in rows {
+            // The port first: it rules out half the rows at less cost than the flow test.
+            if table.srcport(row) == Some(port) && table.is_flow(row) {
+                if let Some(bytes) = table.bytes(row) {
+                    each(table.dstaddr(row), bytes);
+                }
+            }
+        }
+    });
 }
 
 /// The bytes of the flows from `port` (but those to `leave_out`) as `T`, `None` when
@@ -146,12 +150,24 @@ pub(crate) fn service_bytes<T: Count>(
     leave_out: Option<AddrId>,
     count: Option<usize>,
 ) -> Option<Vec<T>> {
-    let flows = || service_flows(dataset, port).filter(move |&(dst, _)| leave_out != Some(dst));
-    let mut values = Vec::with_capacity(count.unwrap_or_else(|| flows().count()));
-    for (_, bytes) in flows() {
-        values.push(T::try_from(bytes).ok()?);
-    }
-    Some(values)
+    let count = count.unwrap_or_else(|| {
+        let mut n = 0;
+        each_service_flow(dataset, port, |dst, _| {
+            n += usize::from(leave_out != Some(dst))
+        });
+        n
+    });
+    let mut values = Vec::with_capacity(count);
+    let mut fit = true;
+    each_service_flow(dataset, port, |dst, bytes| {
+        if fit && leave_out != Some(dst) {
+            match T::try_from(bytes) {
+                Ok(value) => values.push(value),
+                Err(_) => fit = false,
+            }
+        }
+    });
+    fit.then_some(values)
 }
 
 /// Ranks the non-private destinations of flows from `port` inside `range`; the first
@@ -222,10 +238,13 @@ pub fn rank(
     // Per address id: 0 not seen, 1 private, 2 a candidate; then its count of flows.
     let mut class_of: Vec<u8> = vec![0; table.addrs.id_count()];
     let mut count: Vec<u32> = vec![0; table.addrs.id_count()];
-    for (dst, _) in flow_rows(dataset, range).filter_map(candidate) {
+    each_flow_row(dataset, range, |row| {
+        let Some((dst, _)) = candidate(row) else {
+            return;
+        };
         let (Some(slot), Some(n)) = (class_of.get_mut(dst.index()), count.get_mut(dst.index()))
         else {
-            continue;
+            return;
         };
         if *slot == 0 {
             let private = table.addrs.get(dst).is_none_or(is_private);
@@ -234,7 +253,7 @@ pub fn rank(
         if *slot == 2 {
             *n += 1;
         }
-    }
+    });
     drop(class_of);
     // The candidates in id order, where each one's flows start, and (reused as the
     // fill cursor) each id's group index.
@@ -253,9 +272,12 @@ pub fn rank(
     let group_of = count;
     let mut bytes_of: Vec<u64> = vec![0; starts.last().copied().unwrap_or(0)];
     let mut fill: Vec<usize> = starts.clone();
-    for (dst, bytes) in flow_rows(dataset, range).filter_map(candidate) {
+    each_flow_row(dataset, range, |row| {
+        let Some((dst, bytes)) = candidate(row) else {
+            return;
+        };
         let Some(&g) = group_of.get(dst.index()).filter(|&&g| g != NOT) else {
-            continue;
+            return;
         };
         if let Some(at) = fill.get_mut(g as usize) {
             if let Some(b) = bytes_of.get_mut(*at) {
@@ -263,7 +285,7 @@ pub fn rank(
             }
             *at += 1;
         }
-    }
+    });
     drop(fill);
 
     // Each candidate's own sums over the whole data, to leave them out of its baseline:
@@ -281,14 +303,14 @@ pub fn rank(
             }
         }
     } else {
-        for (dst, bytes) in service_flows(dataset, port) {
+        each_service_flow(dataset, port, |dst, bytes| {
             let Some(&g) = group_of.get(dst.index()).filter(|&&g| g != NOT) else {
-                continue;
+                return;
             };
             if let Some(s) = own.get_mut(g as usize) {
                 s.add(bytes);
             }
-        }
+        });
     }
     drop(group_of);
 

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{flow_rows, TimeRange};
+use super::{each_flow_row, TimeRange};
 use crate::flow::addr::{classify, AddrClass, AddrTable, Cidr};
 use crate::flow::{AddrId, Dataset};
 
@@ -243,7 +243,7 @@ impl SourcesTable {
         };
         let mut sums = vec![empty; table.addrs.id_count()];
         let mut totals = SourceTotals::default();
-        for row in flow_rows(dataset, range) {
+        each_flow_row(dataset, range, |row| {
             let (src, dst) = (table.srcaddr(row).index(), table.dstaddr(row).index());
             let (start, end) = (table.start_secs(row), table.end_secs(row));
             let bytes = table.bytes(row).unwrap_or(0);
@@ -261,7 +261,7 @@ impl SourcesTable {
                 d.received = d.received.saturating_add(bytes);
                 d.times(start, end);
             }
-        }
+        });
         let mut out = SourcesTable::default();
         let sources = sums.iter().filter(|s| s.flows > 0).count();
         out.reserve(sources);

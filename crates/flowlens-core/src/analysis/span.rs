@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{flow_rows, TimeRange, WINDOW_SECS};
+use super::{each_flow_row, TimeRange, WINDOW_SECS};
 use crate::flow::Dataset;
 
 /// First start, last end and duration.
@@ -66,15 +66,18 @@ pub fn span(
     let table = &dataset.table;
     let id = table.addrs.lookup(addr)?;
     let gap = gap_secs.unwrap_or(2 * WINDOW_SECS);
-    let mut flows: Vec<(u32, u32, u64, bool)> = flow_rows(dataset, &TimeRange::ALL)
-        .filter(|&row| table.srcaddr(row) == id || table.dstaddr(row) == id)
-        .filter_map(|row| {
-            let start = table.start_secs(row)?;
-            let end = table.end_secs(row).unwrap_or(start).max(start);
-            let inside = range.contains(Some(start));
-            Some((start, end, table.bytes(row).unwrap_or(0), inside))
-        })
-        .collect();
+    let mut flows: Vec<(u32, u32, u64, bool)> = Vec::new();
+    each_flow_row(dataset, &TimeRange::ALL, |row| {
+        if table.srcaddr(row) != id && table.dstaddr(row) != id {
+            return;
+        }
+        let Some(start) = table.start_secs(row) else {
+            return;
+        };
+        let end = table.end_secs(row).unwrap_or(start).max(start);
+        let inside = range.contains(Some(start));
+        flows.push((start, end, table.bytes(row).unwrap_or(0), inside));
+    });
     if flows.is_empty() {
         return None;
     }

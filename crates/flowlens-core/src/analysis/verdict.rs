@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ranking::service_bytes;
 use super::stats::{mean_stddev, robust_in_place, Count};
-use super::{flow_rows, units, TimeRange};
+use super::{each_flow_row, in_chunks, units, TimeRange};
 use crate::flow::addr::is_private;
 use crate::flow::Dataset;
 
@@ -111,30 +111,34 @@ pub fn detect_service_port(dataset: &Dataset) -> Option<u16> {
     let table = &dataset.table;
     let mut private = vec![None; table.addrs.id_count()];
     let mut counts = vec![0u64; 65_536];
-    for row in 0..table.len() {
-        let (Some(sport), Some(dport)) = (table.srcport(row), table.dstport(row)) else {
-            continue;
-        };
-        // The ports first: they rule out half the rows at less cost.
-        if sport == 0 || sport >= dport || !table.is_flow(row) {
-            continue;
-        }
-        let src = table.srcaddr(row);
-        let cached = private.get(src.index()).copied().flatten();
-        let is_priv = match cached {
-            Some(p) => p,
-            None => {
-                let p = table.addrs.get(src).is_some_and(is_private);
-                if let Some(slot) = private.get_mut(src.index()) {
-                    *slot = Some(p);
-                }
-                p
+    in_chunks(table.len(), &mut |rows| {
+        for row in rows {
+            let (Some(sport), Some(dport)) = (table.srcport(row), table.dstport(row)) else {
+                continue;
+            };
+            // The ports first: they rule out half the rows at less cost.
+            if sport == 0 || sport >= dport || !table.is_flow(row) {
+                continue;
             }
-        };
-        if is_priv {
-            counts[usize::from(sport)] += 1;
+            let src = table.srcaddr(row);
+            let cached = private.get(src.index()).copied().flatten();
+            let is_priv = match cached {
+                Some(p) => p,
+                None => {
+                    let p = table.addrs.get(src).is_some_and(is_private);
+                    if let Some(slot) = private.get_mut(src.index()) {
+                        *slot = Some(p);
+                    }
+                    p
+                }
+            };
+            if is_priv {
+                if let Some(n) = counts.get_mut(usize::from(sport)) {
+                    *n += 1;
+                }
+            }
         }
-    }
+    });
     let (port, &count) = counts
         .iter()
         .enumerate()
@@ -201,19 +205,19 @@ pub(crate) fn verdict_counted(
         bytes_avg: 0.0,
     };
     if let (Some(p), Some(id)) = (port, suspect_id) {
-        for row in flow_rows(dataset, range) {
+        each_flow_row(dataset, range, |row| {
             if table.dstaddr(row) != id || table.srcport(row) != Some(p) {
-                continue;
+                return;
             }
             let Some(bytes) = table.bytes(row) else {
-                continue;
+                return;
             };
             suspect_flows += 1;
             if bytes as f64 > threshold {
                 above.flows += 1;
                 above.bytes_total = above.bytes_total.saturating_add(bytes);
             }
-        }
+        });
     }
     if above.flows > 0 {
         above.bytes_avg = above.bytes_total as f64 / above.flows as f64;

@@ -9,6 +9,7 @@
 //! missing: presence bits for numbers, [`AddrId::NONE`] for addresses, id 0 for text.
 
 use std::collections::{HashMap, TryReserveError};
+use std::ops::Range;
 
 use super::addr::{AddrId, AddrTable};
 
@@ -502,6 +503,27 @@ impl ColumnValue for AddrId {
     }
 }
 
+/// Rows handed to a pass at a time by [`in_chunks`].
+const CHUNK_ROWS: usize = 1 << 16;
+
+/// Calls `each` with the rows `0..rows`, [`CHUNK_ROWS`] at a time, in order: for a
+/// pass over every record (the analyses' and the hunt's).
+// NOTE: through a `dyn` the compiler cannot see through (`black_box`), so that `each`
+// stays a function of its own, called again for every chunk. V8 runs a wasm function
+// in its quick first compile (Liftoff) until it has run a while, then compiles it
+// again (TurboFan) for its next calls; a call already running stays in the slower
+// code. A pass over millions of rows made in one call ran wholly in the slower code.
+#[inline(never)]
+pub(crate) fn in_chunks(rows: usize, each: &mut dyn FnMut(Range<usize>)) {
+    let each = std::hint::black_box(each);
+    let mut at = 0;
+    while at < rows {
+        let end = at.saturating_add(CHUNK_ROWS).min(rows);
+        each(at..end);
+        at = end;
+    }
+}
+
 /// Declares the fixed-width columns once, each with its type and how a record's
 /// [`CoreValues`] (`$v`) fill it, and the operations that walk them all: push,
 /// extend, reserve, grow, shrink, heap bytes and the wire encoding. Adding a column
@@ -851,19 +873,33 @@ impl FlowTable {
         &'a self,
         keep: impl Fn(Option<u32>) -> bool + 'a,
     ) -> impl Iterator<Item = usize> + 'a {
-        self.cols
-            .srcaddr
-            .iter()
-            .zip(&self.cols.dstaddr)
-            .zip(self.cols.status.iter().zip(&self.cols.presence))
-            .zip(&self.cols.start)
+        self.flow_rows_in(0..self.len(), keep)
+    }
+
+    /// [`FlowTable::flow_rows`] among the rows `rows` only (rows past the table are
+    /// none).
+    pub fn flow_rows_in<'a>(
+        &'a self,
+        rows: Range<usize>,
+        keep: impl Fn(Option<u32>) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let rows = rows.start.min(self.len())..rows.end.min(self.len());
+        let first = rows.start;
+        let c = &self.cols;
+        let src = c.srcaddr.get(rows.clone()).unwrap_or_default();
+        let dst = c.dstaddr.get(rows.clone()).unwrap_or_default();
+        let status = c.status.get(rows.clone()).unwrap_or_default();
+        let presence = c.presence.get(rows.clone()).unwrap_or_default();
+        let start = c.start.get(rows).unwrap_or_default();
+        src.iter()
+            .zip(dst)
+            .zip(status.iter().zip(presence))
+            .zip(start)
             .enumerate()
-            .filter_map(
-                move |(row, (((&src, &dst), (&status, &present)), &start))| {
-                    let start = (present & present::START != 0).then_some(start);
-                    (is_flow(src, dst, status) && keep(start)).then_some(row)
-                },
-            )
+            .filter_map(move |(i, (((&src, &dst), (&status, &present)), &start))| {
+                let start = (present & present::START != 0).then_some(start);
+                (is_flow(src, dst, status) && keep(start)).then_some(first + i)
+            })
     }
 
     /// The earliest start and the latest end of the records (a record without an end
@@ -1156,6 +1192,42 @@ mod tests {
         assert_eq!(late, [6]);
         let no_start: Vec<usize> = t.flow_rows(|s| s.is_none()).collect();
         assert_eq!(no_start, [5]);
+        // Within rows: the same rows, checked row by row (`is_flow`), for every range
+        // (past the table too).
+        for from in 0..=t.len() + 1 {
+            for to in from..=t.len() + 2 {
+                let got: Vec<usize> = t.flow_rows_in(from..to, |_| true).collect();
+                let want: Vec<usize> = (from..to).filter(|&r| t.is_flow(r)).collect();
+                assert_eq!(got, want, "rows {from}..{to}");
+            }
+        }
+    }
+
+    /// Chunks cover the rows once, in order, each at most `CHUNK_ROWS` long, around
+    /// every chunk boundary.
+    #[test]
+    fn chunks_cover_the_rows_once_in_order() {
+        for rows in [
+            0,
+            1,
+            CHUNK_ROWS - 1,
+            CHUNK_ROWS,
+            CHUNK_ROWS + 1,
+            3 * CHUNK_ROWS + 5,
+        ] {
+            let mut seen = Vec::new();
+            in_chunks(rows, &mut |chunk| {
+                assert!(!chunk.is_empty() && chunk.len() <= CHUNK_ROWS);
+                seen.push(chunk);
+            });
+            let mut next = 0;
+            for chunk in &seen {
+                assert_eq!(chunk.start, next, "{rows} rows: {seen:?}");
+                next = chunk.end;
+            }
+            assert_eq!(next, rows);
+            assert_eq!(seen.len(), rows.div_ceil(CHUNK_ROWS));
+        }
     }
 
     #[test]

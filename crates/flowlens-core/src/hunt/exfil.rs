@@ -31,6 +31,7 @@ use super::hashing::MixMap as FastMap;
 use super::session::{Record, Session};
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
+use crate::flow::table::in_chunks;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -372,16 +373,18 @@ fn first_seen(ctx: &Context, addrs: impl Iterator<Item = AddrId>) -> FastMap<Add
         }
     }
     let t = ctx.table;
-    for row in t.flow_rows(|start| start.is_some()) {
-        for a in [t.srcaddr(row), t.dstaddr(row)] {
-            if marked.get(a.index()).copied().unwrap_or(false) {
-                let start = t.start_secs(row).unwrap_or(u32::MAX);
-                if let Some(f) = out.get_mut(&a) {
-                    *f = (*f).min(start);
+    in_chunks(t.len(), &mut |rows| {
+        for row in t.flow_rows_in(rows, |start| start.is_some()) {
+            for a in [t.srcaddr(row), t.dstaddr(row)] {
+                if marked.get(a.index()).copied().unwrap_or(false) {
+                    let start = t.start_secs(row).unwrap_or(u32::MAX);
+                    if let Some(f) = out.get_mut(&a) {
+                        *f = (*f).min(start);
+                    }
                 }
             }
         }
-    }
+    });
     out
 }
 

@@ -4,6 +4,7 @@
 //! nothing is copied; otherwise the rows are sorted by `start` with a two-pass radix
 //! sort (4 bytes a flow row, O(rows)).
 
+use crate::flow::table::in_chunks;
 use crate::flow::FlowTable;
 
 /// The flow rows that have a start, in start order (stable: ties keep the table's
@@ -38,11 +39,20 @@ impl RowOrder {
         RowOrder::Sorted(radix_sort_by_start(table, rows))
     }
 
-    /// Calls `f` with each row in order.
+    /// Calls `f` with each row in order, a chunk of rows at a time (see
+    /// [`in_chunks`]: the hunt's passes are one call each).
     pub fn for_each(&self, table: &FlowTable, mut f: impl FnMut(usize)) {
         match self {
-            RowOrder::Table => table.flow_rows(|start| start.is_some()).for_each(f),
-            RowOrder::Sorted(rows) => rows.iter().for_each(|&r| f(r as usize)),
+            RowOrder::Table => in_chunks(table.len(), &mut |rows| {
+                table
+                    .flow_rows_in(rows, |start| start.is_some())
+                    .for_each(&mut f);
+            }),
+            RowOrder::Sorted(sorted) => in_chunks(sorted.len(), &mut |rows| {
+                for &row in sorted.get(rows).unwrap_or_default() {
+                    f(row as usize);
+                }
+            }),
         }
     }
 }
