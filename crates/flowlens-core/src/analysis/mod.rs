@@ -28,14 +28,14 @@ use crate::flow::table::in_chunks;
 use crate::flow::Dataset;
 
 /// Calls `each` with every row of [`flow_rows`], in order, a chunk of the table at a
-/// time (see [`in_chunks`]): for the passes of an analysis over every record.
-pub(crate) fn each_flow_row(dataset: &Dataset, range: &TimeRange, mut each: impl FnMut(usize)) {
-    let table = &dataset.table;
-    in_chunks(table.len(), &mut |rows| {
-        for row in table.flow_rows_in(rows, |start| range.contains(start)) {
-            each(row);
-        }
-    });
+/// time (see [`FlowTable::each_flow_row`]): for the passes of an analysis over every
+/// record.
+///
+/// [`FlowTable::each_flow_row`]: crate::flow::FlowTable::each_flow_row
+pub(crate) fn each_flow_row(dataset: &Dataset, range: &TimeRange, each: impl FnMut(usize)) {
+    dataset
+        .table
+        .each_flow_row(|start| range.contains(start), each);
 }
 
 /// Rows that are flows (between two known addresses; not NODATA or SKIPDATA) inside

@@ -180,7 +180,21 @@ impl AddrTable {
         self.entries.try_reserve(new)?;
         self.v4.try_reserve(other.v4.len())?;
         self.v6.try_reserve(other.v6.len())?;
-        let size = self.slots_for(self.entries.len() + new);
+        self.try_size_index_for(new)
+    }
+
+    /// Makes room for `ids` more addresses (ids, IPv4 addresses and the index),
+    /// fallibly, so that interning that many new ones rehashes nothing.
+    pub fn try_reserve(&mut self, ids: usize) -> Result<(), TryReserveError> {
+        self.entries.try_reserve(ids)?;
+        self.v4.try_reserve(ids)?;
+        self.try_size_index_for(ids)
+    }
+
+    /// Makes the index as large as `new` more ids need, fallibly (unchanged on an
+    /// error).
+    fn try_size_index_for(&mut self, new: usize) -> Result<(), TryReserveError> {
+        let size = self.slots_for(self.entries.len().saturating_add(new));
         if size > self.slots.len() {
             let mut slots = Vec::new();
             slots.try_reserve_exact(size)?;
@@ -188,17 +202,6 @@ impl AddrTable {
             self.rebuild_index(slots);
         }
         Ok(())
-    }
-
-    /// Makes room for `ids` more addresses (ids, IPv4 addresses and the index), so
-    /// that interning that many new ones rehashes nothing.
-    pub fn reserve(&mut self, ids: usize) {
-        self.entries.reserve(ids);
-        self.v4.reserve(ids);
-        let size = self.slots_for(self.entries.len() + ids);
-        if size > self.slots.len() {
-            self.rebuild_index(vec![0; size]);
-        }
     }
 
     /// Bytes the addresses take (lengths, not capacities: the same for the same
@@ -572,6 +575,35 @@ mod tests {
         assert_eq!(listed.len(), model.len());
         assert!(listed.iter().all(|&(id, addr)| model[&addr] == id));
         assert_eq!(table.get(AddrId(table.id_count() as u32)), None);
+    }
+
+    /// Reserving sizes the index once, to what interning would grow it to, and keeps
+    /// the addresses already there; interning that many afterwards rehashes nothing.
+    #[test]
+    fn reserving_sizes_the_index_once() {
+        let addr = |n: u32| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+        let mut t = AddrTable::default();
+        let first = t.intern(addr(0));
+        t.try_reserve(1_000).unwrap();
+        // 1,002 ids (the missing address too) at most three quarters full: 2,048 slots.
+        assert_eq!(t.slots.len(), 2_048);
+        assert_eq!(t.lookup(addr(0)), Some(first));
+        for n in 1..=1_000 {
+            t.intern(addr(n));
+        }
+        assert_eq!(t.slots.len(), 2_048);
+        assert_eq!(t.id_count(), 1_002);
+
+        let mut u = AddrTable::default();
+        u.intern(addr(5_000));
+        u.try_reserve_for(&t).unwrap();
+        // 1 + 1,001 + 1 ids: still 2,048.
+        assert_eq!(u.slots.len(), 2_048);
+        assert_eq!(u.lookup(addr(5_000)), Some(AddrId(1)));
+        for (_, a) in t.iter() {
+            u.intern(a);
+        }
+        assert_eq!((u.slots.len(), u.id_count()), (2_048, 1_003));
     }
 
     #[test]

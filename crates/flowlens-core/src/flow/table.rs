@@ -902,6 +902,16 @@ impl FlowTable {
             })
     }
 
+    /// Calls `each` with every row of [`FlowTable::flow_rows`], in order, a chunk of
+    /// rows a call (see [`in_chunks`]): for a pass over every record.
+    pub fn each_flow_row(&self, keep: impl Fn(Option<u32>) -> bool, mut each: impl FnMut(usize)) {
+        in_chunks(self.len(), &mut |rows| {
+            for row in self.flow_rows_in(rows, &keep) {
+                each(row);
+            }
+        });
+    }
+
     /// The earliest start and the latest end of the records (a record without an end
     /// ends at its start), read as slices.
     pub fn time_extent(&self) -> (Option<u32>, Option<u32>) {

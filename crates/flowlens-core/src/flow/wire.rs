@@ -215,7 +215,9 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, WireError> {
     let rows = r.u32()? as usize;
     let mut table = FlowTable::default();
     let addr_count = r.count(5)?;
-    table.addrs.reserve(addr_count);
+    if table.addrs.try_reserve(addr_count).is_err() {
+        return Err(r.error("no memory for the address table"));
+    }
     for i in 0..addr_count {
         let addr = match r.u8()? {
             4 => IpAddr::V4(Ipv4Addr::from(r.array::<4>()?)),

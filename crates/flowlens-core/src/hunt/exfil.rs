@@ -31,7 +31,6 @@ use super::hashing::MixMap as FastMap;
 use super::session::{Record, Session};
 use super::{strength, EvidenceSessions, EVIDENCE_SESSIONS};
 use crate::analysis::units;
-use crate::flow::table::in_chunks;
 use crate::flow::AddrId;
 use crate::time::format_rfc3339;
 
@@ -373,8 +372,9 @@ fn first_seen(ctx: &Context, addrs: impl Iterator<Item = AddrId>) -> FastMap<Add
         }
     }
     let t = ctx.table;
-    in_chunks(t.len(), &mut |rows| {
-        for row in t.flow_rows_in(rows, |start| start.is_some()) {
+    t.each_flow_row(
+        |start| start.is_some(),
+        |row| {
             for a in [t.srcaddr(row), t.dstaddr(row)] {
                 if marked.get(a.index()).copied().unwrap_or(false) {
                     let start = t.start_secs(row).unwrap_or(u32::MAX);
@@ -383,8 +383,8 @@ fn first_seen(ctx: &Context, addrs: impl Iterator<Item = AddrId>) -> FastMap<Add
                     }
                 }
             }
-        }
-    });
+        },
+    );
     out
 }
 

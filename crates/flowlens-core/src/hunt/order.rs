@@ -43,11 +43,7 @@ impl RowOrder {
     /// [`in_chunks`]: the hunt's passes are one call each).
     pub fn for_each(&self, table: &FlowTable, mut f: impl FnMut(usize)) {
         match self {
-            RowOrder::Table => in_chunks(table.len(), &mut |rows| {
-                table
-                    .flow_rows_in(rows, |start| start.is_some())
-                    .for_each(&mut f);
-            }),
+            RowOrder::Table => table.each_flow_row(|start| start.is_some(), f),
             RowOrder::Sorted(sorted) => in_chunks(sorted.len(), &mut |rows| {
                 for &row in sorted.get(rows).unwrap_or_default() {
                     f(row as usize);
