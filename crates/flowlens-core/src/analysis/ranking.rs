@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::stats::{self, median_mad_in_place, Count};
-use super::{each_flow_row, in_chunks, TimeRange};
+use super::{in_chunks, TimeRange};
 use crate::flow::addr::{classify, is_private, AddrClass, Cidr};
 use crate::flow::{AddrId, Dataset};
 
@@ -120,15 +120,24 @@ impl ServiceFlows {
     }
 }
 
-/// Calls `each` with every flow from `port` in the whole data set that has a byte
-/// count, as (destination, bytes), in order, a chunk of the table at a time (see
-/// [`in_chunks`]): what the ranking's and the verdict's baselines are made of.
-pub(crate) fn each_service_flow(dataset: &Dataset, port: u16, mut each: impl FnMut(AddrId, u64)) {
+/// Calls `each` with every flow from `port` inside `range` that has a byte count, as
+/// (destination, bytes), in order, a chunk of the table at a time (see
+/// [`in_chunks`]): what the ranking's candidates and (over the whole data set) the
+/// ranking's and the verdict's baselines are made of.
+pub(crate) fn each_service_flow(
+    dataset: &Dataset,
+    port: u16,
+    range: &TimeRange,
+    mut each: impl FnMut(AddrId, u64),
+) {
     let table = &dataset.table;
     in_chunks(table.len(), &mut |rows| {
         for row in rows {
             // The port first: it rules out half the rows at less cost than the flow test.
-            if table.srcport(row) == Some(port) && table.is_flow(row) {
+            if table.srcport(row) == Some(port)
+                && table.is_flow(row)
+                && range.contains(table.start_secs(row))
+            {
                 if let Some(bytes) = table.bytes(row) {
                     each(table.dstaddr(row), bytes);
                 }
@@ -152,14 +161,14 @@ pub(crate) fn service_bytes<T: Count>(
 ) -> Option<Vec<T>> {
     let count = count.unwrap_or_else(|| {
         let mut n = 0;
-        each_service_flow(dataset, port, |dst, _| {
+        each_service_flow(dataset, port, &TimeRange::ALL, |dst, _| {
             n += usize::from(leave_out != Some(dst))
         });
         n
     });
     let mut values = Vec::with_capacity(count);
     let mut fit = true;
-    each_service_flow(dataset, port, |dst, bytes| {
+    each_service_flow(dataset, port, &TimeRange::ALL, |dst, bytes| {
         if fit && leave_out != Some(dst) {
             match T::try_from(bytes) {
                 Ok(value) => values.push(value),
@@ -229,19 +238,10 @@ pub fn rank(
     // id, then their bytes placed in one vector, each destination's together (a
     // counting sort: two passes over the rows, no sort, 8 bytes a flow).
     const NOT: u32 = u32::MAX;
-    let candidate = |row: usize| -> Option<(AddrId, u64)> {
-        if table.srcport(row) != Some(port) {
-            return None;
-        }
-        Some((table.dstaddr(row), table.bytes(row)?))
-    };
     // Per address id: 0 not seen, 1 private, 2 a candidate; then its count of flows.
     let mut class_of: Vec<u8> = vec![0; table.addrs.id_count()];
     let mut count: Vec<u32> = vec![0; table.addrs.id_count()];
-    each_flow_row(dataset, range, |row| {
-        let Some((dst, _)) = candidate(row) else {
-            return;
-        };
+    each_service_flow(dataset, port, range, |dst, _| {
         let (Some(slot), Some(n)) = (class_of.get_mut(dst.index()), count.get_mut(dst.index()))
         else {
             return;
@@ -272,10 +272,7 @@ pub fn rank(
     let group_of = count;
     let mut bytes_of: Vec<u64> = vec![0; starts.last().copied().unwrap_or(0)];
     let mut fill: Vec<usize> = starts.clone();
-    each_flow_row(dataset, range, |row| {
-        let Some((dst, bytes)) = candidate(row) else {
-            return;
-        };
+    each_service_flow(dataset, port, range, |dst, bytes| {
         let Some(&g) = group_of.get(dst.index()).filter(|&&g| g != NOT) else {
             return;
         };
@@ -303,7 +300,7 @@ pub fn rank(
             }
         }
     } else {
-        each_service_flow(dataset, port, |dst, bytes| {
+        each_service_flow(dataset, port, &TimeRange::ALL, |dst, bytes| {
             let Some(&g) = group_of.get(dst.index()).filter(|&&g| g != NOT) else {
                 return;
             };

@@ -11,9 +11,9 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::ranking::service_bytes;
+use super::ranking::{each_service_flow, service_bytes};
 use super::stats::{mean_stddev, robust_in_place, Count};
-use super::{each_flow_row, in_chunks, units, TimeRange};
+use super::{in_chunks, units, TimeRange};
 use crate::flow::addr::is_private;
 use crate::flow::Dataset;
 
@@ -205,13 +205,10 @@ pub(crate) fn verdict_counted(
         bytes_avg: 0.0,
     };
     if let (Some(p), Some(id)) = (port, suspect_id) {
-        each_flow_row(dataset, range, |row| {
-            if table.dstaddr(row) != id || table.srcport(row) != Some(p) {
+        each_service_flow(dataset, p, range, |dst, bytes| {
+            if dst != id {
                 return;
             }
-            let Some(bytes) = table.bytes(row) else {
-                return;
-            };
             suspect_flows += 1;
             if bytes as f64 > threshold {
                 above.flows += 1;

@@ -52,6 +52,14 @@ pub struct FileSummary {
     pub first_row: u32,
 }
 
+impl FileSummary {
+    /// The rows of the table that hold the file's records.
+    pub fn rows(&self) -> std::ops::Range<usize> {
+        let first = self.first_row as usize;
+        first..first.saturating_add(self.records as usize)
+    }
+}
+
 /// How many files and records came in one form ("What was read").
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FormCount {
@@ -283,19 +291,24 @@ impl Dataset {
     }
 
     /// `other` without the records that files already here hold (see
-    /// [`Dataset::append`]).
-    fn fold(&self, mut other: Dataset) -> Dataset {
+    /// [`Dataset::append`]), with the extent of each of its files after that.
+    fn fold(&self, mut other: Dataset) -> (Dataset, Vec<Option<Extent>>) {
         let mut keep = vec![true; other.table.len()];
         let mut dropped_any = false;
-        for file in &mut other.files {
-            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
-            let Some(extent) = Extent::of(&other.table, rows.clone()) else {
+        let extents: Vec<Option<Extent>> = other
+            .files
+            .iter()
+            .map(|file| Extent::of(&other.table, file.rows()))
+            .collect();
+        for (file, extent) in other.files.iter_mut().zip(&extents) {
+            let rows = file.rows();
+            let Some(extent) = extent else {
                 continue;
             };
             let earlier: Vec<usize> = self
                 .extents
                 .iter()
-                .filter(|(_, e)| e.overlaps(&extent))
+                .filter(|(_, e)| e.overlaps(extent))
                 .map(|&(f, _)| f)
                 .collect();
             if earlier.is_empty() {
@@ -313,9 +326,7 @@ impl Dataset {
             let theirs = from..=to;
             let mut held: std::collections::HashMap<u64, u32> = Default::default();
             for f in earlier.iter().filter_map(|&f| self.files.get(f)) {
-                let first = f.first_row as usize;
-                let rows = first..first + f.records as usize;
-                for (_, key) in record_keys(&self.table, rows, ours.clone()) {
+                for (_, key) in record_keys(&self.table, f.rows(), ours.clone()) {
                     *held.entry(key).or_default() += 1;
                 }
             }
@@ -333,7 +344,7 @@ impl Dataset {
             dropped_any |= folded > 0;
         }
         if !dropped_any {
-            return other;
+            return (other, extents);
         }
         // The rows kept before each old row: the new rows of the files and formats.
         let mut before = Vec::with_capacity(keep.len() + 1);
@@ -349,7 +360,7 @@ impl Dataset {
             let (first, end) = (file.first_row, file.first_row + file.records as u32);
             file.first_row = new_row(first);
             file.records = u64::from(new_row(end) - new_row(first));
-            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
+            let rows = file.rows();
             let status = |s: LogStatus| {
                 rows.clone()
                     .filter(|&r| table.log_status(r) == Some(s))
@@ -365,7 +376,12 @@ impl Dataset {
             .map(|(row, f)| (new_row(row), f))
             .collect();
         other.table = table;
-        other
+        let extents = other
+            .files
+            .iter()
+            .map(|file| Extent::of(&other.table, file.rows()))
+            .collect();
+        (other, extents)
     }
 
     /// Notes for the files of `other` when each repeats a file already read (by
@@ -474,7 +490,7 @@ impl Dataset {
             self.diagnostics.extend(notes);
             true
         } else {
-            let other = self.fold(other);
+            let (other, extents) = self.fold(other);
             let why = if !budget.admits(self, &other) {
                 Some("its records would pass the memory budget")
             } else if self
@@ -491,7 +507,7 @@ impl Dataset {
             };
             match why {
                 None => {
-                    self.append_folded(other);
+                    self.append_folded(other, extents);
                     true
                 }
                 Some(why) => {
@@ -529,19 +545,17 @@ impl Dataset {
             self.diagnostics.extend(notes);
             return;
         }
-        let other = self.fold(other);
-        self.append_folded(other);
+        let (other, extents) = self.fold(other);
+        self.append_folded(other, extents);
     }
 
-    /// Appends `other`, whose repeats are folded already.
-    fn append_folded(&mut self, other: Dataset) {
+    /// Appends `other`, whose repeats are folded already, with the extent of each of
+    /// its files.
+    fn append_folded(&mut self, other: Dataset, extents: Vec<Option<Extent>>) {
         let base = self.files.len();
-        for (i, file) in other.files.iter().enumerate() {
-            let rows = file.first_row as usize..(file.first_row as usize + file.records as usize);
-            if file.records > 0 {
-                if let Some(extent) = Extent::of(&other.table, rows) {
-                    self.extents.push((base + i, extent));
-                }
+        for (i, extent) in extents.into_iter().enumerate() {
+            if let Some(extent) = extent {
+                self.extents.push((base + i, extent));
             }
         }
         self.folded += other.folded;
