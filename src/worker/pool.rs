@@ -4,7 +4,7 @@
 //!
 //! The reading worker hands out files one by one ([`Pool::submit`]) to whichever parse
 //! worker has the fewest waiting ([`PER_WORKER`] at most, so that each has its next
-//! file queued when it finishes one); each file comes back as its data set in the
+//! files queued when it finishes one); each file comes back as its data set in the
 //! [`flowlens_core::flow::wire`] encoding ([`Pool::take`]), which the reading worker decodes
 //! and appends in file order. A parse worker that fails (it cannot load, or panics)
 //! takes no more files; the files it had come back as [`Outcome::Lost`], for the
@@ -25,8 +25,9 @@ use crate::blob_worker::{spawn_blob_worker, BlobWorker, ScriptUrl};
 use crate::boot::WorkerCode;
 use crate::channel;
 
-/// Files a parse worker may have waiting (the one it reads and the next).
-pub const PER_WORKER: usize = 2;
+/// Files a parse worker may have waiting: the one it reads and the next ones, which
+/// it asks the browser for a few at a time (see `BATCH_FILES` in [`super::parse`]).
+pub const PER_WORKER: usize = 8;
 
 /// What became of a file handed out.
 pub enum Outcome {

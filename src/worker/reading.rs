@@ -218,7 +218,12 @@ pub(super) async fn read_into(
         }
         (Source::Whole, _) => {
             let bytes = JsFuture::from(file.array_buffer()).await;
-            read_whole(&mut dataset, options, name, bytes);
+            read_whole(
+                &mut dataset,
+                options,
+                name,
+                bytes.map(|b| Uint8Array::new(&b)),
+            );
             Ended::Done
         }
         (Source::Plain | Source::InflatedPlain, _) => {
@@ -272,18 +277,18 @@ pub(super) fn read_at_once(file: &File) -> bool {
     file.size() <= WHOLE_MAX_BYTES
 }
 
-/// Reads a file's bytes, read whole (`bytes`: the outcome of its `arrayBuffer()`),
-/// into `dataset`; the core's reader sniffs and inflates them.
+/// Reads a file's bytes, read whole (`bytes`: its bytes, or why they could not be
+/// had), into `dataset`; the core's reader sniffs and inflates them.
 pub(super) fn read_whole(
     dataset: &mut Dataset,
     options: &ReadOptions,
     name: &str,
-    bytes: Result<JsValue, JsValue>,
+    bytes: Result<Uint8Array, JsValue>,
 ) {
     let mut reader = FileReader::new(dataset, name, options);
     match bytes {
-        Ok(buffer) => {
-            let bytes = Uint8Array::new(&buffer).to_vec();
+        Ok(bytes) => {
+            let bytes = bytes.to_vec();
             for chunk in bytes.chunks(WHOLE_SLICE_BYTES) {
                 reader.push(dataset, chunk);
                 if reader.is_stopped() {

@@ -359,6 +359,36 @@ async function main() {
     }
 
     // -----------------------------------------------------------------------
+    // 1b. A file that is gone by the time it is read (deleted after it was given):
+    // parse workers ask for a few files' bytes at a time, and such a batch fails as a
+    // whole; each of its files is then read alone, so that only the lost one is
+    // reported and the others are read.
+    if (cli) {
+      const goneDir = path.join(tmp, 'gone');
+      fs.cpSync(path.join(tmp, 'week'), goneDir, { recursive: true });
+      const given = walk(goneDir);
+      const lost = given[Math.floor(given.length * 0.9)];
+      const watch = await openPage(browser, site.base);
+      const { page } = watch;
+      let listed = [];
+      await test('gone: a file deleted after it was given is reported, the rest is read', async () => {
+        await dropFiles(page, given);
+        fs.rmSync(lost);
+        await waitState(page, 'ready');
+        listed = await diagnosticLines(page);
+        const name = path.basename(lost);
+        assert(listed.some((l) => l.startsWith(`${name}: cannot be read`)), `for ${name}:\n${listed.join('\n')}`);
+        const others = listed.filter((l) => !l.startsWith(`${name}:`));
+        assert(others.length === 0, `about other files:\n${others.join('\n')}`);
+        const rest = JSON.parse(run(cli, ['analyze', '--json', goneDir]));
+        const records = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
+        assert(records.replace(/,/g, '') === String(rest.input.records), `records ${records}, CLI on the rest ${rest.input.records}`);
+      });
+      await test('gone: no uncaught error, console error or dialog', async () => assertClean(watch, 'gone'));
+      await watch.context.close();
+    }
+
+    // -----------------------------------------------------------------------
     // 2. Markup in fields and file names.
     if (cliMarkup) {
       const watch = await openPage(browser, site.base);
