@@ -130,8 +130,8 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
 // whatever the file's size. A batch is read as one `Blob` made of its files, and the
 // next batch is asked for while this one is parsed. On a busy week's 1,008 files
 // (150 MB), with each parse worker given up to eight files at once, the page was
-// ready in 5.30 s against 6.18 s reading a file a call, on 9.6 s of CPU against 11.3 s
-// (medians of four alternating pairs, scripts/compare/page.mjs).
+// ready in 5.67 s against 6.18 s reading a file a call, on 10.4 s of CPU against
+// 11.6 s (medians of four pairs, in both orders, scripts/compare/page.mjs).
 const BATCH_FILES: usize = 4;
 const BATCH_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
