@@ -57,6 +57,8 @@ pub struct Cache {
     orders: Vec<((SourceSort, bool), Vec<u32>)>,
     prepared: Option<((u32, Option<u16>), Prepared)>,
     hunt: Option<(HuntRequest, Hunt)>,
+    /// The last report, before the address table's annotation (top N rows: bounded).
+    report: Option<(AnalyzeRequest, Report)>,
 }
 
 impl Cache {
@@ -65,7 +67,8 @@ impl Cache {
         *self = Cache::default();
     }
 
-    /// Bytes held (the table and its orders; the prepared parts are a few numbers).
+    /// Bytes held (the table and its orders; the prepared parts are a few numbers,
+    /// the last report and the hunt's findings are bounded).
     pub fn heap_bytes(&self) -> usize {
         self.table.as_ref().map_or(0, |(_, t)| t.heap_bytes())
             + self
@@ -180,6 +183,27 @@ fn report(
     db: Option<&GeoDb>,
     cache: &mut Cache,
 ) -> Report {
+    // NOTE: the last report is kept, so that the one downloaded after the answer is
+    // not made again. Made again, its working memory (~90 MiB on a month of 48 M
+    // records) came after the hunt's, which left the worker's memory in pieces too
+    // small for it: in `scripts/month.sh`, wasm memory grew by ~200 MiB then.
+    let mut report = match cache.report.as_ref().filter(|(k, _)| k == request) {
+        Some((_, report)) => report.clone(),
+        None => {
+            cache.report = None;
+            let report = report_of(dataset, request, cache);
+            cache.report = Some((request.clone(), report.clone()));
+            report
+        }
+    };
+    if let Some(db) = db {
+        geo::annotate(&mut report, db);
+    }
+    report
+}
+
+/// The report of `request`, made (from the cached prepared parts and sources table).
+fn report_of(dataset: &Dataset, request: &AnalyzeRequest, cache: &mut Cache) -> Report {
     let query = request.query();
     let key = (request.data_version, request.service_port);
     if cache.prepared.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -194,17 +218,13 @@ fn report(
         ..
     } = cache;
     let sources = ensure(table, orders, dataset, request);
-    let mut report = match prepared {
+    match prepared {
         Some((_, prepared)) => analyze_prepared(dataset, &query, sources, prepared),
         None => {
             let prepared = Prepared::new(dataset, request.service_port);
             analyze_prepared(dataset, &query, sources, &prepared)
         }
-    };
-    if let Some(db) = db {
-        geo::annotate(&mut report, db);
     }
-    report
 }
 
 /// The suspect's flows over its stay, for the timeline.
@@ -428,6 +448,39 @@ mod tests {
             k: 3.0,
             known: Vec::new(),
         }
+    }
+
+    /// The last report is kept for its request: asked again (the download after the
+    /// answer), it is not made again; another request, or another data version, makes
+    /// a new one.
+    #[test]
+    fn the_last_report_is_kept_for_its_request() {
+        let ds = dataset();
+        let mut cache = Cache::default();
+        let first = report(&ds, &request(1), None, &mut cache);
+        assert_eq!(first.sources.total, 3001);
+        // Other records under the same data version: the kept report is answered.
+        let mut other = Dataset::default();
+        let body = "srcaddr dstaddr srcport dstport bytes start end\n\
+                    192.0.2.1 10.0.0.5 40000 22 40 100 110\n";
+        read_bytes(
+            &mut other,
+            "b.log",
+            body.as_bytes(),
+            &ReadOptions::default(),
+        );
+        let kept = report(&other, &request(1), None, &mut cache);
+        assert_eq!(kept.sources.total, 3001);
+        assert_eq!(kept.suspect, first.suspect);
+        // A new data version, or another threshold, is made from the records.
+        let fresh = report(&other, &request(2), None, &mut cache);
+        assert_eq!(fresh.sources.total, 1);
+        let k4 = AnalyzeRequest {
+            k: 4.0,
+            ..request(2)
+        };
+        assert_eq!(report(&other, &k4, None, &mut cache).sources.total, 1);
+        assert_eq!(cache.report.as_ref().map(|(k, _)| k.k), Some(4.0));
     }
 
     #[test]

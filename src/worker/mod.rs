@@ -61,6 +61,10 @@ use flowlens_core::flow::{Dataset, Diagnostic, DiagnosticKind, Format, MemoryBud
 /// How long this worker waits for its parse workers to start (ms).
 const PARSE_START_WAIT_MS: f64 = 10_000.0;
 
+/// A reading that leaves the data set holding at least 1/`STOP_PARSERS_FROM` of the
+/// memory budget's bytes stops the parse workers (see [`Worker::run_jobs`]).
+const STOP_PARSERS_FROM: u64 = 4;
+
 /// Parse workers at most.
 const MAX_PARSE_WORKERS: usize = 4;
 
@@ -163,8 +167,12 @@ struct Worker {
     /// The worker that decompresses ahead of this one (started with the first files).
     inflater: RefCell<InflaterSlot>,
     /// The parse workers ([`pool`]), started with this worker; `None` when there are
-    /// none (or none left): this worker parses every file itself.
+    /// none (or none left): this worker parses every file itself, or when a reading
+    /// stopped them (`pool_stopped`).
     pool: RefCell<Option<Rc<pool::Pool>>>,
+    /// A reading stopped the parse workers: the next starts them again
+    /// ([`Worker::pool`]).
+    pool_stopped: Cell<bool>,
     /// Parse workers that parsed files in the current (or last) reading.
     parse_workers_used: Cell<u32>,
     /// What the data set may hold; reading stops there ([`MemoryBudget::PAGE`] unless
@@ -196,6 +204,7 @@ pub fn start() {
         cache: RefCell::new(analysis::Cache::default()),
         inflater: RefCell::new(InflaterSlot::NotStarted),
         pool: RefCell::new(start_parse_workers()),
+        pool_stopped: Cell::new(false),
         parse_workers_used: Cell::new(0),
         budget: Cell::new(MemoryBudget::PAGE),
     });
@@ -209,11 +218,8 @@ pub fn start() {
     match pool {
         Some(pool) => wasm_bindgen_futures::spawn_local(async move {
             // The page is loaded when its parse workers are (they fetch this same
-            // code); one that takes too long is not waited for.
-            let since = js_sys::Date::now();
-            while !pool.settled() && js_sys::Date::now() - since < PARSE_START_WAIT_MS {
-                pool.wait(&scope, 100).await;
-            }
+            // code).
+            settle(&scope, &pool).await;
             post(&scope, &Response::Ready, None);
         }),
         None => post(&scope, &Response::Ready, None),
@@ -233,6 +239,15 @@ fn start_parse_workers() -> Option<Rc<pool::Pool>> {
         return None;
     }
     pool::Pool::spawn(&code, count).map(Rc::new)
+}
+
+/// Waits until every parse worker of `pool` runs or failed; one that takes too long
+/// is not waited for.
+async fn settle(scope: &DedicatedWorkerGlobalScope, pool: &pool::Pool) {
+    let since = js_sys::Date::now();
+    while !pool.settled() && js_sys::Date::now() - since < PARSE_START_WAIT_MS {
+        pool.wait(scope, 100).await;
+    }
 }
 
 /// Posts `response` to the page, with `bytes` beside it (transferred) when given.
@@ -472,7 +487,7 @@ impl Worker {
                 break;
             };
             match job {
-                Job::Files(files) => match self.pool() {
+                Job::Files(files) => match self.pool().await {
                     Some(pool) => apart(self.read_parallel(pool, files)).await,
                     None => apart(self.read_sequential(files)).await,
                 },
@@ -494,6 +509,20 @@ impl Worker {
             cancelled: stopped == (Phase::Stopping { clear: false }),
         });
         self.queue.borrow_mut().clear();
+        // NOTE: a parse worker keeps the memory its largest file took (tens of MB
+        // of wasm memory) and the files' bytes its JavaScript has not collected yet.
+        // When the data set is large, they are stopped now, so that this is given back
+        // before the data is analysed (the month of `scripts/month.sh`: the tab's peak
+        // ~150 MiB lower). The next reading starts them again, which loads their code
+        // again (from the browser's cache, or the service worker's offline); below,
+        // they are kept.
+        let large = {
+            let held = self.dataset.borrow().used_bytes();
+            held.saturating_mul(STOP_PARSERS_FROM) >= self.budget.get().bytes
+        };
+        if large && self.pool.borrow_mut().take().is_some() {
+            self.pool_stopped.set(true);
+        }
         self.dataset.borrow_mut().table.shrink_to_fit();
         self.data_version
             .set(self.data_version.get().wrapping_add(1));
@@ -607,7 +636,7 @@ impl Worker {
                         pool.wait(&self.scope, 200).await;
                         continue;
                     }
-                    Some(pool::Outcome::Parsed(bytes)) => Some(bytes),
+                    Some(pool::Outcome::Parsed(bytes, from)) => Some((bytes, from)),
                     Some(pool::Outcome::Lost) => None,
                 },
             };
@@ -615,7 +644,11 @@ impl Worker {
                 break;
             };
             let appended = match parsed {
-                Some(bytes) => reading::append_parsed(self, &file, &bytes),
+                Some((bytes, from)) => {
+                    let appended = reading::append_parsed(self, &file, &bytes);
+                    pool.give_back(from, &bytes);
+                    appended
+                }
                 None => false,
             };
             if !appended {
@@ -645,15 +678,23 @@ impl Worker {
     }
 
     /// Ends the job task's wait for the parse workers (Cancel, Clear). They are not
-    /// stopped: they finish the file or two they have, which is dropped.
+    /// stopped here (the end of the reading stops them): what they have is dropped.
     fn wake_pool(&self) {
         if let Some(pool) = self.pool.borrow().as_ref() {
             pool.wake();
         }
     }
 
-    /// The parse workers; `None` when there are none, or none left.
-    fn pool(&self) -> Option<Rc<pool::Pool>> {
+    /// The parse workers, started again (and waited for) when the last reading
+    /// stopped them; `None` when there are none, or none left.
+    async fn pool(&self) -> Option<Rc<pool::Pool>> {
+        if self.pool_stopped.replace(false) {
+            let pool = start_parse_workers();
+            if let Some(pool) = &pool {
+                settle(&self.scope, pool).await;
+            }
+            *self.pool.borrow_mut() = pool;
+        }
         let mut slot = self.pool.borrow_mut();
         if slot.as_ref().is_some_and(|p| p.is_broken()) {
             *slot = None;

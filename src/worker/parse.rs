@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,6 +44,9 @@ pub enum ParseRequest {
         /// The record format the user gave for files without a header, as typed.
         format: Option<String>,
     },
+    /// The `ArrayBuffer` posted beside this message is one this worker sent a data
+    /// set in ([`ParseAnswer::Parsed`]), given back to hold the next one.
+    Spare,
 }
 
 /// A message from a parse worker to the reading worker.
@@ -53,7 +56,7 @@ pub enum ParseAnswer {
     /// The worker's wasm runs: it takes files.
     Ready,
     /// File `id` was read; its data set, in the [`flowlens_core::flow::wire`]
-    /// encoding, is the `ArrayBuffer` beside this message.
+    /// encoding, is the first `bytes` bytes of the `ArrayBuffer` beside this message.
     // NOTE: the bytes travel as a transferred `ArrayBuffer`, not as a serde field:
     // `postMessage` would copy a field (structured clone), while a transfer moves the
     // buffer. A data set is up to tens of MB (a 16 MB gzip file's records); one of
@@ -62,6 +65,8 @@ pub enum ParseAnswer {
     Parsed {
         /// The file's id, from [`ParseRequest::Parse`].
         id: u32,
+        /// Bytes of the encoding, at the start of the buffer (which may be longer).
+        bytes: u32,
     },
     /// The worker panicked: it takes no more files.
     Panic {
@@ -78,6 +83,41 @@ struct Parser {
     scope: DedicatedWorkerGlobalScope,
     queue: RefCell<VecDeque<Task>>,
     running: Cell<bool>,
+    /// Buffers given back ([`ParseRequest::Spare`]), at most [`SPARES`].
+    spares: RefCell<Vec<ArrayBuffer>>,
+}
+
+/// Buffers a parse worker keeps to send data sets in ([`Parser::buffer_for`]).
+// NOTE: every data set sent used to be a new `ArrayBuffer`, left to the reading
+// worker's collector once decoded; that worker runs little JavaScript while it reads
+// and analyses, so it held 150-290 MiB of them while reading the month of
+// `scripts/month.sh`, and ~220 MiB at the tab's peak (its first answer). Now the
+// reading worker gives each buffer back, and the few buffers circulate.
+const SPARES: usize = 4;
+/// A new buffer holds at least this many bytes, so that it can hold the next data
+/// set too ([`capacity`]).
+const SPARE_MIN_BYTES: usize = 64 * 1024;
+/// Buffers longer than this are not kept: a huge file's data set is sent in a buffer
+/// of its own.
+const SPARE_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bytes of a new buffer for a data set of `len` bytes: the next power of two (at
+/// least [`SPARE_MIN_BYTES`]) while it may be kept, else `len`.
+fn capacity(len: usize) -> usize {
+    if len > SPARE_MAX_BYTES {
+        return len;
+    }
+    len.next_power_of_two().max(SPARE_MIN_BYTES)
+}
+
+/// Which of the buffers of `lengths` bytes to send `len` bytes in: the shortest that
+/// holds them.
+fn fitting(lengths: impl Iterator<Item = usize>, len: usize) -> Option<usize> {
+    lengths
+        .enumerate()
+        .filter(|&(_, length)| length >= len)
+        .min_by_key(|&(_, length)| length)
+        .map(|(at, _)| at)
 }
 
 /// Runs this worker as a parse worker (called by [`super::start`]).
@@ -94,6 +134,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         scope: scope.clone(),
         queue: RefCell::new(VecDeque::new()),
         running: Cell::new(false),
+        spares: RefCell::new(Vec::new()),
     });
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         let (request, file) = match channel::receive::<ParseRequest>(&event) {
@@ -103,7 +144,15 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
                 return;
             }
         };
-        let ParseRequest::Parse { id, name, format } = request;
+        let (id, name, format) = match request {
+            ParseRequest::Parse { id, name, format } => (id, name, format),
+            ParseRequest::Spare => {
+                if let Ok(buffer) = file.dyn_into::<ArrayBuffer>() {
+                    parser.keep(buffer);
+                }
+                return;
+            }
+        };
         let Ok(file) = file.dyn_into::<File>() else {
             web_sys::console::error_1(&"flowlens parse worker: no file to parse".into());
             return;
@@ -208,6 +257,31 @@ fn part(buffer: &JsValue, at: f64, len: f64) -> Option<Uint8Array> {
 }
 
 impl Parser {
+    /// A buffer to send `len` bytes in: a spare one that holds them, else a new one
+    /// ([`capacity`]).
+    fn buffer_for(&self, len: usize) -> ArrayBuffer {
+        let mut spares = self.spares.borrow_mut();
+        match fitting(spares.iter().map(|b| b.byte_length() as usize), len) {
+            Some(at) => spares.swap_remove(at),
+            None => ArrayBuffer::new(capacity(len) as u32),
+        }
+    }
+
+    /// Keeps a buffer given back, unless it is too long; past [`SPARES`], the
+    /// shortest is let go.
+    fn keep(&self, buffer: ArrayBuffer) {
+        if buffer.byte_length() as usize > SPARE_MAX_BYTES {
+            return;
+        }
+        let mut spares = self.spares.borrow_mut();
+        spares.push(buffer);
+        if spares.len() > SPARES {
+            if let Some(at) = fitting(spares.iter().map(|b| b.byte_length() as usize), 0) {
+                spares.swap_remove(at);
+            }
+        }
+    }
+
     /// Parses queued files until the queue is empty. Files read whole have their
     /// bytes asked of the browser a few at a time ([`Batch`]), and the next few
     /// asked for while these are parsed (the browser takes about a millisecond to
@@ -272,11 +346,12 @@ impl Parser {
             };
             let bytes = wire::encode(&dataset);
             drop(dataset);
-            let array = Uint8Array::new_with_length(bytes.len() as u32);
-            array.copy_from(&bytes);
+            let buffer = self.buffer_for(bytes.len());
+            let len = bytes.len() as u32;
+            Uint8Array::new_with_byte_offset_and_length(&buffer, 0, len).copy_from(&bytes);
             drop(bytes);
-            let buffer = JsValue::from(array.buffer());
-            let answer = ParseAnswer::Parsed { id };
+            let buffer = JsValue::from(buffer);
+            let answer = ParseAnswer::Parsed { id, bytes: len };
             if let Err(err) = channel::post(
                 &self.scope,
                 &answer,
@@ -314,6 +389,7 @@ mod tests {
                 },
                 r#"{"kind":"parse","id":4294967295,"name":"","format":null}"#,
             ),
+            (ParseRequest::Spare, r#"{"kind":"spare"}"#),
         ];
         for (request, json) in requests {
             assert_eq!(serde_json::to_string(&request).unwrap(), json);
@@ -321,7 +397,10 @@ mod tests {
         }
         let answers = [
             (ParseAnswer::Ready, r#"{"kind":"ready"}"#),
-            (ParseAnswer::Parsed { id: 3 }, r#"{"kind":"parsed","id":3}"#),
+            (
+                ParseAnswer::Parsed { id: 3, bytes: 70 },
+                r#"{"kind":"parsed","id":3,"bytes":70}"#,
+            ),
             (
                 ParseAnswer::Panic {
                     message: "a parse worker stopped".into(),
@@ -333,5 +412,37 @@ mod tests {
             assert_eq!(serde_json::to_string(&answer).unwrap(), json);
             assert_eq!(serde_json::from_str::<ParseAnswer>(json).unwrap(), answer);
         }
+    }
+
+    /// A new buffer is a power of two of at least 64 KiB while it may be kept, and
+    /// exactly the data set's length beyond.
+    #[test]
+    fn new_buffers_leave_room_for_the_next_data_set() {
+        let cases = [
+            (0, 65_536),
+            (1, 65_536),
+            (65_536, 65_536),
+            (65_537, 131_072),
+            (1_386_583, 2_097_152),
+            (4_194_304, 4_194_304),
+            (4_194_305, 4_194_305),
+            (50_000_000, 50_000_000),
+        ];
+        for (len, want) in cases {
+            assert_eq!(capacity(len), want, "{len} bytes");
+        }
+    }
+
+    /// The shortest buffer that holds the bytes is chosen; none when none does.
+    #[test]
+    fn the_shortest_buffer_that_holds_them_is_used() {
+        let lengths = [131_072, 65_536, 2_097_152, 65_536];
+        let pick = |len| fitting(lengths.into_iter(), len);
+        assert_eq!(pick(0), Some(1));
+        assert_eq!(pick(65_536), Some(1));
+        assert_eq!(pick(65_537), Some(0));
+        assert_eq!(pick(131_073), Some(2));
+        assert_eq!(pick(2_097_153), None);
+        assert_eq!(fitting(std::iter::empty(), 1), None);
     }
 }

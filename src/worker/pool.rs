@@ -31,8 +31,9 @@ pub const PER_WORKER: usize = 8;
 
 /// What became of a file handed out.
 pub enum Outcome {
-    /// Its data set, encoded.
-    Parsed(Uint8Array),
+    /// Its data set, encoded, and which parse worker sent it (to give the buffer back
+    /// to: [`Pool::give_back`]).
+    Parsed(Uint8Array, usize),
     /// The parse worker failed before sending it: read it without the pool.
     Lost,
 }
@@ -86,7 +87,7 @@ impl Pool {
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut slots = Vec::new();
         let mut workers = Vec::new();
-        for _ in 0..count {
+        for index in 0..count {
             let options = code.options();
             options.set_name(super::parse::NAME);
             let Ok(mut worker) = spawn_blob_worker(&script, &options) else {
@@ -105,12 +106,15 @@ impl Pool {
                 move |received: Result<(ParseAnswer, JsValue), String>| {
                     match received {
                         Ok((ParseAnswer::Ready, _)) => slot.ready.set(true),
-                        Ok((ParseAnswer::Parsed { id }, bytes)) => {
+                        Ok((ParseAnswer::Parsed { id, bytes: len }, bytes)) => {
                             slot.waiting.borrow_mut().retain(|&w| w != id);
                             slot.used.set(true);
                             let outcome = match bytes.dyn_into::<ArrayBuffer>() {
-                                Ok(buffer) => Outcome::Parsed(Uint8Array::new(&buffer)),
-                                Err(_) => Outcome::Lost,
+                                Ok(buffer) if buffer.byte_length() >= len => Outcome::Parsed(
+                                    Uint8Array::new_with_byte_offset_and_length(&buffer, 0, len),
+                                    index,
+                                ),
+                                _ => Outcome::Lost,
                             };
                             let mut inbox = inbox.borrow_mut();
                             if !inbox.abandoned.remove(&id) {
@@ -221,6 +225,22 @@ impl Pool {
     /// Ends a [`Pool::wait`] now (Cancel, Clear).
     pub fn wake(&self) {
         self.inbox.borrow_mut().wake();
+    }
+
+    /// Gives the buffer of `bytes`, a data set parse worker `from` sent and that was
+    /// read, back to it, to send the next one in (see `SPARES` in [`super::parse`]).
+    pub fn give_back(&self, from: usize, bytes: &Uint8Array) {
+        let Some(slot) = self.slots.get(from).filter(|s| !s.broken.get()) else {
+            return;
+        };
+        let buffer = JsValue::from(bytes.buffer());
+        let transfer = js_sys::Array::of1(&buffer);
+        let _ = channel::post(
+            &slot.worker,
+            &ParseRequest::Spare,
+            Some(&buffer),
+            Some(&transfer),
+        );
     }
 
     /// Forgets which parse workers were used.

@@ -22,7 +22,9 @@
 //   FLOWLENS_SCALE_DAYS     days of data (default 7; 30 with FLOWLENS_SCALE=80 makes the
 //                           ~50 M-record month of issue 16 item 4, whose goals are then
 //                           checked too: every record read, ready in <= 60 s, the tab's
-//                           peak <= 2 GiB; scripts/month.sh runs it)
+//                           peak <= 2 GiB from the files given to the findings and
+//                           while the report is made again for its download;
+//                           scripts/month.sh runs it)
 //   FLOWLENS_SCALE_SCANNERS the internet scanners' addresses (`unique` or a count;
 //                           default the example's)
 
@@ -314,7 +316,14 @@ async function main() {
     console.log('reading the week in the page …');
     const first = await readThrough(page, cdp, files);
     figures.first = first;
+    // The report is made again for the download (with the hunt's findings): its
+    // memory counts too.
+    const downloading = startSampler(page, cdp);
     const pageReport = await downloadReport(page, 120_000);
+    await downloading.stop();
+    const download = downloading.peaks;
+    figures.download = download;
+    const tabPeak = Math.max(first.peaks.renderer, download.renderer);
     const summaryRecords = await page.$eval('[data-testid="summary"] [data-field="records"]', (e) => e.textContent);
     const diff = differences(normalise(pageReport), normalise(cliReport));
     const verdictOf = (r) => r.verdict || {};
@@ -342,6 +351,7 @@ async function main() {
       ['peak RSS, all Chromium processes', mb(first.peaks.total)],
       ['peak JS heap, page (CDP)', mb(first.peaks.jsHeap)],
       ['worker wasm memory', mb(first.peaks.wasm)],
+      ['the report downloaded after: tab, wasm', `${mb(download.renderer)}, ${mb(download.wasm)}`],
       ['sources (page / CLI)', `${pageReport.sources.total} / ${cliReport.sources.total}`],
       ['verdict (page / CLI)', `${pv.outcome} ${pv.addr} / ${cv.outcome} ${cv.addr}`],
       ['baseline mean, σ, threshold (page)', `${baseline(pv).mean}, ${baseline(pv).stddev}, ${baseline(pv).threshold}`],
@@ -378,8 +388,8 @@ async function main() {
       await test(`the month: ready in <= ${secs(MONTH_READY_MS)}`, async () => {
         assert(first.wall <= MONTH_READY_MS, `ready after ${secs(first.wall)}`);
       });
-      await test(`the month: the tab's peak memory <= ${mb(MONTH_PEAK_BYTES)}`, async () => {
-        assert(first.peaks.renderer <= MONTH_PEAK_BYTES, `renderer RSS ${mb(first.peaks.renderer)}`);
+      await test(`the month: the tab's peak memory <= ${mb(MONTH_PEAK_BYTES)}, the report's download included`, async () => {
+        assert(tabPeak <= MONTH_PEAK_BYTES, `renderer RSS ${mb(first.peaks.renderer)}, downloading ${mb(download.renderer)}`);
       });
     }
 
