@@ -24,7 +24,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-use super::reading::{read_at_once, read_into, read_whole, MAX_RECORDS};
+use super::reading::{read_at_once, read_bytes, read_into, read_whole, MAX_RECORDS};
 use crate::channel;
 use flowlens_core::flow::{wire, Dataset, Format, ReadOptions};
 
@@ -323,18 +323,12 @@ impl Parser {
             let dataset = match mine {
                 Some((promise, (at, len))) => {
                     let mut dataset = Dataset::default();
-                    let bytes = match JsFuture::from(promise).await {
-                        Ok(buffer) => match part(&buffer, at, len) {
-                            Some(bytes) => Ok(bytes),
-                            // Read again alone, for its own outcome.
-                            None => JsFuture::from(file.array_buffer())
-                                .await
-                                .map(|b| Uint8Array::new(&b)),
-                        },
-                        // The batch failed: this file alone says whether it fails.
-                        Err(_) => JsFuture::from(file.array_buffer())
-                            .await
-                            .map(|b| Uint8Array::new(&b)),
+                    let batch = JsFuture::from(promise).await;
+                    let bytes = match batch.ok().and_then(|buffer| part(&buffer, at, len)) {
+                        Some(bytes) => Ok(bytes),
+                        // The batch failed, or is short: this file is read again
+                        // alone, for its own outcome.
+                        None => read_bytes(&file).await,
                     };
                     read_whole(&mut dataset, &options, &name, bytes);
                     dataset

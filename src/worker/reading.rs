@@ -217,13 +217,7 @@ pub(super) async fn read_into(
             ended
         }
         (Source::Whole, _) => {
-            let bytes = JsFuture::from(file.array_buffer()).await;
-            read_whole(
-                &mut dataset,
-                options,
-                name,
-                bytes.map(|b| Uint8Array::new(&b)),
-            );
+            read_whole(&mut dataset, options, name, read_bytes(file).await);
             Ended::Done
         }
         (Source::Plain | Source::InflatedPlain, _) => {
@@ -275,6 +269,13 @@ pub(super) async fn read_into(
 /// stream.
 pub(super) fn read_at_once(file: &File) -> bool {
     file.size() <= WHOLE_MAX_BYTES
+}
+
+/// The bytes of `file`, asked of the browser with one `arrayBuffer()` call.
+pub(super) async fn read_bytes(file: &File) -> Result<Uint8Array, JsValue> {
+    JsFuture::from(file.array_buffer())
+        .await
+        .map(|buffer| Uint8Array::new(&buffer))
 }
 
 /// Reads a file's bytes, read whole (`bytes`: its bytes, or why they could not be

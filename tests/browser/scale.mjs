@@ -116,6 +116,41 @@ function chromiumRss() {
   return out;
 }
 
+/**
+ * What a process's resident memory is made of, from /proc/PID/smaps: its largest
+ * private read-write mapping (the reading worker's wasm memory), the other ones of
+ * 8 MiB to 1 GiB (the other wasm memories), those of 1 to 8 MiB (large allocations:
+ * mostly buffers a worker's JavaScript has not collected yet), and the rest (V8's
+ * heaps, Chromium's code, …). MiB each; null when it cannot be read.
+ */
+function residentParts(pid) {
+  let text;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return null;
+  }
+  const maps = [];
+  let current = null;
+  for (const line of text.split('\n')) {
+    const head = line.match(/^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/);
+    if (head) {
+      current = { size: parseInt(head[2], 16) - parseInt(head[1], 16), anon: head[3] === 'rw-p' && !head[4], rss: 0 };
+      maps.push(current);
+    } else if (current && line.startsWith('Rss:')) {
+      current.rss = Number(line.split(/\s+/)[1]) * 1024;
+    }
+  }
+  const anon = maps.filter((m) => m.anon);
+  const wasm = anon.reduce((best, m) => (m.rss > (best ? best.rss : -1) ? m : best), null);
+  const sum = (list) => list.reduce((n, m) => n + m.rss, 0);
+  const others = sum(anon.filter((m) => m !== wasm && m.size > 8 * MB && m.size <= 1024 * MB));
+  const large = sum(anon.filter((m) => m !== wasm && m.size >= MB && m.size <= 8 * MB));
+  const total = sum(maps);
+  const own = wasm ? wasm.rss : 0;
+  return { total, wasm: own, others, large, rest: total - own - others - large };
+}
+
 /** Samples memory and progress every SAMPLE_EVERY_MS until stopped. */
 function startSampler(page, cdp) {
   const peaks = { renderer: 0, rendererPid: null, total: 0, jsHeap: 0, wasm: 0 };
@@ -134,6 +169,7 @@ function startSampler(page, cdp) {
         if (p.kind === 'renderer' && p.rss > peaks.renderer) {
           peaks.renderer = p.rss;
           peaks.rendererPid = p.pid;
+          peaks.parts = residentParts(p.pid) || peaks.parts;
         }
       }
       const metrics = await cdp.send('Performance.getMetrics').catch(() => null);
@@ -269,6 +305,12 @@ async function readThrough(page, cdp, files) {
 
 // ---------------------------------------------------------------------------
 
+/** The parts of the tab's resident memory at its peak (see residentParts). */
+function parts(p) {
+  if (!p) return 'n/a';
+  return `reading worker's wasm ${mb(p.wasm)}, other wasm ${mb(p.others)}, 1-8 MiB blocks ${mb(p.large)}, the rest ${mb(p.rest)}`;
+}
+
 function table(rows) {
   const width = rows.reduce((w, [k]) => Math.max(w, k.length), 0);
   for (const [k, v, verdict] of rows) {
@@ -351,7 +393,9 @@ async function main() {
       ['peak RSS, all Chromium processes', mb(first.peaks.total)],
       ['peak JS heap, page (CDP)', mb(first.peaks.jsHeap)],
       ['worker wasm memory', mb(first.peaks.wasm)],
+      ['the tab at its peak (resident MiB)', parts(first.peaks.parts)],
       ['the report downloaded after: tab, wasm', `${mb(download.renderer)}, ${mb(download.wasm)}`],
+      ['the tab at that peak (resident MiB)', parts(download.parts)],
       ['sources (page / CLI)', `${pageReport.sources.total} / ${cliReport.sources.total}`],
       ['verdict (page / CLI)', `${pv.outcome} ${pv.addr} / ${cv.outcome} ${cv.addr}`],
       ['baseline mean, σ, threshold (page)', `${baseline(pv).mean}, ${baseline(pv).stddev}, ${baseline(pv).threshold}`],

@@ -295,11 +295,7 @@ impl Dataset {
     fn fold(&self, mut other: Dataset) -> (Dataset, Vec<Option<Extent>>) {
         let mut keep = vec![true; other.table.len()];
         let mut dropped_any = false;
-        let extents: Vec<Option<Extent>> = other
-            .files
-            .iter()
-            .map(|file| Extent::of(&other.table, file.rows()))
-            .collect();
+        let extents = other.file_extents();
         for (file, extent) in other.files.iter_mut().zip(&extents) {
             let rows = file.rows();
             let Some(extent) = extent else {
@@ -376,12 +372,16 @@ impl Dataset {
             .map(|(row, f)| (new_row(row), f))
             .collect();
         other.table = table;
-        let extents = other
-            .files
-            .iter()
-            .map(|file| Extent::of(&other.table, file.rows()))
-            .collect();
+        let extents = other.file_extents();
         (other, extents)
+    }
+
+    /// Each file's [`Extent`], in file order.
+    fn file_extents(&self) -> Vec<Option<Extent>> {
+        self.files
+            .iter()
+            .map(|file| Extent::of(&self.table, file.rows()))
+            .collect()
     }
 
     /// Notes for the files of `other` when each repeats a file already read (by
