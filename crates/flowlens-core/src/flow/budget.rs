@@ -31,8 +31,8 @@ impl MemoryBudget {
     /// The page's budget: 1.5 GiB of records (the analyses need up to about as much
     /// again at their peak, within the 4 GiB a wasm32 tab can address) and at most 50
     /// million records: a month of a busy interface. Measured with `scripts/month.sh`
-    /// (47.95 M records, 50,000 or ~860,000 addresses): 1.59 and 1.52 GiB of wasm
-    /// memory at the worker's peak, the tab 1.85 and 1.78 GiB; `flowlens-stage-bytes`
+    /// (47.95 M records, 50,000 or ~860,000 addresses): 1.54 and 1.51 GiB of wasm
+    /// memory at the worker's peak, the tab 1.80 and 1.75 GiB; `flowlens-stage-bytes`
     /// says which stage sets the peak.
     pub const PAGE: MemoryBudget = MemoryBudget {
         bytes: 1536 * 1024 * 1024,

@@ -172,8 +172,19 @@ impl EvidenceSessions {
         if self.keep == 0 {
             return;
         }
+        let most = 2 * self.keep.max(8);
+        let len = self.sessions.len();
+        if len == self.sessions.capacity() {
+            // NOTE: room doubles from one session up to `most` (trimmed there), not
+            // from the four a push would make room for: most sets hold a session or
+            // two (each target of each scanner has one), and on the month of
+            // `scripts/month.sh` (282,560 scanner targets) that room was ~55 MiB of
+            // the hunt's peak.
+            self.sessions
+                .reserve_exact((2 * len).clamp(1, most.max(len + 1)) - len);
+        }
         self.sessions.push(*s);
-        if self.sessions.len() >= 2 * self.keep.max(8) {
+        if self.sessions.len() >= most {
             self.trim();
         }
     }
@@ -559,5 +570,52 @@ impl Plan {
             self.marks.get(d.index()).copied().unwrap_or(0),
         );
         (ms | md) & 1 != 0 || (ms & md & 2 != 0 && self.pairs.contains_key(&pair_key(s, d)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(start: u32) -> Session {
+        Session {
+            src: AddrId(1),
+            dst: AddrId(2),
+            srcport: 40_000,
+            dstport: 22,
+            protocol: 6,
+            start,
+            end: start,
+            bytes_out: 0,
+            bytes_back: 0,
+            packets_out: 0,
+            packets_back: 0,
+            flags_out: 0,
+            flags_back: 0,
+            actions: 0,
+            records: 1,
+            first_row: start,
+            rule: session::InitiatorRule::Port,
+        }
+    }
+
+    /// Room for sessions grows from one, up to the most held before a trim; the
+    /// earliest are kept, and every session is counted.
+    #[test]
+    fn evidence_sessions_take_the_room_they_need() {
+        let mut e = EvidenceSessions::earliest(EVIDENCE_SESSIONS);
+        e.push(&session(500));
+        assert_eq!(e.sessions.capacity(), 1);
+        e.push(&session(499));
+        e.push(&session(498));
+        assert_eq!(e.sessions.capacity(), 4);
+        for start in (0..497).rev() {
+            e.push(&session(start));
+            assert!(e.sessions.capacity() <= 2 * EVIDENCE_SESSIONS);
+        }
+        assert_eq!((e.total, e.records), (500, 500));
+        e.trim();
+        let kept: Vec<u32> = e.sessions.iter().map(|s| s.start).collect();
+        assert_eq!(kept, (0..EVIDENCE_SESSIONS as u32).collect::<Vec<_>>());
     }
 }
