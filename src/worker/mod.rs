@@ -678,7 +678,7 @@ impl Worker {
     }
 
     /// Ends the job task's wait for the parse workers (Cancel, Clear). They are not
-    /// stopped here (the end of the reading stops them): what they have is dropped.
+    /// stopped here (the end of a large reading stops them): what they have is dropped.
     fn wake_pool(&self) {
         if let Some(pool) = self.pool.borrow().as_ref() {
             pool.wake();

@@ -23,7 +23,7 @@
 //                           ~50 M-record month of issue 16 item 4, whose goals are then
 //                           checked too: every record read, ready in <= 60 s, the tab's
 //                           peak <= 2 GiB from the files given to the findings and
-//                           while the report is made again for its download;
+//                           while the report is downloaded;
 //                           scripts/month.sh runs it)
 //   FLOWLENS_SCALE_SCANNERS the internet scanners' addresses (`unique` or a count;
 //                           default the example's)
@@ -358,8 +358,8 @@ async function main() {
     console.log('reading the week in the page …');
     const first = await readThrough(page, cdp, files);
     figures.first = first;
-    // The report is made again for the download (with the hunt's findings): its
-    // memory counts too.
+    // The report's download (the worker's kept report, with the hunt's findings):
+    // the tab's memory while it is sent counts too.
     const downloading = startSampler(page, cdp);
     const pageReport = await downloadReport(page, 120_000);
     await downloading.stop();
